@@ -1,0 +1,5 @@
+import type { Command } from './command.js';
+import { serveCommand } from './serve-command.js';
+
+/** Every subcommand of the `gitgate` CLI. Each concern adds its own file and one line here. */
+export const allCommands: Command[] = [serveCommand];

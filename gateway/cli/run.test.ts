@@ -1,0 +1,60 @@
+import t from 'tap';
+import { runCli } from './run.js';
+import { allCommands } from './commands.js';
+import type { CliIO, Command } from './command.js';
+import { Readable } from 'node:stream';
+
+function captureIO(): CliIO & { out: string; err: string } {
+  const io = {
+    out: '',
+    err: '',
+    stdout: (text: string) => void (io.out += text),
+    stderr: (text: string) => void (io.err += text),
+    stdin: Readable.from([]),
+  };
+  return io;
+}
+
+const echo: Command = {
+  words: ['demo', 'echo'],
+  summary: 'Print the positionals',
+  usage: '<words...> [--upper]',
+  options: { upper: { type: 'boolean' } },
+  async run(args, io) {
+    const text = args.positionals.join(' ');
+    io.stdout(`${args.values['upper'] ? text.toUpperCase() : text}\n`);
+    return 0;
+  },
+};
+
+t.test('--help lists every command with its summary', async (t) => {
+  const io = captureIO();
+  t.equal(await runCli(['--help'], allCommands, io), 0);
+  for (const command of allCommands) t.match(io.out, command.summary);
+});
+
+t.test('a subcommand runs with parsed options', async (t) => {
+  const io = captureIO();
+  t.equal(await runCli(['demo', 'echo', 'a', 'b', '--upper'], [echo], io), 0);
+  t.equal(io.out, 'A B\n');
+});
+
+t.test('an unknown option is a usage error with exit 2 and the usage text', async (t) => {
+  const io = captureIO();
+  t.equal(await runCli(['demo', 'echo', '--nope'], [echo], io), 2);
+  t.match(io.err, /Unknown option '--nope'/);
+  t.match(io.err, /Usage: gitgate demo echo/);
+});
+
+t.test('an unknown command names itself and lists the commands of its group', async (t) => {
+  const io = captureIO();
+  t.equal(await runCli(['demo', 'nope'], [echo], io), 2);
+  t.match(io.err, /unknown command 'demo nope'/);
+  t.match(io.err, /demo echo/);
+});
+
+t.test('command --help prints its options', async (t) => {
+  const io = captureIO();
+  t.equal(await runCli(['demo', 'echo', '--help'], [echo], io), 0);
+  t.match(io.out, /--upper/);
+});

@@ -1,0 +1,74 @@
+import { parseArgs } from 'node:util';
+import { CliUsageError, type CliIO, type Command } from './command.js';
+
+const PROGRAM = 'gitgate';
+
+function commandName(command: Command): string {
+  return `${PROGRAM} ${command.words.join(' ')}`;
+}
+
+function overview(commands: Command[]): string {
+  const width = Math.max(...commands.map((c) => c.words.join(' ').length));
+  const lines = commands.map((c) => `  ${c.words.join(' ').padEnd(width)}  ${c.summary}`);
+  return (
+    `Usage: ${PROGRAM} <command> [options]\n\n` +
+    `Commands:\n${lines.join('\n')}\n\n` +
+    `Run \`${PROGRAM} <command> --help\` for the options of one command.\n`
+  );
+}
+
+function commandHelp(command: Command): string {
+  const optionLines = Object.entries(command.options).map(([name, option]) => {
+    const short = option.short ? `-${option.short}, ` : '    ';
+    const value = option.type === 'string' ? ` <value>` : '';
+    return `  ${short}--${name}${value}`;
+  });
+  return (
+    `Usage: ${commandName(command)} ${command.usage}\n\n${command.summary}\n` +
+    (optionLines.length > 0 ? `\nOptions:\n${optionLines.join('\n')}\n` : '')
+  );
+}
+
+/** Finds the command whose words are the longest prefix of argv. */
+function selectCommand(argv: string[], commands: Command[]): { command: Command; rest: string[] } | undefined {
+  let best: Command | undefined;
+  for (const command of commands) {
+    const matches = command.words.every((word, i) => argv[i] === word);
+    if (matches && (best === undefined || command.words.length > best.words.length)) best = command;
+  }
+  return best ? { command: best, rest: argv.slice(best.words.length) } : undefined;
+}
+
+/** Runs the CLI and returns the exit code (0 ok, 1 failure, 2 usage error). */
+export async function runCli(argv: string[], commands: Command[], io: CliIO): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    io.stdout(overview(commands));
+    return argv.length === 0 ? 2 : 0;
+  }
+  const selected = selectCommand(argv, commands);
+  if (!selected) {
+    const group = commands.filter((c) => c.words[0] === argv[0]);
+    io.stderr(`${PROGRAM}: unknown command '${argv.join(' ')}'\n\n`);
+    io.stderr(overview(group.length > 0 ? group : commands));
+    return 2;
+  }
+  const { command, rest } = selected;
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout(commandHelp(command));
+    return 0;
+  }
+  try {
+    const parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
+    return await command.run({ values: parsed.values, positionals: parsed.positionals }, io);
+  } catch (error) {
+    const usageMistake =
+      error instanceof CliUsageError ||
+      (error instanceof TypeError && typeof (error as { code?: unknown }).code === 'string' &&
+        String((error as { code: string }).code).startsWith('ERR_PARSE_ARGS'));
+    if (usageMistake) {
+      io.stderr(`${commandName(command)}: ${(error as Error).message}\n\n${commandHelp(command)}`);
+      return 2;
+    }
+    throw error;
+  }
+}
