@@ -11,7 +11,7 @@ export interface CliIO {
 export type CommandOptions = NonNullable<ParseArgsConfig['options']>;
 
 export interface ParsedCommandArgs {
-  values: Record<string, string | boolean | string[] | boolean[] | undefined>;
+  values: Record<string, string | boolean | (string | boolean)[] | undefined>;
   positionals: string[];
 }
 
@@ -43,4 +43,11 @@ export function stringOption(args: ParsedCommandArgs, name: string): string | un
 
 export function booleanOption(args: ParsedCommandArgs, name: string): boolean {
   return args.values[name] === true;
+}
+
+/** All values of an option declared with `multiple: true`. */
+export function stringListOption(args: ParsedCommandArgs, name: string): string[] {
+  const value = args.values[name];
+  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
+  return typeof value === 'string' ? [value] : [];
 }

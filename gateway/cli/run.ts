@@ -61,10 +61,9 @@ export async function runCli(argv: string[], commands: Command[], io: CliIO): Pr
     const parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
     return await command.run({ values: parsed.values, positionals: parsed.positionals }, io);
   } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code;
     const usageMistake =
-      error instanceof CliUsageError ||
-      (error instanceof TypeError && typeof (error as { code?: unknown }).code === 'string' &&
-        String((error as { code: string }).code).startsWith('ERR_PARSE_ARGS'));
+      error instanceof CliUsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'));
     if (usageMistake) {
       io.stderr(`${commandName(command)}: ${(error as Error).message}\n\n${commandHelp(command)}`);
       return 2;
