@@ -1,0 +1,442 @@
+import { inflateSync } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import { ByteBudgetLru } from './byte-budget-lru.js';
+import { applyDelta } from './delta.js';
+import { PackParserError } from './errors.js';
+import { resolvePackLimits, type PackLimits } from './limits.js';
+import { hashLengthOf, objectId, type HashAlgorithm } from './object-id.js';
+import { EntryKind, NO_BASE, OBJECT_TYPE_NAMES, PackObjectTable, type ObjectType } from './pack-object-table.js';
+import { PackScanner, type PackEntry, type PackHeader, type PackTrailer } from './pack-scanner.js';
+import { SpillingPackSpool, type PackSpool } from './pack-spool.js';
+
+/** An object of the pack with its deltas applied and its id computed. */
+export interface DecodedObject {
+  /** Position of the entry in the pack (0-based, pack order). */
+  index: number;
+  offset: number;
+  type: ObjectType;
+  id: string;
+  /** Size of the object content. */
+  size: number;
+  /** Inflated size of the pack entry: the object size, or the size of the delta data for a delta. */
+  entrySize: number;
+  /** Bytes of the entry in the pack (header and compressed data). */
+  packedLength: number;
+  crc32: number;
+  /** Delta chain length (0 for whole objects). */
+  depth: number;
+  /** Id of the immediate delta base, for deltas. */
+  baseId: string | undefined;
+  /** True when the delta base came from outside the pack (a thin pack). */
+  externalBase: boolean;
+  /** The object content. Valid during the callback; do not modify it. */
+  content: Buffer;
+}
+
+export interface ExternalBase {
+  type: ObjectType;
+  content: Buffer;
+}
+
+export interface PackDecoderOptions {
+  limits?: Partial<PackLimits>;
+  hashAlgorithm?: HashAlgorithm;
+  /** Where raw pack bytes go for re-reading; default: memory, then a private temporary file. */
+  spool?: PackSpool;
+  /** Byte budget of the cache of resolved objects used as delta bases. Default 48 MiB. */
+  baseCacheBytes?: number;
+  /** Supplies REF_DELTA bases that are not in the pack (thin packs); undefined when unknown. */
+  resolveExternalBase?: (id: string) => Promise<ExternalBase | undefined>;
+  /** Told about every object once it is resolved; pack order for whole objects, not for all deltas. */
+  onObject?: (object: DecodedObject) => void;
+  onHeader?: (header: PackHeader) => void;
+}
+
+export interface PackSummary {
+  version: 2 | 3;
+  objectCount: number;
+  /** Hex of the pack's trailing checksum. */
+  checksum: string;
+  byteLength: number;
+  countsByType: Record<ObjectType, number>;
+  deltaCount: number;
+  /** Distinct bases that came from outside the pack. */
+  externalBaseCount: number;
+  maxDepth: number;
+  baseCache: { hits: number; misses: number; budgetBytes: number };
+}
+
+/** Key space of the base cache: table indices are >= 0, external bases are negative. */
+type CacheKey = number;
+
+interface ExternalBaseRecord {
+  type: number;
+  offset: number;
+  length: number;
+  cacheKey: CacheKey;
+}
+
+const TYPE_CODES: Record<ObjectType, number> = { commit: 1, tree: 2, blob: 3, tag: 4 };
+
+/**
+ * Streaming pack decoder: the parser layer above PackScanner. Resolves OFS and REF deltas (and
+ * thin-pack bases through `resolveExternalBase`), computes object ids, keeps recently resolved
+ * objects in a byte-bounded cache and rebuilds evicted bases from the spool.
+ *
+ * Feed it with `write(chunk)` (chunks of any size), then `await end()`.
+ */
+export class PackDecoder {
+  readonly table: PackObjectTable;
+  readonly spool: PackSpool;
+  readonly hashAlgorithm: HashAlgorithm;
+  private readonly limits: PackLimits;
+  private readonly scanner: PackScanner;
+  private readonly cache: ByteBudgetLru<CacheKey>;
+  private readonly options: PackDecoderOptions;
+  private readonly ownsSpool: boolean;
+  /** Deltas waiting for an in-pack base that is itself still unresolved, by base index. */
+  private readonly waitingOnEntry = new Map<number, number[]>();
+  /** REF_DELTAs whose base id is not (yet) a resolved object of the pack, by base id hex. */
+  private readonly waitingOnId = new Map<string, number[]>();
+  /** Base ids of REF_DELTA entries whose base is not in the table. */
+  private readonly refBaseIds = new Map<number, Buffer>();
+  /** Thin-pack bases, kept in their own spool so that memory stays bounded. */
+  private readonly externalBases = new Map<string, ExternalBaseRecord>();
+  private externalSpool: SpillingPackSpool | undefined;
+  private entriesEnd = Infinity;
+  private resolvedBytes = 0;
+  private deltaCount = 0;
+  private maxDepth = 0;
+  private readonly countsByType: Record<ObjectType, number> = { commit: 0, tree: 0, blob: 0, tag: 0 };
+  private trailer: PackTrailer | undefined;
+
+  constructor(options: PackDecoderOptions = {}) {
+    this.options = options;
+    this.limits = resolvePackLimits(options.limits);
+    this.hashAlgorithm = options.hashAlgorithm ?? 'sha1';
+    const hashLength = hashLengthOf(this.hashAlgorithm);
+    this.table = new PackObjectTable(hashLength);
+    this.ownsSpool = options.spool === undefined;
+    this.spool = options.spool ?? new SpillingPackSpool();
+    this.cache = new ByteBudgetLru<CacheKey>(options.baseCacheBytes ?? 48 * 1024 * 1024);
+    this.scanner = new PackScanner(
+      {
+        onHeader: (header) => options.onHeader?.(header),
+        onEntry: (entry) => this.onEntry(entry),
+      },
+      this.limits,
+      hashLength,
+    );
+  }
+
+  get bytesReceived(): number {
+    return this.scanner.bytesReceived;
+  }
+
+  write(chunk: Buffer): void {
+    this.spool.append(chunk);
+    this.scanner.write(chunk);
+  }
+
+  /** Verifies the trailer, resolves what waited for bases, and returns the summary. */
+  async end(): Promise<PackSummary> {
+    const trailer = this.scanner.end();
+    this.trailer = trailer;
+    this.entriesEnd = trailer.entriesEnd;
+    await this.resolveWaitingDeltas();
+    this.externalSpool?.close();
+    this.externalSpool = undefined;
+    return {
+      version: trailer.version,
+      objectCount: trailer.objectCount,
+      checksum: trailer.checksum.toString('hex'),
+      byteLength: trailer.byteLength,
+      countsByType: { ...this.countsByType },
+      deltaCount: this.deltaCount,
+      externalBaseCount: this.externalBases.size,
+      maxDepth: this.maxDepth,
+      baseCache: { hits: this.cache.hits, misses: this.cache.misses, budgetBytes: this.cache.budgetBytes },
+    };
+  }
+
+  /** The pack's trailing checksum, once `end()` has verified it. */
+  get checksum(): Buffer | undefined {
+    return this.trailer?.checksum;
+  }
+
+  /** Frees the cache; closes the spool if the decoder created it. */
+  close(): void {
+    this.cache.clear();
+    this.externalSpool?.close();
+    if (this.ownsSpool) this.spool.close();
+  }
+
+  private onEntry(entry: PackEntry): void {
+    const table = this.table;
+    const index = table.add(entry.offset, entry.headerLength, entry.kind, entry.size, entry.crc32, NO_BASE);
+    if (entry.kind <= EntryKind.Tag) {
+      this.finish(index, entry.kind, entry.data, 0);
+      return;
+    }
+    this.deltaCount++;
+    if (entry.kind === EntryKind.OfsDelta) {
+      const base = table.indexAtOffset(entry.baseOffset!);
+      if (base < 0) {
+        throw new PackParserError(
+          'PACK_BAD_OFS_DELTA',
+          `delta at ${entry.offset} names base offset ${entry.baseOffset}, where no object starts`,
+          { offset: entry.offset },
+        );
+      }
+      table.bases[index] = base;
+      if (table.isResolved(base)) this.applyToBase(index, entry.data, base);
+      else this.wait(this.waitingOnEntry, base, index);
+      return;
+    }
+    const base = table.findId(entry.baseId!);
+    if (base >= 0) {
+      table.bases[index] = base;
+      this.applyToBase(index, entry.data, base);
+    } else {
+      this.refBaseIds.set(index, entry.baseId!);
+      this.wait(this.waitingOnId, entry.baseId!.toString('hex'), index);
+    }
+  }
+
+  private wait<K>(map: Map<K, number[]>, key: K, index: number): void {
+    const list = map.get(key);
+    if (list) list.push(index);
+    else map.set(key, [index]);
+  }
+
+  private applyToBase(index: number, delta: Buffer, base: number): void {
+    const table = this.table;
+    const content = applyDelta(this.contentOf(base), delta, 0, this.limits.maxObjectSize);
+    this.finish(index, table.types[base]!, content, table.depths[base]! + 1);
+  }
+
+  private finish(index: number, type: number, content: Buffer, depth: number): void {
+    const table = this.table;
+    if (depth > this.limits.maxDeltaDepth) {
+      throw new PackParserError(
+        'PACK_LIMIT_DELTA_DEPTH',
+        `delta chain at ${table.offsets[index]} is ${depth} deep, more than the limit of ${this.limits.maxDeltaDepth}`,
+        { offset: table.offsets[index]! },
+      );
+    }
+    this.resolvedBytes += content.length;
+    if (this.resolvedBytes > this.limits.maxResolvedBytes) {
+      throw new PackParserError(
+        'PACK_LIMIT_OBJECT_SIZE',
+        `resolved objects exceed the limit of ${this.limits.maxResolvedBytes} bytes in total`,
+        { offset: table.offsets[index]! },
+      );
+    }
+    const typeName = OBJECT_TYPE_NAMES[type]!;
+    const id = objectId(this.hashAlgorithm, typeName, content);
+    table.resolve(index, type, id);
+    table.depths[index] = depth;
+    if (depth > this.maxDepth) this.maxDepth = depth;
+    this.countsByType[typeName]++;
+    this.cache.set(index, content);
+    const onObject = this.options.onObject;
+    if (onObject) {
+      const base = table.bases[index]!;
+      const refBase = this.refBaseIds.get(index);
+      const kind = table.kinds[index]!;
+      onObject({
+        index,
+        offset: table.offsets[index]!,
+        type: typeName,
+        id: id.toString('hex'),
+        size: content.length,
+        entrySize: table.sizes[index]!,
+        packedLength: table.packedLength(index, this.entriesEnd),
+        crc32: table.crc32s[index]!,
+        depth,
+        baseId: kind <= EntryKind.Tag ? undefined : base >= 0 ? table.id(base).toString('hex') : refBase?.toString('hex'),
+        externalBase: kind === EntryKind.RefDelta && base < 0,
+        content,
+      });
+    }
+  }
+
+  /** Content of a resolved entry: from the cache, or rebuilt from the spool along its delta chain. */
+  private contentOf(index: number): Buffer {
+    const cached = this.cache.get(index);
+    if (cached) return cached;
+    const table = this.table;
+    const chain: number[] = [];
+    let current = index;
+    let content: Buffer;
+    for (;;) {
+      if (table.kinds[current]! <= EntryKind.Tag) {
+        content = this.inflateEntry(current);
+        this.cache.set(current, content);
+        break;
+      }
+      chain.push(current);
+      const base = table.bases[current]!;
+      if (base === NO_BASE) {
+        content = this.externalContent(current);
+        break;
+      }
+      const baseContent = this.cache.get(base);
+      if (baseContent) {
+        content = baseContent;
+        break;
+      }
+      current = base;
+    }
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const entry = chain[i]!;
+      content = applyDelta(content, this.inflateEntry(entry), 0, this.limits.maxObjectSize);
+      this.cache.set(entry, content);
+    }
+    return content;
+  }
+
+  /** Re-reads an entry's compressed data from the spool and inflates it. */
+  private inflateEntry(index: number): Buffer {
+    const table = this.table;
+    const offset = table.offsets[index]!;
+    const headerLength = table.headerLengths[index]!;
+    const end = index + 1 < table.count ? table.offsets[index + 1]! : this.entriesEnd;
+    const size = table.sizes[index]!;
+    const data = inflateSync(this.spool.read(offset + headerLength, end - offset - headerLength), {
+      maxOutputLength: Math.max(size, 1),
+    });
+    if (data.length !== size) {
+      throw new PackParserError('PACK_SIZE_MISMATCH', `object at ${offset} changed size when read again`, { offset });
+    }
+    return data;
+  }
+
+  private externalContent(index: number): Buffer {
+    const id = this.refBaseIds.get(index)!.toString('hex');
+    const record = this.externalBases.get(id);
+    if (!record) {
+      throw new PackParserError('PACK_DELTA_BASE_MISSING', `delta base ${id} is neither in the pack nor supplied`);
+    }
+    const cached = this.cache.get(record.cacheKey);
+    if (cached) return cached;
+    const content = this.externalSpool!.read(record.offset, record.length);
+    this.cache.set(record.cacheKey, content);
+    return content;
+  }
+
+  /** After the stream: resolves deltas whose bases came later in the pack or from outside it. */
+  private async resolveWaitingDeltas(): Promise<void> {
+    const table = this.table;
+    while (this.waitingOnId.size > 0) {
+      let progressed = false;
+      for (const [idHex, children] of [...this.waitingOnId]) {
+        const base = table.findId(Buffer.from(idHex, 'hex'));
+        if (base < 0) continue;
+        this.waitingOnId.delete(idHex);
+        for (const child of children) {
+          table.bases[child] = base;
+          this.refBaseIds.delete(child);
+        }
+        this.resolveTree(children);
+        progressed = true;
+      }
+      if (progressed) continue;
+      const [idHex, children] = this.waitingOnId.entries().next().value as [string, number[]];
+      await this.fetchExternalBase(idHex);
+      this.waitingOnId.delete(idHex);
+      this.resolveTree(children);
+    }
+    if (this.waitingOnEntry.size > 0) {
+      const [base] = this.waitingOnEntry.keys();
+      throw new PackParserError(
+        'PACK_DELTA_CYCLE',
+        `deltas based on the object at ${table.offsets[base!]} can never be resolved (their bases form a cycle)`,
+        { offset: table.offsets[base!]! },
+      );
+    }
+  }
+
+  private async fetchExternalBase(idHex: string): Promise<void> {
+    const resolver = this.options.resolveExternalBase;
+    const supplied = resolver ? await resolver(idHex) : undefined;
+    if (!supplied) {
+      const waiting = [...this.waitingOnId.keys()];
+      throw new PackParserError(
+        'PACK_DELTA_BASE_MISSING',
+        `thin pack: delta base ${idHex} is not in the pack` +
+          (waiting.length > 1 ? ` (nor are ${waiting.length - 1} other bases)` : '') +
+          (resolver ? ' and the base source does not have it' : '; give the decoder a base source (e.g. --base-repo)'),
+      );
+    }
+    const actual = objectId(this.hashAlgorithm, supplied.type, supplied.content).toString('hex');
+    if (actual !== idHex) {
+      throw new PackParserError(
+        'PACK_DELTA_BASE_MISSING',
+        `the base source returned ${actual} when asked for ${idHex}; refusing a base that does not match its id`,
+      );
+    }
+    this.externalSpool ??= new SpillingPackSpool();
+    const offset = this.externalSpool.size;
+    this.externalSpool.append(supplied.content);
+    const record: ExternalBaseRecord = {
+      type: TYPE_CODES[supplied.type],
+      offset,
+      length: supplied.content.length,
+      cacheKey: -1 - this.externalBases.size,
+    };
+    this.externalBases.set(idHex, record);
+    this.cache.set(record.cacheKey, supplied.content);
+  }
+
+  /** Resolves `roots` and, depth first, every delta waiting on them. */
+  private resolveTree(roots: number[]): void {
+    const table = this.table;
+    const stack = [...roots];
+    while (stack.length > 0) {
+      const index = stack.pop()!;
+      const delta = this.inflateEntry(index);
+      const base = table.bases[index]!;
+      if (base >= 0) {
+        this.applyToBase(index, delta, base);
+      } else {
+        const record = this.externalBases.get(this.refBaseIds.get(index)!.toString('hex'))!;
+        const content = applyDelta(this.externalContent(index), delta, 0, this.limits.maxObjectSize);
+        this.finish(index, record.type, content, 1);
+      }
+      const waitingChildren = this.waitingOnEntry.get(index);
+      if (waitingChildren) {
+        this.waitingOnEntry.delete(index);
+        stack.push(...waitingChildren);
+      }
+      if (this.waitingOnId.size > 0) {
+        const idHex = table.id(index).toString('hex');
+        const byId = this.waitingOnId.get(idHex);
+        if (byId) {
+          this.waitingOnId.delete(idHex);
+          for (const child of byId) {
+            table.bases[child] = index;
+            this.refBaseIds.delete(child);
+          }
+          stack.push(...byId);
+        }
+      }
+    }
+  }
+}
+
+/** Decodes a whole pack from a stream or any async iterable of chunks. */
+export async function decodePack(
+  source: Readable | AsyncIterable<Buffer>,
+  options: PackDecoderOptions = {},
+): Promise<{ summary: PackSummary; decoder: PackDecoder }> {
+  const decoder = new PackDecoder(options);
+  try {
+    for await (const chunk of source) decoder.write(chunk as Buffer);
+    const summary = await decoder.end();
+    return { summary, decoder };
+  } catch (error) {
+    decoder.close();
+    throw error;
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * Compact per-object records of a pack being decoded, in typed arrays rather than one JS object per
+ * entry, so that a pack of millions of objects costs tens of bytes per object.
+ */
+
+/** Pack entry kinds as stored in the pack: 1-4 are whole objects, 6 and 7 deltas. */
+export const enum EntryKind {
+  Commit = 1,
+  Tree = 2,
+  Blob = 3,
+  Tag = 4,
+  OfsDelta = 6,
+  RefDelta = 7,
+}
+
+export type ObjectType = 'commit' | 'tree' | 'blob' | 'tag';
+
+export const OBJECT_TYPE_NAMES: readonly (ObjectType | undefined)[] = [
+  undefined,
+  'commit',
+  'tree',
+  'blob',
+  'tag',
+];
+
+/** No base (whole object) or a base outside the table (REF_DELTA to an id not resolved in the pack). */
+export const NO_BASE = -1;
+
+export class PackObjectTable {
+  count = 0;
+  offsets: Float64Array;
+  /** Offset where the compressed data starts, relative to the entry offset. */
+  headerLengths: Uint8Array;
+  kinds: Uint8Array;
+  /** Resolved object type (1-4); 0 while a delta is unresolved. */
+  types: Uint8Array;
+  /** Inflated size of the entry's data: the object size, or for a delta the delta's size. */
+  sizes: Float64Array;
+  crc32s: Uint32Array;
+  /** Table index of an in-pack base (OFS_DELTA, or REF_DELTA whose base was already known). */
+  bases: Int32Array;
+  depths: Uint16Array;
+  /** Object ids, `hashLength` bytes each; valid once the object is resolved. */
+  ids: Buffer;
+  /** Open-addressing hash of resolved ids to table indices (index + 1; 0 is empty). */
+  private slots: Int32Array;
+  private slotMask: number;
+  private resolvedCount = 0;
+
+  constructor(
+    readonly hashLength: number,
+    initialCapacity = 1024,
+  ) {
+    const capacity = Math.max(16, initialCapacity);
+    this.offsets = new Float64Array(capacity);
+    this.headerLengths = new Uint8Array(capacity);
+    this.kinds = new Uint8Array(capacity);
+    this.types = new Uint8Array(capacity);
+    this.sizes = new Float64Array(capacity);
+    this.crc32s = new Uint32Array(capacity);
+    this.bases = new Int32Array(capacity);
+    this.depths = new Uint16Array(capacity);
+    this.ids = Buffer.alloc(capacity * hashLength);
+    const slotCount = 1 << Math.ceil(Math.log2(capacity * 2));
+    this.slots = new Int32Array(slotCount);
+    this.slotMask = slotCount - 1;
+  }
+
+  get capacity(): number {
+    return this.offsets.length;
+  }
+
+  /** Adds an entry and returns its index. */
+  add(offset: number, headerLength: number, kind: EntryKind, size: number, crc32: number, base: number): number {
+    if (this.count === this.capacity) this.grow();
+    const i = this.count++;
+    this.offsets[i] = offset;
+    this.headerLengths[i] = headerLength;
+    this.kinds[i] = kind;
+    this.types[i] = kind <= EntryKind.Tag ? kind : 0;
+    this.sizes[i] = size;
+    this.crc32s[i] = crc32;
+    this.bases[i] = base;
+    this.depths[i] = 0;
+    return i;
+  }
+
+  /** Index of the entry that starts exactly at `offset`, or -1. Offsets are added in increasing order. */
+  indexAtOffset(offset: number): number {
+    let lo = 0;
+    let hi = this.count - 1;
+    const offsets = this.offsets;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const value = offsets[mid]!;
+      if (value === offset) return mid;
+      if (value < offset) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
+  id(index: number): Buffer {
+    return this.ids.subarray(index * this.hashLength, (index + 1) * this.hashLength);
+  }
+
+  isResolved(index: number): boolean {
+    return this.types[index] !== 0;
+  }
+
+  /** Records the resolved type and id; returns the index of an earlier entry with the same id, or -1. */
+  resolve(index: number, type: number, id: Uint8Array): number {
+    this.types[index] = type;
+    this.ids.set(id, index * this.hashLength);
+    if ((this.resolvedCount + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
+    const existing = this.insertSlot(index);
+    if (existing < 0) this.resolvedCount++;
+    return existing;
+  }
+
+  /** Index of the resolved entry with this id, or -1. */
+  findId(id: Uint8Array): number {
+    const hashLength = this.hashLength;
+    const ids = this.ids;
+    let slot = this.slotOf(id, 0);
+    for (;;) {
+      const entry = this.slots[slot]!;
+      if (entry === 0) return -1;
+      const start = (entry - 1) * hashLength;
+      let equal = true;
+      for (let k = 0; k < hashLength; k++) {
+        if (ids[start + k] !== id[k]) {
+          equal = false;
+          break;
+        }
+      }
+      if (equal) return entry - 1;
+      slot = (slot + 1) & this.slotMask;
+    }
+  }
+
+  /** Byte length of the entry (header and compressed data), given where the entries end. */
+  packedLength(index: number, entriesEnd: number): number {
+    const next = index + 1 < this.count ? this.offsets[index + 1]! : entriesEnd;
+    return next - this.offsets[index]!;
+  }
+
+  private slotOf(id: Uint8Array, from: number): number {
+    // Object ids are uniformly distributed: their first four bytes are a good hash.
+    return (((id[from]! << 24) | (id[from + 1]! << 16) | (id[from + 2]! << 8) | id[from + 3]!) >>> 0) & this.slotMask;
+  }
+
+  private insertSlot(index: number): number {
+    const id = this.ids.subarray(index * this.hashLength, (index + 1) * this.hashLength);
+    let slot = this.slotOf(id, 0);
+    for (;;) {
+      const entry = this.slots[slot]!;
+      if (entry === 0) {
+        this.slots[slot] = index + 1;
+        return -1;
+      }
+      if (this.ids.compare(id, 0, this.hashLength, (entry - 1) * this.hashLength, entry * this.hashLength) === 0) {
+        return entry - 1;
+      }
+      slot = (slot + 1) & this.slotMask;
+    }
+  }
+
+  private rehash(slotCount: number): void {
+    const old = this.slots;
+    this.slots = new Int32Array(slotCount);
+    this.slotMask = slotCount - 1;
+    for (const entry of old) if (entry !== 0) this.insertSlot(entry - 1);
+  }
+
+  private grow(): void {
+    const capacity = this.capacity * 2;
+    const growFloat = (a: Float64Array) => {
+      const b = new Float64Array(capacity);
+      b.set(a);
+      return b;
+    };
+    this.offsets = growFloat(this.offsets);
+    this.sizes = growFloat(this.sizes);
+    const grown8 = (a: Uint8Array) => {
+      const b = new Uint8Array(capacity);
+      b.set(a);
+      return b;
+    };
+    this.headerLengths = grown8(this.headerLengths);
+    this.kinds = grown8(this.kinds);
+    this.types = grown8(this.types);
+    const crc = new Uint32Array(capacity);
+    crc.set(this.crc32s);
+    this.crc32s = crc;
+    const bases = new Int32Array(capacity);
+    bases.set(this.bases);
+    this.bases = bases;
+    const depths = new Uint16Array(capacity);
+    depths.set(this.depths);
+    this.depths = depths;
+    const ids = Buffer.alloc(capacity * this.hashLength);
+    this.ids.copy(ids);
+    this.ids = ids;
+  }
+}
