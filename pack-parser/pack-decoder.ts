@@ -109,6 +109,8 @@ export class PackDecoder {
   private maxDepth = 0;
   private readonly countsByType: Record<ObjectType, number> = { commit: 0, tree: 0, blob: 0, tag: 0 };
   private trailer: PackTrailer | undefined;
+  /** Packed length of the entry being scanned: its successor's offset is not known yet. */
+  private currentPackedLength = 0;
 
   constructor(options: PackDecoderOptions = {}) {
     this.options = options;
@@ -174,6 +176,7 @@ export class PackDecoder {
   private onEntry(entry: PackEntry): void {
     const table = this.table;
     const index = table.add(entry.offset, entry.headerLength, entry.kind, entry.size, entry.crc32, NO_BASE);
+    this.currentPackedLength = entry.packedLength;
     if (entry.kind <= EntryKind.Tag) {
       this.finish(index, entry.kind, entry.data, 0);
       return;
@@ -251,7 +254,9 @@ export class PackDecoder {
         id: id.toString('hex'),
         size: content.length,
         entrySize: table.sizes[index]!,
-        packedLength: table.packedLength(index, this.entriesEnd),
+        packedLength: index === table.count - 1 && this.trailer === undefined
+          ? this.currentPackedLength
+          : table.packedLength(index, this.entriesEnd),
         crc32: table.crc32s[index]!,
         depth,
         baseId: kind <= EntryKind.Tag ? undefined : base >= 0 ? table.id(base).toString('hex') : refBase?.toString('hex'),

@@ -1,0 +1,72 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+
+export type GitObjectType = 'commit' | 'tree' | 'blob' | 'tag';
+
+export interface GitObject {
+  type: GitObjectType;
+  content: Buffer;
+}
+
+/**
+ * Reads objects from a local repository through one long-running `git cat-file --batch` process:
+ * the base source for thin packs (`gitgate pack index --base-repo`) and for the upstream mirror.
+ * Requests are answered in order; missing objects resolve to undefined.
+ */
+export class CatFileObjectSource {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private buffered = Buffer.alloc(0);
+  private readonly queue: { resolve: (o: GitObject | undefined) => void; reject: (e: Error) => void }[] = [];
+  private failure: Error | undefined;
+
+  constructor(readonly gitDir: string) {
+    this.child = spawn('git', ['--git-dir', gitDir, 'cat-file', '--batch'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    this.child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    this.child.stdout.on('data', (d: Buffer) => {
+      this.buffered = this.buffered.length === 0 ? d : Buffer.concat([this.buffered, d]);
+      this.drain();
+    });
+    const fail = (error: Error) => {
+      this.failure = error;
+      for (const waiter of this.queue.splice(0)) waiter.reject(error);
+    };
+    this.child.on('error', (error) => fail(new Error(`cannot run git cat-file in ${gitDir}: ${error.message}`)));
+    this.child.on('close', (code) => {
+      if (this.queue.length > 0 || code !== 0) {
+        fail(new Error(`git cat-file in ${gitDir} stopped (exit ${code})${stderr ? `: ${stderr.trim()}` : ''}`));
+      }
+    });
+  }
+
+  read(id: string): Promise<GitObject | undefined> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(id)) return Promise.reject(new Error(`not an object id: ${id}`));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ resolve, reject });
+      this.child.stdin.write(`${id}\n`);
+    });
+  }
+
+  close(): void {
+    this.child.stdin.end();
+  }
+
+  private drain(): void {
+    while (this.queue.length > 0) {
+      const newline = this.buffered.indexOf(0x0a);
+      if (newline < 0) return;
+      const header = this.buffered.subarray(0, newline).toString();
+      if (header.endsWith(' missing')) {
+        this.buffered = this.buffered.subarray(newline + 1);
+        this.queue.shift()!.resolve(undefined);
+        continue;
+      }
+      const [, type, sizeText] = header.split(' ');
+      const size = Number(sizeText);
+      if (this.buffered.length < newline + 1 + size + 1) return;
+      const content = Buffer.from(this.buffered.subarray(newline + 1, newline + 1 + size));
+      this.buffered = this.buffered.subarray(newline + 1 + size + 1);
+      this.queue.shift()!.resolve({ type: type as GitObjectType, content });
+    }
+  }
+}
