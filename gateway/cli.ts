@@ -21,6 +21,7 @@ if (invokedDirectly) {
     stdout: (text: string) => void process.stdout.write(text),
     stderr: (text: string) => void process.stderr.write(text),
     stdin: process.stdin,
+    progress: process.stderr.isTTY === true,
   };
   runCli(process.argv.slice(2), allCommands, io).then(
     (code) => {

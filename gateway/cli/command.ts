@@ -6,6 +6,8 @@ export interface CliIO {
   stderr: (text: string) => void;
   /** Standard input as a stream, for commands that read `-`. */
   stdin: NodeJS.ReadableStream;
+  /** Whether to show progress of long operations (standard error is a terminal). */
+  progress?: boolean;
 }
 
 export type CommandOptions = NonNullable<ParseArgsConfig['options']>;

@@ -1,5 +1,6 @@
 import type { Command } from './command.js';
 import { serveCommand } from './serve-command.js';
+import { packIndexCommand } from './pack-command.js';
 
 /** Every subcommand of the `gitgate` CLI. Each concern adds its own file and one line here. */
-export const allCommands: Command[] = [serveCommand];
+export const allCommands: Command[] = [serveCommand, packIndexCommand];

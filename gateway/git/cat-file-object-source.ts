@@ -14,7 +14,7 @@ export interface GitObject {
  */
 export class CatFileObjectSource {
   private readonly child: ChildProcessWithoutNullStreams;
-  private buffered = Buffer.alloc(0);
+  private buffered: Buffer = Buffer.alloc(0);
   private readonly queue: { resolve: (o: GitObject | undefined) => void; reject: (e: Error) => void }[] = [];
   private failure: Error | undefined;
 
