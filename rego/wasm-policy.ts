@@ -1,0 +1,97 @@
+import { createRequire } from 'node:module';
+import type { LoadedPolicy } from '@open-policy-agent/opa-wasm';
+import { PolicyError, errorMessage } from './errors.js';
+import { createHostBuiltins, supportedBuiltinNames, type EvaluationClock } from './host-builtins.js';
+import type { WasmInstance, WasmMemory, WasmModule } from './wasm-runtime.js';
+
+/** WASM memory limits of one policy instance, in 64 KiB pages. */
+export const WASM_INITIAL_PAGES = 32;
+export const WASM_MAXIMUM_PAGES = 8192; // 512 MiB
+
+// The package's ES entry exports only `loadPolicy` (async); the synchronous loader is on its CommonJS entry.
+const { loadPolicySync } = createRequire(import.meta.url)('@open-policy-agent/opa-wasm') as typeof import('@open-policy-agent/opa-wasm');
+
+interface OpaWasmExports {
+  builtins(): number;
+  opa_json_dump(addr: number): number;
+}
+
+function readCString(memory: WasmMemory, address: number): string {
+  const bytes = new Uint8Array(memory.buffer);
+  let end = address;
+  while (end < bytes.length && bytes[end] !== 0) end += 1;
+  return new TextDecoder().decode(bytes.subarray(address, end));
+}
+
+/**
+ * One instantiated policy module with its data, evaluated synchronously on the calling thread.
+ * The engine runs these inside worker threads so that a slow policy can be cut off.
+ */
+export class WasmPolicy {
+  private readonly clock: EvaluationClock = { nowNs: 0 };
+  private readonly loaded: LoadedPolicy;
+  private readonly encoder = new TextEncoder();
+
+  private constructor(module: WasmModule | Uint8Array, data: Record<string, unknown>) {
+    const builtins = createHostBuiltins(this.clock);
+    try {
+      this.loaded = loadPolicySync(
+        module as Parameters<typeof loadPolicySync>[0],
+        { initial: WASM_INITIAL_PAGES, maximum: WASM_MAXIMUM_PAGES },
+        builtins as Record<string, (...args: unknown[]) => unknown>,
+      );
+    } catch (error) {
+      throw new PolicyError('POLICY_BUNDLE_INVALID', `the policy module cannot be instantiated: ${errorMessage(error)}`, { cause: error });
+    }
+    const unsupported = this.requiredBuiltins().filter((name) => !supportedBuiltinNames().has(name));
+    if (unsupported.length > 0) {
+      throw new PolicyError(
+        'POLICY_BUILTIN_UNSUPPORTED',
+        `the policy uses built-in functions that WASM policies cannot call here: ${unsupported.join(', ')}. ` +
+          'Rewrite those rules without them (see docs/policies.md, "Built-in functions").',
+      );
+    }
+    try {
+      this.loaded.setData(data);
+    } catch (error) {
+      throw new PolicyError('POLICY_DATA_INVALID', `the policy data cannot be loaded: ${errorMessage(error)}`, { cause: error });
+    }
+  }
+
+  static load(module: WasmModule | Uint8Array, data: Record<string, unknown>): WasmPolicy {
+    return new WasmPolicy(module, data);
+  }
+
+  /** Builtins the module calls out to the host for. */
+  requiredBuiltins(): string[] {
+    const instance = this.loaded.wasmInstance as unknown as WasmInstance;
+    const exports = instance.exports as unknown as OpaWasmExports;
+    const text = readCString(this.loaded.mem as unknown as WasmMemory, exports.opa_json_dump(exports.builtins()));
+    return Object.keys(JSON.parse(text) as Record<string, number>).sort();
+  }
+
+  entrypoints(): string[] {
+    return Object.keys(this.loaded.entrypoints as Record<string, number>).sort();
+  }
+
+  hasEntrypoint(entrypoint: string): boolean {
+    return Object.hasOwn(this.loaded.entrypoints as Record<string, number>, entrypoint);
+  }
+
+  /**
+   * Evaluates one entry point on an input given as JSON text; returns the entry point's value,
+   * or undefined when it is undefined for this input.
+   */
+  evaluate(entrypoint: string, inputJson: string, nowNs: number): unknown {
+    if (!this.hasEntrypoint(entrypoint)) {
+      throw new PolicyError(
+        'POLICY_ENTRYPOINT_MISSING',
+        `the loaded policy has no entry point ${entrypoint} (it has: ${this.entrypoints().join(', ') || 'none'})`,
+      );
+    }
+    this.clock.nowNs = nowNs;
+    const bytes = this.encoder.encode(inputJson);
+    const resultSet = this.loaded.evaluate(bytes.buffer, entrypoint) as Array<{ result?: unknown }> | undefined;
+    return Array.isArray(resultSet) && resultSet.length > 0 ? resultSet[0]?.result : undefined;
+  }
+}
