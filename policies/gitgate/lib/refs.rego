@@ -1,0 +1,17 @@
+# Ref helpers shared by the rules.
+package gitgate.lib.refs
+
+import rego.v1
+
+import data.gitgate.lib.paths
+
+# protected is true for refs matching data.gitgate.config.protected_refs.
+protected(ref) if paths.matches_any(data.gitgate.config.protected_refs, ref)
+
+# short returns the first 12 hex digits of an object id, as shown in messages.
+short(id) := substring(id, 0, 12)
+
+# branch_ref turns a branch name ("main") into its ref ("refs/heads/main"); refs pass through.
+branch_ref(name) := name if startswith(name, "refs/")
+
+branch_ref(name) := concat("", ["refs/heads/", name]) if not startswith(name, "refs/")
