@@ -1,7 +1,7 @@
 import { PackParserError } from './errors.js';
 
 /** Reads the two size varints at the start of delta data (base size, result size). */
-export function readDeltaSizes(delta: Buffer): { baseSize: number; resultSize: number; opsStart: number } {
+export function readDeltaSizes(delta: Buffer): DeltaSizes {
   let pos = 0;
   const readSize = (): number => {
     let value = 0;
@@ -21,25 +21,43 @@ export function readDeltaSizes(delta: Buffer): { baseSize: number; resultSize: n
   return { baseSize, resultSize, opsStart: pos };
 }
 
+export interface DeltaSizes {
+  baseSize: number;
+  resultSize: number;
+  opsStart: number;
+}
+
+/** Applies git delta `delta` to `base` and returns the result in a new buffer. */
+export function applyDelta(base: Buffer, delta: Buffer, maxResultSize = Infinity): Buffer {
+  const sizes = readDeltaSizes(delta);
+  checkResultSize(sizes, maxResultSize);
+  const out = Buffer.allocUnsafe(sizes.resultSize);
+  applyDeltaInto(base, delta, sizes, out, 0);
+  return out;
+}
+
+export function checkResultSize(sizes: DeltaSizes, maxResultSize: number): void {
+  if (sizes.resultSize > maxResultSize) {
+    throw new PackParserError(
+      'PACK_LIMIT_OBJECT_SIZE',
+      `delta result of ${sizes.resultSize} bytes exceeds the object size limit of ${maxResultSize}`,
+    );
+  }
+}
+
 /**
- * Applies git delta `delta` to `base`. The result is written after `reserve` unused leading bytes,
- * so that a caller can put the object header there and hash header and content in one call.
+ * Applies `delta` (whose sizes `readDeltaSizes` read) to `base`, writing the result into `out`
+ * from `outStart`; `out` must have room for the result size.
  */
-export function applyDelta(base: Buffer, delta: Buffer, reserve = 0, maxResultSize = Infinity): Buffer {
-  const { baseSize, resultSize, opsStart } = readDeltaSizes(delta);
+export function applyDeltaInto(base: Buffer, delta: Buffer, sizes: DeltaSizes, out: Buffer, outStart: number): void {
+  const { baseSize, resultSize, opsStart } = sizes;
+  const reserve = outStart;
   if (baseSize !== base.length) {
     throw new PackParserError(
       'PACK_DELTA_CORRUPT',
       `delta expects a base of ${baseSize} bytes but the base object has ${base.length}`,
     );
   }
-  if (resultSize > maxResultSize) {
-    throw new PackParserError(
-      'PACK_LIMIT_OBJECT_SIZE',
-      `delta result of ${resultSize} bytes exceeds the object size limit of ${maxResultSize}`,
-    );
-  }
-  const out = Buffer.allocUnsafe(reserve + resultSize);
   const end = reserve + resultSize;
   let outPos = reserve;
   let pos = opsStart;
@@ -92,5 +110,4 @@ export function applyDelta(base: Buffer, delta: Buffer, reserve = 0, maxResultSi
       `delta produced ${outPos - reserve} bytes but announced ${resultSize}`,
     );
   }
-  return out;
 }

@@ -1,7 +1,8 @@
+import { hash } from 'node:crypto';
 import { inflateSync } from 'node:zlib';
 import type { Readable } from 'node:stream';
-import { ByteBudgetLru } from './byte-budget-lru.js';
-import { applyDelta } from './delta.js';
+import { ObjectArena } from './object-arena.js';
+import { applyDeltaInto, checkResultSize, readDeltaSizes } from './delta.js';
 import { PackParserError } from './errors.js';
 import { resolvePackLimits, type PackLimits } from './limits.js';
 import { hashLengthOf, objectId, type HashAlgorithm } from './object-id.js';
@@ -91,7 +92,7 @@ export class PackDecoder {
   readonly hashAlgorithm: HashAlgorithm;
   private readonly limits: PackLimits;
   private readonly scanner: PackScanner;
-  private readonly cache: ByteBudgetLru<CacheKey>;
+  private readonly cache: ObjectArena;
   private readonly options: PackDecoderOptions;
   private readonly ownsSpool: boolean;
   /** Deltas waiting for an in-pack base that is itself still unresolved, by base index. */
@@ -120,7 +121,7 @@ export class PackDecoder {
     this.table = new PackObjectTable(hashLength);
     this.ownsSpool = options.spool === undefined;
     this.spool = options.spool ?? new SpillingPackSpool();
-    this.cache = new ByteBudgetLru<CacheKey>(options.baseCacheBytes ?? 48 * 1024 * 1024);
+    this.cache = new ObjectArena(options.baseCacheBytes ?? 48 * 1024 * 1024);
     this.scanner = new PackScanner(
       {
         onHeader: (header) => options.onHeader?.(header),
@@ -178,7 +179,7 @@ export class PackDecoder {
     const index = table.add(entry.offset, entry.headerLength, entry.kind, entry.size, entry.crc32, NO_BASE);
     this.currentPackedLength = entry.packedLength;
     if (entry.kind <= EntryKind.Tag) {
-      this.finish(index, entry.kind, entry.data, 0);
+      this.storeWhole(index, entry.kind, entry.data);
       return;
     }
     this.deltaCount++;
@@ -214,19 +215,46 @@ export class PackDecoder {
 
   private applyToBase(index: number, delta: Buffer, base: number): void {
     const table = this.table;
-    const content = applyDelta(this.contentOf(base), delta, 0, this.limits.maxObjectSize);
-    this.finish(index, table.types[base]!, content, table.depths[base]! + 1);
+    this.storeDelta(index, table.types[base]!, delta, this.contentOf(base), table.depths[base]! + 1);
   }
 
-  private finish(index: number, type: number, content: Buffer, depth: number): void {
-    const table = this.table;
+  /** Hashes and caches a whole (non-delta) object. */
+  private storeWhole(index: number, type: number, data: Buffer): void {
+    const header = `${OBJECT_TYPE_NAMES[type]!} ${data.length}\0`;
+    const region = this.cache.allocate(index, header.length, data.length);
+    region.write(header, 0, 'latin1');
+    data.copy(region, header.length);
+    this.record(index, type, region, header.length, 0);
+  }
+
+  /** Applies a delta to its base content, then hashes and caches the result. */
+  private storeDelta(index: number, type: number, delta: Buffer, baseContent: Buffer, depth: number): void {
+    this.checkDepth(index, depth);
+    const sizes = readDeltaSizes(delta);
+    checkResultSize(sizes, this.limits.maxObjectSize);
+    const header = `${OBJECT_TYPE_NAMES[type]!} ${sizes.resultSize}\0`;
+    const base = this.cache.wouldOverwrite(baseContent, header.length + sizes.resultSize) ? Buffer.from(baseContent) : baseContent;
+    const region = this.cache.allocate(index, header.length, sizes.resultSize);
+    region.write(header, 0, 'latin1');
+    applyDeltaInto(base, delta, sizes, region, header.length);
+    this.record(index, type, region, header.length, depth);
+  }
+
+  private checkDepth(index: number, depth: number): void {
     if (depth > this.limits.maxDeltaDepth) {
+      const offset = this.table.offsets[index]!;
       throw new PackParserError(
         'PACK_LIMIT_DELTA_DEPTH',
-        `delta chain at ${table.offsets[index]} is ${depth} deep, more than the limit of ${this.limits.maxDeltaDepth}`,
-        { offset: table.offsets[index]! },
+        `delta chain at ${offset} is ${depth} deep, more than the limit of ${this.limits.maxDeltaDepth}`,
+        { offset },
       );
     }
+  }
+
+  /** `region` holds the object header (`headerLength` bytes) followed by the content. */
+  private record(index: number, type: number, region: Buffer, headerLength: number, depth: number): void {
+    const table = this.table;
+    const content = region.subarray(headerLength);
     this.resolvedBytes += content.length;
     if (this.resolvedBytes > this.limits.maxResolvedBytes) {
       throw new PackParserError(
@@ -236,12 +264,11 @@ export class PackDecoder {
       );
     }
     const typeName = OBJECT_TYPE_NAMES[type]!;
-    const id = objectId(this.hashAlgorithm, typeName, content);
+    const id = hash(this.hashAlgorithm, region, 'buffer');
     table.resolve(index, type, id);
     table.depths[index] = depth;
     if (depth > this.maxDepth) this.maxDepth = depth;
     this.countsByType[typeName]++;
-    this.cache.set(index, content);
     const onObject = this.options.onObject;
     if (onObject) {
       const base = table.bases[index]!;
@@ -276,8 +303,7 @@ export class PackDecoder {
     let content: Buffer;
     for (;;) {
       if (table.kinds[current]! <= EntryKind.Tag) {
-        content = this.inflateEntry(current);
-        this.cache.set(current, content);
+        content = this.keep(current, this.inflateEntry(current));
         break;
       }
       chain.push(current);
@@ -295,10 +321,20 @@ export class PackDecoder {
     }
     for (let i = chain.length - 1; i >= 0; i--) {
       const entry = chain[i]!;
-      content = applyDelta(content, this.inflateEntry(entry), 0, this.limits.maxObjectSize);
-      this.cache.set(entry, content);
+      const delta = this.inflateEntry(entry);
+      const sizes = readDeltaSizes(delta);
+      const base = this.cache.wouldOverwrite(content, sizes.resultSize) ? Buffer.from(content) : content;
+      content = this.cache.allocate(entry, 0, sizes.resultSize);
+      applyDeltaInto(base, delta, sizes, content, 0);
     }
     return content;
+  }
+
+  /** Puts already-known content into the cache and returns the cached copy. */
+  private keep(key: CacheKey, data: Buffer): Buffer {
+    const region = this.cache.allocate(key, 0, data.length);
+    data.copy(region);
+    return region;
   }
 
   /** Re-reads an entry's compressed data from the spool and inflates it. */
@@ -310,6 +346,7 @@ export class PackDecoder {
     const size = table.sizes[index]!;
     const data = inflateSync(this.spool.read(offset + headerLength, end - offset - headerLength), {
       maxOutputLength: Math.max(size, 1),
+      chunkSize: Math.max(64, size + 1),
     });
     if (data.length !== size) {
       throw new PackParserError('PACK_SIZE_MISMATCH', `object at ${offset} changed size when read again`, { offset });
@@ -325,9 +362,7 @@ export class PackDecoder {
     }
     const cached = this.cache.get(record.cacheKey);
     if (cached) return cached;
-    const content = this.externalSpool!.read(record.offset, record.length);
-    this.cache.set(record.cacheKey, content);
-    return content;
+    return this.keep(record.cacheKey, this.externalSpool!.read(record.offset, record.length));
   }
 
   /** After the stream: resolves deltas whose bases came later in the pack or from outside it. */
@@ -391,7 +426,7 @@ export class PackDecoder {
       cacheKey: -1 - this.externalBases.size,
     };
     this.externalBases.set(idHex, record);
-    this.cache.set(record.cacheKey, supplied.content);
+    this.keep(record.cacheKey, supplied.content);
   }
 
   /** Resolves `roots` and, depth first, every delta waiting on them. */
@@ -406,8 +441,7 @@ export class PackDecoder {
         this.applyToBase(index, delta, base);
       } else {
         const record = this.externalBases.get(this.refBaseIds.get(index)!.toString('hex'))!;
-        const content = applyDelta(this.externalContent(index), delta, 0, this.limits.maxObjectSize);
-        this.finish(index, record.type, content, 1);
+        this.storeDelta(index, record.type, delta, this.externalContent(index), 1);
       }
       const waitingChildren = this.waitingOnEntry.get(index);
       if (waitingChildren) {

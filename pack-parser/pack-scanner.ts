@@ -398,7 +398,12 @@ export class PackScanner {
   private inflate(input: Buffer, size: number, offset: number, ended: boolean): { data: Buffer; consumed: number } | undefined {
     let result: { buffer: Buffer; engine: { bytesWritten: number } };
     try {
-      result = inflateSync(input, { info: true, maxOutputLength: Math.max(size, 1) }) as unknown as typeof result;
+      result = inflateSync(input, {
+        info: true,
+        maxOutputLength: Math.max(size, 1),
+        // One output buffer of the announced size: no 16 KiB chunks to allocate and join.
+        chunkSize: Math.max(64, size + 1),
+      }) as unknown as typeof result;
     } catch (error) {
       const zerror = error as ZlibError;
       if (zerror.code === 'Z_BUF_ERROR' || zerror.errno === zlibConstants.Z_BUF_ERROR) {

@@ -91,7 +91,9 @@ export async function createSeededRepo(directory: string, options: SeededRepoOpt
   git(['init', '--quiet', '--bare', '--initial-branch=main', directory], { cwd: directory, env });
 
   const files = new Map<string, string[]>();
-  const binaries = new Set<string>();
+  /** Text file paths, for picking one at random without copying the map's keys. */
+  const paths: string[] = [];
+  const pathIndex = new Map<string, number>();
   let mark = 0;
   let time = 1700000000;
   let fileCounter = 0;
@@ -136,11 +138,11 @@ export async function createSeededRepo(directory: string, options: SeededRepoOpt
       };
       const writeFile = (path: string, lines: string[]) => `M 100644 :${blob(lines.join('\n') + '\n')} ${path}\n`;
       const editSome = (count: number, exclude: Set<string> = new Set()): { changes: string[]; touched: Set<string> } => {
-        const paths = [...files.keys()].filter((p) => !exclude.has(p));
         const touched = new Set<string>();
         const changes: string[] = [];
-        for (let k = 0; k < count && paths.length > 0; k++) {
-          const path = paths.splice(random.int(0, paths.length - 1), 1)[0]!;
+        for (let attempts = 0; touched.size < count && attempts < count * 4 && paths.length > 0; attempts++) {
+          const path = paths.at(random.int(0, paths.length - 1))!;
+          if (exclude.has(path) || touched.has(path)) continue;
           const edited = editLines(random, files.get(path)!, options.linesChangedPerEdit);
           files.set(path, edited);
           touched.add(path);
@@ -148,13 +150,28 @@ export async function createSeededRepo(directory: string, options: SeededRepoOpt
         }
         return { changes, touched };
       };
+      const addPath = (path: string, lines: string[]) => {
+        files.set(path, lines);
+        pathIndex.set(path, paths.length);
+        paths.push(path);
+      };
+      const removePath = (path: string) => {
+        const at = pathIndex.get(path)!;
+        const last = paths.pop()!;
+        if (last !== path) {
+          paths[at] = last;
+          pathIndex.set(last, at);
+        }
+        pathIndex.delete(path);
+        files.delete(path);
+      };
 
       // First commit.
       const initial: string[] = [];
       for (let f = 0; f < options.initialFiles; f++) {
         const path = newPath('ts');
         const lines = textFile(random, options.fileLines);
-        files.set(path, lines);
+        addPath(path, lines);
         initial.push(writeFile(path, lines));
       }
       if (options.largeBlobBytes) {
@@ -166,24 +183,22 @@ export async function createSeededRepo(directory: string, options: SeededRepoOpt
 
       for (let n = 1; n <= options.commits; n++) {
         const { changes } = editSome(options.filesEditedPerCommit);
-        if (options.renameEvery && n % options.renameEvery === 0 && files.size > 1) {
-          const from = [...files.keys()][random.int(0, files.size - 1)]!;
-          if (!binaries.has(from)) {
-            const to = newPath('ts');
-            files.set(to, files.get(from)!);
-            files.delete(from);
-            changes.push(`D ${from}\n`, writeFile(to, files.get(to)!));
-          }
+        if (options.renameEvery && n % options.renameEvery === 0 && paths.length > 1) {
+          const from = paths[random.int(0, paths.length - 1)]!;
+          const to = newPath('ts');
+          const lines = files.get(from)!;
+          removePath(from);
+          addPath(to, lines);
+          changes.push(`D ${from}\n`, writeFile(to, lines));
         }
         if (options.addFileEvery && n % options.addFileEvery === 0) {
           const path = newPath('ts');
           const lines = textFile(random, options.fileLines);
-          files.set(path, lines);
+          addPath(path, lines);
           changes.push(writeFile(path, lines));
         }
         if (options.binaryEvery && n % options.binaryEvery === 0) {
           const path = `assets/blob-${n}.bin`;
-          binaries.add(path);
           changes.push(`M 100644 :${blob(random.bytes(random.int(1000, 20000)))} ${path}\n`);
         }
         head = commit('main', `Change ${n}: ${random.pick(WORDS)} ${random.pick(WORDS)}\n\nDetails ${random.int(0, 1e6)}\n`, [head], changes);
