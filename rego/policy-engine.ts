@@ -9,7 +9,7 @@ import type { OpaBinary } from './opa-binary.js';
 import { policyDirectoryRevision } from './policy-source.js';
 import { PolicyWorkerPool, type PolicyWorkerPoolOptions } from './policy-worker-pool.js';
 import { sha256OfFile } from './opa-binary.js';
-import { validateContractDocument } from './schema/validator.js';
+import { prepareContractValidators, validateContractDocument } from './schema/validator.js';
 import type { Decision, DecisionRecord } from './schema/types.js';
 import { compileWasmModule } from './wasm-runtime.js';
 
@@ -64,6 +64,7 @@ export class PolicyEngine {
 
   /** Loads the policy; throws a PolicyError when it cannot (the gateway must not start without one). */
   static async start(options: PolicyEngineOptions): Promise<PolicyEngine> {
+    if (options.validateInput !== false) prepareContractValidators();
     return new PolicyEngine(options, await loadActivePolicy(options));
   }
 

@@ -52,6 +52,11 @@ function validators(): Record<ContractDocument, ValidateFunction> {
   return compiled;
 }
 
+/** Compiles the validators now rather than on the first request (about 100 ms). */
+export function prepareContractValidators(): void {
+  validators();
+}
+
 /** Validates a document of the contract against its JSON Schema. */
 export function validateContractDocument(document: ContractDocument, value: unknown): ValidationResult {
   const validate = validators()[document];
