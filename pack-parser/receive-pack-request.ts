@@ -142,6 +142,7 @@ export class ReceivePackRequestParser {
       const offset = this.reader.offset;
       const packet = this.reader.read();
       if (packet === undefined) break;
+      this.checkSectionSize(this.reader.offset);
       this.handle(packet, offset);
       if (this.parsed !== undefined) {
         const rest = this.reader.takeRemainder();
@@ -151,7 +152,11 @@ export class ReceivePackRequestParser {
         return;
       }
     }
-    if (this.reader.offset + this.reader.bufferedLength > this.maxCommandSectionBytes) {
+    this.checkSectionSize(this.reader.offset + this.reader.bufferedLength);
+  }
+
+  private checkSectionSize(bytes: number): void {
+    if (bytes > this.maxCommandSectionBytes) {
       throw new PackParserError(
         'RECEIVE_PACK_TOO_LARGE',
         `receive-pack command section exceeds ${this.maxCommandSectionBytes} bytes; push fewer refs at once`,
