@@ -1,0 +1,125 @@
+/**
+ * Which lines of a new text are added relative to an old one: Myers' O(ND) diff on lines, after
+ * trimming the common head and tail. When the edit distance exceeds a bound (huge rewrites), it
+ * falls back to a linear multiset rule: a new line is added when the old text does not have that
+ * many copies of it. Both answers never call an unchanged line "added".
+ */
+
+/** Offsets `[start, end)` of every line (the end includes its newline). */
+export function lineOffsets(content: Uint8Array): Int32Array {
+  const starts: number[] = [0];
+  for (let i = 0; i < content.length; i++) if (content[i] === 10 && i + 1 < content.length) starts.push(i + 1);
+  if (content.length === 0) return new Int32Array([0, 0]);
+  starts.push(content.length);
+  return Int32Array.from(starts);
+}
+
+function lineIds(content: Uint8Array, offsets: Int32Array, ids: Map<string, number>): Int32Array {
+  const buffer = Buffer.from(content.buffer, content.byteOffset, content.byteLength);
+  const out = new Int32Array(offsets.length - 1);
+  for (let i = 0; i < out.length; i++) {
+    const text = buffer.toString('latin1', offsets[i]!, offsets[i + 1]!).replace(/\r?\n$/, '');
+    let id = ids.get(text);
+    if (id === undefined) ids.set(text, (id = ids.size));
+    out[i] = id;
+  }
+  return out;
+}
+
+const DEFAULT_MAX_EDIT_DISTANCE = 1000;
+
+/** 0-based indices of the added lines of `b` relative to `a` (line ids). */
+export function addedLineIndices(a: Int32Array, b: Int32Array, maxEditDistance = DEFAULT_MAX_EDIT_DISTANCE): number[] {
+  let head = 0;
+  while (head < a.length && head < b.length && a[head] === b[head]) head++;
+  let tail = 0;
+  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
+  const oldMiddle = a.subarray(head, a.length - tail);
+  const newMiddle = b.subarray(head, b.length - tail);
+  if (newMiddle.length === 0) return [];
+  if (oldMiddle.length === 0) return Array.from({ length: newMiddle.length }, (_, i) => head + i);
+  const added = myersAdded(oldMiddle, newMiddle, maxEditDistance) ?? multisetAdded(oldMiddle, newMiddle);
+  return added.map((i) => head + i);
+}
+
+function multisetAdded(a: Int32Array, b: Int32Array): number[] {
+  const available = new Map<number, number>();
+  for (const id of a) available.set(id, (available.get(id) ?? 0) + 1);
+  const added: number[] = [];
+  b.forEach((id, i) => {
+    const left = available.get(id) ?? 0;
+    if (left > 0) available.set(id, left - 1);
+    else added.push(i);
+  });
+  return added;
+}
+
+/** Myers' greedy shortest edit script; undefined when the distance exceeds `maxD`. */
+function myersAdded(a: Int32Array, b: Int32Array, maxD: number): number[] | undefined {
+  const n = a.length;
+  const m = b.length;
+  const limit = Math.min(maxD, n + m);
+  const offset = limit + 1;
+  const v = new Int32Array(2 * limit + 3);
+  const trace: Int32Array[] = [];
+  for (let d = 0; d <= limit; d++) {
+    trace.push(v.slice(offset - d - 1, offset + d + 2));
+    for (let k = -d; k <= d; k += 2) {
+      let x = k === -d || (k !== d && v[offset + k - 1]! < v[offset + k + 1]!) ? v[offset + k + 1]! : v[offset + k - 1]! + 1;
+      let y = x - k;
+      while (x < n && y < m && a[x] === b[y]) {
+        x++;
+        y++;
+      }
+      v[offset + k] = x;
+      if (x >= n && y >= m) return backtrack(trace, d, n, m);
+    }
+  }
+  return undefined;
+}
+
+function backtrack(trace: Int32Array[], finalD: number, n: number, m: number): number[] {
+  const added: number[] = [];
+  let x = n;
+  let y = m;
+  for (let d = finalD; d > 0; d--) {
+    const previous = trace[d]!; // v before step d, indices k + d + 1 for k in [-d-1, d+1]
+    const at = (k: number) => previous[k + d + 1]!;
+    const k = x - y;
+    const down = k === -d || (k !== d && at(k - 1) < at(k + 1));
+    const previousK = down ? k + 1 : k - 1;
+    const previousX = at(previousK);
+    const previousY = previousX - previousK;
+    while (x > previousX && y > previousY) {
+      x--;
+      y--;
+    }
+    if (down) added.push(y - 1);
+    x = previousX;
+    y = previousY;
+  }
+  return added.reverse();
+}
+
+/** Added lines of `newContent` relative to `oldContent` as sorted, merged byte ranges of `newContent`. */
+export function addedLineByteRanges(oldContent: Uint8Array, newContent: Uint8Array): { start: number; end: number }[] {
+  const ids = new Map<string, number>();
+  const oldOffsets = lineOffsets(oldContent);
+  const newOffsets = lineOffsets(newContent);
+  const added = addedLineIndices(lineIds(oldContent, oldOffsets, ids), lineIds(newContent, newOffsets, ids));
+  return lineIndicesToRanges(newOffsets, added);
+}
+
+/** Sorted 0-based line indices to merged byte ranges, given the offsets from `lineOffsets`. */
+export function lineIndicesToRanges(offsets: Int32Array, lines: readonly number[]): { start: number; end: number }[] {
+  const ranges: { start: number; end: number }[] = [];
+  for (const line of lines) {
+    if (line < 0 || line >= offsets.length - 1) continue;
+    const start = offsets[line]!;
+    const end = offsets[line + 1]!;
+    const last = ranges[ranges.length - 1];
+    if (last !== undefined && last.end === start) last.end = end;
+    else ranges.push({ start, end });
+  }
+  return ranges;
+}
