@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { PackParserError } from './errors.js';
 import { hashLengthOf, type HashAlgorithm } from './object-id.js';
+import { isLowerHex } from './hex.js';
 import { pushedRefNameProblem } from './ref-name.js';
 
 export type RefUpdateOperation = 'create' | 'update' | 'delete';
@@ -15,16 +16,6 @@ export interface ReceivePackCommand {
 }
 
 const SPACE = 0x20;
-
-/** True when `bytes[start, start + length)` are lowercase hex digits. */
-export function isLowerHex(bytes: Uint8Array, start: number, length: number): boolean {
-  if (start + length > bytes.length) return false;
-  for (let i = start; i < start + length; i++) {
-    const b = bytes[i]!;
-    if (!((b >= 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x66))) return false;
-  }
-  return true;
-}
 
 function isZeroId(hex: string): boolean {
   for (let i = 0; i < hex.length; i++) if (hex.charCodeAt(i) !== 0x30) return false;

@@ -3,7 +3,8 @@ import { PackParserError } from './errors.js';
 import { hashLengthOf, type HashAlgorithm } from './object-id.js';
 import { PktLineReader, type PktLine } from './pkt-line.js';
 import { parsePushCertificate, type PushCertificate } from './push-certificate.js';
-import { isLowerHex, parseReceivePackCommand, quoteLine, type ReceivePackCommand } from './receive-pack-command.js';
+import { isLowerHex } from './hex.js';
+import { parseReceivePackCommand, quoteLine, type ReceivePackCommand } from './receive-pack-command.js';
 
 /** The command section of a `git-receive-pack` request: everything before the pack. */
 export interface ReceivePackRequest {

@@ -1,5 +1,6 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFakeGpgProgram } from './fake-gpg.js';
 import { git, hermeticGitEnv } from './git-cli.js';
 
 /** A `git-receive-pack` request body sent by the real git client, with what it should contain. */
@@ -30,13 +31,8 @@ export function captureReceivePackRequests(root: string, objectFormat: 'sha1' | 
   const receivePack = join(root, 'capture-receive-pack.sh');
   const fakeGpg = join(root, 'fake-gpg.sh');
   writeFileSync(receivePack, `#!/bin/sh\ntee '${capture}' | git receive-pack "$@"\n`);
-  writeFileSync(
-    fakeGpg,
-    "#!/bin/sh\ncat >/dev/null\nprintf '\\n[GNUPG:] SIG_CREATED D 1 8 00 1700000000 ABCDEF\\n' >&2\n" +
-      "printf -- '-----BEGIN PGP SIGNATURE-----\\n\\nZmFrZQ==\\n-----END PGP SIGNATURE-----\\n'\n",
-  );
   chmodSync(receivePack, 0o755);
-  chmodSync(fakeGpg, 0o755);
+  writeFakeGpgProgram(fakeGpg);
 
   const run = (cwd: string, args: string[]) => git(args, { cwd, env }).toString('utf8').trim();
   run(root, ['init', '-q', '--bare', `--object-format=${objectFormat}`, remote]);

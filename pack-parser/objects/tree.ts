@@ -1,0 +1,133 @@
+import { PackParserError } from '../errors.js';
+import type { HashLength } from './object-id-hex.js';
+
+/** What a tree entry points at, from its mode. */
+export type TreeEntryKind = 'blob' | 'executable' | 'symlink' | 'tree' | 'gitlink';
+
+export interface TreeEntry {
+  /** The mode as written (`100644`, `40000`, ...). */
+  readonly mode: string;
+  readonly kind: TreeEntryKind;
+  /** The name as bytes (git does not require UTF-8). Shares memory with the tree content. */
+  readonly name: Buffer;
+  /** The object id in lowercase hex. */
+  readonly id: string;
+}
+
+export interface TreeParseOptions {
+  /**
+   * Require git's entry order and no duplicate names (`git fsck`'s treeNotSorted and
+   * duplicateEntries errors). Default true; turn off only to read old trees already stored.
+   */
+  checkOrder?: boolean;
+}
+
+const SPACE = 0x20;
+const NUL = 0x00;
+const SLASH = 0x2f;
+const DOT = 0x2e;
+
+/** The modes git writes (100664 is what very old git wrote for group-writable files). */
+const KNOWN_MODES = new Map<number, { mode: string; kind: TreeEntryKind }>([
+  [0o100644, { mode: '100644', kind: 'blob' }],
+  [0o100664, { mode: '100664', kind: 'blob' }],
+  [0o100755, { mode: '100755', kind: 'executable' }],
+  [0o120000, { mode: '120000', kind: 'symlink' }],
+  [0o40000, { mode: '40000', kind: 'tree' }],
+  [0o160000, { mode: '160000', kind: 'gitlink' }],
+]);
+
+/**
+ * Parses a tree object's content (without the `tree <size>\0` header): entries of
+ * `<octal mode> SP <name> NUL <binary id>`. Strict: only the modes git writes, names that are not
+ * empty, `.`, `..` or contain `/`, and (by default) git's order without duplicates. Malformed
+ * input throws `OBJECT_BAD_TREE`.
+ */
+export function parseTree(content: Buffer, hashLength: HashLength = 20, options: TreeParseOptions = {}): TreeEntry[] {
+  const checkOrder = options.checkOrder !== false;
+  const entries: TreeEntry[] = [];
+  let previousStart = 0;
+  let previousEnd = 0;
+  let previousIsTree = false;
+  let position = 0;
+  while (position < content.length) {
+    const entryStart = position;
+    let mode = 0;
+    while (position < content.length && content[position] !== SPACE) {
+      const digit = content[position]! - 0x30;
+      if (digit < 0 || digit > 7 || position - entryStart >= 7) badTree('bad mode', entryStart);
+      mode = mode * 8 + digit;
+      position++;
+    }
+    if (position === entryStart || position === content.length) badTree('bad mode', entryStart);
+    const known = KNOWN_MODES.get(mode);
+    if (known === undefined) return badTree(`unsupported mode ${content.toString('latin1', entryStart, position)}`, entryStart);
+    const nameStart = position + 1;
+    const nameEnd = content.indexOf(NUL, nameStart);
+    if (nameEnd < 0) badTree('name not terminated by NUL', entryStart);
+    const idEnd = nameEnd + 1 + hashLength;
+    if (idEnd > content.length) badTree('truncated object id', entryStart);
+    checkName(content, nameStart, nameEnd, entryStart);
+    const isTree = known.kind === 'tree';
+    if (checkOrder && entries.length > 0) {
+      const order = compareNames(content, previousStart, previousEnd, previousIsTree, nameStart, nameEnd, isTree);
+      if (order === 0) badTree('duplicate name', entryStart);
+      if (order > 0) badTree('entries not sorted', entryStart);
+      if (isTree) checkNoFileNamed(entries, content, nameStart, nameEnd, entryStart);
+    }
+    entries.push({
+      mode: position - entryStart === known.mode.length ? known.mode : content.toString('latin1', entryStart, position),
+      kind: known.kind,
+      name: content.subarray(nameStart, nameEnd),
+      id: content.toString('hex', nameEnd + 1, idEnd),
+    });
+    previousStart = nameStart;
+    previousEnd = nameEnd;
+    previousIsTree = isTree;
+    position = idEnd;
+  }
+  return entries;
+}
+
+function badTree(problem: string, offset: number): never {
+  throw new PackParserError('OBJECT_BAD_TREE', `malformed tree: ${problem} in the entry at offset ${offset}`, { offset });
+}
+
+function checkName(content: Buffer, start: number, end: number, entryStart: number): void {
+  const length = end - start;
+  if (length === 0) badTree('empty name', entryStart);
+  for (let i = start; i < end; i++) if (content[i] === SLASH) badTree('name containing "/"', entryStart);
+  if (content[start] === DOT && (length === 1 || (length === 2 && content[start + 1] === DOT))) badTree('name "." or ".."', entryStart);
+}
+
+/**
+ * Git's tree order (base_name_compare): names compared bytewise, a tree's name as if it ended
+ * with "/". Returns 0 for equal names whatever the kinds, as fsck treats both as duplicates.
+ */
+function compareNames(content: Buffer, aStart: number, aEnd: number, aIsTree: boolean, bStart: number, bEnd: number, bIsTree: boolean): number {
+  const aLength = aEnd - aStart;
+  const bLength = bEnd - bStart;
+  const common = aLength < bLength ? aLength : bLength;
+  for (let i = 0; i < common; i++) {
+    const difference = content[aStart + i]! - content[bStart + i]!;
+    if (difference !== 0) return difference;
+  }
+  if (aLength === bLength) return 0;
+  const a = aLength > common ? content[aStart + common]! : aIsTree ? SLASH : 0;
+  const b = bLength > common ? content[bStart + common]! : bIsTree ? SLASH : 0;
+  return a - b;
+}
+
+/**
+ * A file "a" sorts before "a-b" and "a.b", and those before the tree "a" (compared as "a/"): so a
+ * file and a tree of the same name need not be neighbours. Look back over the names in between.
+ */
+function checkNoFileNamed(entries: TreeEntry[], content: Buffer, nameStart: number, nameEnd: number, entryStart: number): void {
+  const length = nameEnd - nameStart;
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const other = entries[i]!.name;
+    if (other.length < length || content.compare(other, 0, length, nameStart, nameEnd) !== 0) return;
+    if (other.length === length) badTree('duplicate name', entryStart);
+    if (other[length]! >= SLASH) return;
+  }
+}
