@@ -1,0 +1,108 @@
+import t from 'tap';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { runCli } from './run.js';
+import { scanCommand } from './scan-command.js';
+import type { CliIO } from './command.js';
+import { ALNUM, SeededTextRandom } from '../../testdata/secrets/seeded-text-random.js';
+
+const fakeToken = (seed: number) => ['gh', 'p_'].join('') + new SeededTextRandom(seed).chars(ALNUM, 36);
+
+function captureIO(stdin: string[] = []): CliIO & { out: string; err: string } {
+  const io = {
+    out: '',
+    err: '',
+    stdout: (text: string) => void (io.out += text),
+    stderr: (text: string) => void (io.err += text),
+    stdin: Readable.from(stdin.map((s) => Buffer.from(s))),
+  };
+  return io;
+}
+
+const scan = (argv: string[], io = captureIO()) => runCli(['scan', ...argv], [scanCommand], io).then((code) => ({ code, io }));
+
+function fixtureDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gitgate-scan-'));
+  mkdirSync(join(dir, 'src'));
+  mkdirSync(join(dir, '.git'));
+  writeFileSync(join(dir, 'src', 'clean.ts'), 'export const answer = 42;\n');
+  writeFileSync(join(dir, 'src', 'leak.py'), `x = 1\nTOKEN = "${fakeToken(1)}"\n`);
+  writeFileSync(join(dir, '.git', 'ignored'), `${fakeToken(2)}\n`);
+  return dir;
+}
+
+t.test('files and directories: exit 1 with findings, no secret in the output', async (t) => {
+  const dir = fixtureDir();
+  const { code, io } = await scan([dir]);
+  t.equal(code, 1);
+  t.match(io.out, /src\/leak\.py:2:10 {2}github-pat {2}critical {2}ghp_… \(40 chars\)/);
+  t.match(io.out, /1 secret\(s\) found, 0 allowed, in 2 file\(s\)/);
+  t.notMatch(io.out, fakeToken(1).slice(4));
+  t.notMatch(io.out, 'ignored');
+});
+
+t.test('clean input exits 0; stdin is read with -', async (t) => {
+  t.equal((await scan([join(fixtureDir(), 'src', 'clean.ts')])).code, 0);
+  const { code, io } = await scan(['-', '--format', 'json'], captureIO([`key: ${fakeToken(3)}\n`]));
+  t.equal(code, 1);
+  const report = JSON.parse(io.out) as { summary: { findings: number }; findings: { path: string; ruleId: string }[] };
+  t.equal(report.summary.findings, 1);
+  t.match(report.findings[0], { path: '<stdin>', ruleId: 'github-pat' });
+});
+
+t.test('sarif output names rules and carries fingerprints', async (t) => {
+  const { io } = await scan([fixtureDir(), '--format', 'sarif']);
+  const sarif = JSON.parse(io.out) as { version: string; runs: { tool: { driver: { rules: { id: string }[] } }; results: { partialFingerprints: Record<string, string> }[] }[] };
+  t.equal(sarif.version, '2.1.0');
+  t.same(sarif.runs[0]!.tool.driver.rules.map((r) => r.id), ['github-pat']);
+  t.match(sarif.runs[0]!.results[0]!.partialFingerprints['gitgateSecret/v1'], /^hmac-sha256:/);
+});
+
+t.test('--rules uses a team file; a bad one is a usage error', async (t) => {
+  const dir = fixtureDir();
+  const rules = join(dir, 'rules.json');
+  writeFileSync(rules, JSON.stringify({ version: 1, extends: 'builtin', disable: ['github-pat'], rules: [] }));
+  t.equal((await scan([join(dir, 'src'), '--rules', rules])).code, 0);
+  writeFileSync(rules, '{"version": 2}');
+  const bad = await scan([dir, '--rules', rules]);
+  t.equal(bad.code, 2);
+  t.match(bad.io.err, /invalid/);
+});
+
+t.test('usage errors exit 2', async (t) => {
+  t.equal((await scan(['--format', 'xml'])).code, 2);
+  t.equal((await scan(['--git', '.'])).code, 2);
+  t.equal((await scan(['/no/such/path'])).code, 2);
+  t.equal((await scan(['--git', '.', '--range', 'HEAD'])).code, 2);
+});
+
+t.test('--git --range scans only the added lines of the range', async (t) => {
+  const repo = mkdtempSync(join(tmpdir(), 'gitgate-scan-git-'));
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'commit.gpgsign=false', ...args], { encoding: 'utf8' }).trim();
+  git('init', '-q', '-b', 'main');
+  writeFileSync(join(repo, 'config.yml'), `token: ${fakeToken(5)}\nname: a\n`);
+  git('add', '.');
+  git('commit', '-qm', 'first');
+  const first = git('rev-parse', 'HEAD');
+  writeFileSync(join(repo, 'config.yml'), `token: ${fakeToken(5)}\nname: b\n+++ weird: ${fakeToken(7)}\n`);
+  writeFileSync(join(repo, 'new file.env'), `OTHER=${fakeToken(6)}\n`);
+  git('add', '.');
+  git('commit', '-qm', 'second');
+  const second = git('rev-parse', 'HEAD');
+  const { code, io } = await scan(['--git', repo, '--range', `${first}..${second}`, '--format', 'json']);
+  t.equal(code, 1);
+  const report = JSON.parse(io.out) as { findings: { path: string; line: number; commit: string }[] };
+  t.same(
+    report.findings.map((f) => [f.path, f.line, f.commit]).sort(),
+    [
+      ['config.yml', 3, second],
+      ['new file.env', 1, second],
+    ],
+  );
+  const bad = await scan(['--git', repo, '--range', 'nope..alsonope']);
+  t.equal(bad.code, 2);
+});

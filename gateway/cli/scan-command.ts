@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { CliUsageError, booleanOption, stringOption, type CliIO, type Command, type ParsedCommandArgs } from './command.js';
+import { loadRuleSet } from '../secrets/rules-loader.js';
+import { SecretScanner, type FileScanResult } from '../secrets/secret-scanner.js';
+import { scanGitRange } from '../secrets/git-range.js';
+import { walkFiles } from '../secrets/file-walk.js';
+import { isSecretsError } from '../secrets/errors.js';
+import { renderScanReport, SCAN_REPORT_FORMATS, type ScanReportFormat } from '../secrets/scan-report.js';
+
+const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
+/** Stable fingerprints across runs need the gateway's key; otherwise a random one per run. */
+const FINGERPRINT_KEY_ENV = 'GITGATE_FINGERPRINT_KEY';
+
+async function readStdin(stdin: NodeJS.ReadableStream, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stdin) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    size += bytes.length;
+    if (size <= limit + 1) chunks.push(bytes);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function scanPaths(scanner: SecretScanner, paths: string[], maxFileBytes: number, io: CliIO): Promise<FileScanResult[]> {
+  const results: FileScanResult[] = [];
+  for (const root of paths) {
+    if (root === '-') {
+      results.push(scanner.scanFile({ path: '<stdin>', content: await readStdin(io.stdin, maxFileBytes) }));
+      continue;
+    }
+    try {
+      await stat(root);
+    } catch {
+      throw new CliUsageError(`no such file or directory: ${root}`);
+    }
+    for await (const path of walkFiles(root)) {
+      const size = (await stat(path)).size;
+      if (size > maxFileBytes) results.push({ path, bytes: size, findings: [], skipped: 'too-large' });
+      else results.push(scanner.scanFile({ path, content: await readFile(path) }));
+    }
+  }
+  return results;
+}
+
+function parseFormat(value: string | undefined): ScanReportFormat {
+  const format = value ?? 'text';
+  if (!(SCAN_REPORT_FORMATS as readonly string[]).includes(format)) {
+    throw new CliUsageError(`--format must be one of ${SCAN_REPORT_FORMATS.join(', ')}, not '${format}'`);
+  }
+  return format as ScanReportFormat;
+}
+
+function parseSize(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_MAX_FILE_BYTES;
+  const bytes = Number(value);
+  if (!Number.isInteger(bytes) || bytes <= 0) throw new CliUsageError(`--max-file-size must be a positive number of bytes, not '${value}'`);
+  return bytes;
+}
+
+/** `gitgate scan`: the gateway's secret rules on files, stdin or the added lines of a commit range. */
+export const scanCommand: Command = {
+  words: ['scan'],
+  summary: 'Scan files, stdin or a commit range for secrets with the gateway rules',
+  usage:
+    '[paths... | -] [--format text|json|sarif] [--rules <file>] [--max-file-size <bytes>] [--include-binary]\n' +
+    '       gitgate scan --git <repo> --range A..B [--format ...] [--rules <file>]\n\n' +
+    'Exit status: 0 nothing found, 1 secrets found, 2 usage error.\n' +
+    `Fingerprints use the key in $${FINGERPRINT_KEY_ENV} (else a random key per run).`,
+  options: {
+    format: { type: 'string' },
+    rules: { type: 'string' },
+    git: { type: 'string' },
+    range: { type: 'string' },
+    'max-file-size': { type: 'string' },
+    'include-binary': { type: 'boolean' },
+  },
+  async run(args, io) {
+    try {
+      return await runScan(args, io);
+    } catch (error) {
+      // A bad rules file or a bad range is a mistake in how the command was called.
+      if (isSecretsError(error)) throw new CliUsageError(error.message);
+      throw error;
+    }
+  },
+};
+
+async function runScan(args: ParsedCommandArgs, io: CliIO): Promise<number> {
+  const format = parseFormat(stringOption(args, 'format'));
+  const maxFileBytes = parseSize(stringOption(args, 'max-file-size'));
+  const repo = stringOption(args, 'git');
+  const range = stringOption(args, 'range');
+  if ((repo === undefined) !== (range === undefined)) throw new CliUsageError('--git and --range go together');
+  if (repo !== undefined && args.positionals.length > 0) throw new CliUsageError('give either paths or --git/--range, not both');
+  if (range !== undefined && !/^[^\s.][^\s]*\.\.[^\s.][^\s]*$/.test(range)) {
+    throw new CliUsageError(`--range must look like A..B, not '${range}'`);
+  }
+  const rulesFile = stringOption(args, 'rules');
+  const ruleSet = loadRuleSet(rulesFile);
+  const scanner = new SecretScanner(ruleSet, {
+    fingerprintKey: process.env[FINGERPRINT_KEY_ENV] ?? randomBytes(32),
+    maxFileBytes,
+    scanBinary: booleanOption(args, 'include-binary'),
+  });
+  const results =
+    repo !== undefined && range !== undefined
+      ? await scanGitRange(scanner, repo, range)
+      : await scanPaths(scanner, args.positionals.length > 0 ? args.positionals : ['.'], maxFileBytes, io);
+  io.stdout(renderScanReport(format, results, ruleSet));
+  return results.some((r) => r.findings.some((f) => f.status === 'detected')) ? 1 : 0;
+}
