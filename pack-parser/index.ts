@@ -14,3 +14,32 @@ export {
   type PackSummary,
 } from './pack-decoder.js';
 export { writeIdxV2, entriesSortedById } from './idx-writer.js';
+export {
+  PktLineReader,
+  pktLine,
+  writePktLineHeader,
+  FLUSH_PKT,
+  DELIM_PKT,
+  RESPONSE_END_PKT,
+  MAX_PKT_LINE_LENGTH,
+  MAX_PKT_LINE_DATA,
+  type PktLine,
+} from './pkt-line.js';
+export {
+  SidebandDemuxer,
+  encodeSideband,
+  maxSidebandPacketLength,
+  type SidebandChannel,
+  type SidebandMode,
+  type SidebandPacket,
+} from './sideband.js';
+export { refNameProblem, isValidRefName, pushedRefNameProblem, type RefNameRules } from './ref-name.js';
+export {
+  ReceivePackRequestParser,
+  type ReceivePackRequest,
+  type ReceivePackRequestParserOptions,
+} from './receive-pack-request.js';
+export { parseReceivePackCommand, type ReceivePackCommand, type RefUpdateOperation } from './receive-pack-command.js';
+export { parsePushCertificate, type PushCertificate } from './push-certificate.js';
+export { signatureFormatOf, signatureStart, type SignatureFormat } from './signature-format.js';
+export * from './objects/index.js';

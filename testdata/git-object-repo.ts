@@ -1,7 +1,9 @@
+import type { Test } from 'tap';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isPackParserError, type PackParserErrorCode } from '../pack-parser/errors.js';
 import { writeFakeGpgProgram } from './fake-gpg.js';
 import { git, hermeticGitEnv } from './git-cli.js';
 
@@ -52,4 +54,34 @@ export function createGitObjectRepo(objectFormat: 'sha1' | 'sha256' = 'sha1'): G
     },
     fakeGpgProgram,
   };
+}
+
+/** A malformed object: a name, its content, and whether git fsck --strict lets it pass. */
+export type MalformedObject = [name: string, content: string | Buffer, stricter?: 'stricter than git'];
+
+/**
+ * Checks that `parse` refuses every malformed object with `code`, and that git fsck --strict
+ * refuses the same objects, except those marked as where we are stricter than git.
+ */
+export function expectRefusedLikeGit(
+  t: Test,
+  type: 'commit' | 'tree' | 'tag',
+  cases: readonly MalformedObject[],
+  parse: (content: Buffer) => unknown,
+  code: PackParserErrorCode,
+): void {
+  const scratch = createGitObjectRepo();
+  const contents = cases.map(([, content]) => (Buffer.isBuffer(content) ? content : Buffer.from(content, 'latin1')));
+  const ids = contents.map((content) => scratch.hashObject(type, content));
+  const fsckErrors = scratch.fsckErrors();
+  cases.forEach(([name, , stricter], i) => {
+    let error: unknown;
+    try {
+      parse(contents[i]!);
+    } catch (caught) {
+      error = caught;
+    }
+    t.ok(isPackParserError(error, code), `${name}: ${String(error)}`);
+    t.equal(fsckErrors.has(ids[i]!), stricter === undefined, `${name}: git fsck ${fsckErrors.get(ids[i]!) ?? 'accepts it'}`);
+  });
 }

@@ -1,9 +1,8 @@
 import t, { type Test } from 'tap';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createGitObjectRepo } from '../../testdata/git-object-repo.js';
+import { createGitObjectRepo, expectRefusedLikeGit, type MalformedObject } from '../../testdata/git-object-repo.js';
 import { FAKE_SIGNATURE } from '../../testdata/fake-gpg.js';
-import { isPackParserError } from '../errors.js';
 import { parseCommit } from './commit.js';
 
 const repo = createGitObjectRepo();
@@ -138,7 +137,7 @@ const IDENT = 'A U Thor <a@example.com> 1700000000 +0000';
 const good = `tree ${TREE}\nparent ${'b'.repeat(40)}\nauthor ${IDENT}\ncommitter ${IDENT}\n\nmessage\n`;
 
 /** Malformed commits; those marked `stricter` are ones git fsck lets pass and we refuse. */
-const malformed: [name: string, content: string, stricter?: 'stricter than git'][] = [
+const malformed: MalformedObject[] = [
   ['empty', ''],
   ['no tree', `author ${IDENT}\ncommitter ${IDENT}\n\nm`],
   ['short tree id', good.replace(TREE, TREE.slice(1))],
@@ -184,19 +183,9 @@ const accepted = [
 ];
 
 t.test('malformed commits give OBJECT_BAD_COMMIT; git fsck agrees except where we are stricter', async (t) => {
-  const ids = malformed.map(([, content]) => repo.hashObject('commit', Buffer.from(content, 'latin1')));
+  expectRefusedLikeGit(t, 'commit', malformed, (content) => parseCommit(content), 'OBJECT_BAD_COMMIT');
   const acceptedIds = accepted.map((content) => repo.hashObject('commit', content));
   const fsckErrors = repo.fsckErrors();
-  malformed.forEach(([name, content, stricter], i) => {
-    let error: unknown;
-    try {
-      parseCommit(Buffer.from(content, 'latin1'));
-    } catch (caught) {
-      error = caught;
-    }
-    t.ok(isPackParserError(error, 'OBJECT_BAD_COMMIT'), `${name}: ${String(error)}`);
-    t.equal(fsckErrors.has(ids[i]!), stricter === undefined, `${name}: git fsck ${fsckErrors.get(ids[i]!) ?? 'accepts it'}`);
-  });
   accepted.forEach((content, i) => {
     t.equal(fsckErrors.get(acceptedIds[i]!), undefined, `git fsck accepts ${JSON.stringify(content.slice(-40))}`);
     t.doesNotThrow(() => parseCommit(repo.catFile('commit', acceptedIds[i]!)), JSON.stringify(content.slice(-40)));

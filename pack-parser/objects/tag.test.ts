@@ -1,7 +1,6 @@
 import t from 'tap';
 import { FAKE_SIGNATURE } from '../../testdata/fake-gpg.js';
-import { createGitObjectRepo } from '../../testdata/git-object-repo.js';
-import { isPackParserError } from '../errors.js';
+import { createGitObjectRepo, expectRefusedLikeGit, type MalformedObject } from '../../testdata/git-object-repo.js';
 import { parseTag } from './tag.js';
 
 const repo = createGitObjectRepo();
@@ -54,7 +53,7 @@ const OBJECT = 'c'.repeat(40);
 const good = `object ${OBJECT}\ntype commit\ntag v1\ntagger A <a@b> 1 +0000\n\nmessage\n`;
 
 /** Malformed tags; `stricter` marks what git fsck --strict lets pass and we refuse. */
-const malformed: [name: string, content: string, stricter?: 'stricter than git'][] = [
+const malformed: MalformedObject[] = [
   ['empty', ''],
   ['no object', good.replace(`object ${OBJECT}\n`, '')],
   ['bad object id', good.replace(OBJECT, 'xyz')],
@@ -70,17 +69,5 @@ const malformed: [name: string, content: string, stricter?: 'stricter than git']
 ];
 
 t.test('malformed tags give OBJECT_BAD_TAG; git fsck --strict agrees', async (t) => {
-  const scratch = createGitObjectRepo();
-  const ids = malformed.map(([, content]) => scratch.hashObject('tag', content));
-  const fsckErrors = scratch.fsckErrors();
-  malformed.forEach(([name, content, stricter], i) => {
-    let error: unknown;
-    try {
-      parseTag(Buffer.from(content, 'latin1'));
-    } catch (caught) {
-      error = caught;
-    }
-    t.ok(isPackParserError(error, 'OBJECT_BAD_TAG'), `${name}: ${String(error)}`);
-    t.equal(fsckErrors.has(ids[i]!), stricter === undefined, `${name}: git fsck ${fsckErrors.get(ids[i]!) ?? 'accepts it'}`);
-  });
+  expectRefusedLikeGit(t, 'tag', malformed, (content) => parseTag(content), 'OBJECT_BAD_TAG');
 });

@@ -1,6 +1,5 @@
 import t, { type Test } from 'tap';
-import { createGitObjectRepo, type GitObjectRepo } from '../../testdata/git-object-repo.js';
-import { isPackParserError } from '../errors.js';
+import { createGitObjectRepo, expectRefusedLikeGit, type GitObjectRepo, type MalformedObject } from '../../testdata/git-object-repo.js';
 import { parseTree, type TreeEntry } from './tree.js';
 
 /** `git ls-tree -z`, as [mode without zero padding, type, id, name bytes]. */
@@ -102,7 +101,7 @@ const entry = (mode: string, name: string | Buffer, id: Buffer = ID) =>
   Buffer.concat([Buffer.from(`${mode} `), Buffer.from(name), Buffer.from([0]), id]);
 
 /** Malformed trees; `stricter` marks what git fsck --strict lets pass and we refuse. */
-const malformed: [name: string, content: Buffer, stricter?: 'stricter than git'][] = [
+const malformed: MalformedObject[] = [
   ['truncated id', entry('100644', 'a', ID.subarray(0, 19))],
   ['no NUL after the name', Buffer.from('100644 abc')],
   ['mode only', Buffer.from('100644')],
@@ -124,19 +123,7 @@ const malformed: [name: string, content: Buffer, stricter?: 'stricter than git']
 ];
 
 t.test('malformed trees give OBJECT_BAD_TREE; git fsck --strict agrees', async (t) => {
-  const scratch = createGitObjectRepo();
-  const ids = malformed.map(([, content]) => scratch.hashObject('tree', content));
-  const fsckErrors = scratch.fsckErrors();
-  malformed.forEach(([name, content, stricter], i) => {
-    let error: unknown;
-    try {
-      parseTree(content);
-    } catch (caught) {
-      error = caught;
-    }
-    t.ok(isPackParserError(error, 'OBJECT_BAD_TREE'), `${name}: ${String(error)}`);
-    t.equal(fsckErrors.has(ids[i]!), stricter === undefined, `${name}: git fsck ${fsckErrors.get(ids[i]!) ?? 'accepts it'}`);
-  });
+  expectRefusedLikeGit(t, 'tree', malformed, (content) => parseTree(content), 'OBJECT_BAD_TREE');
 });
 
 t.test('zero-padded modes (written by old git) are read, not refused', async (t) => {
