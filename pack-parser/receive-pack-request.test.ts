@@ -229,6 +229,29 @@ t.test('malformed push certificates', async (t) => {
   }
 });
 
+t.test('pack bytes are handed on as they come, without copies', async (t) => {
+  const seen: Buffer[] = [];
+  const parser = new ReceivePackRequestParser({ onPackData: (chunk) => seen.push(chunk) });
+  const head = body(`${A} ${B} refs/heads/main\0${CAPS}`, '');
+  const tail = Buffer.alloc(1024 * 1024, 1);
+  parser.write(Buffer.concat([head, Buffer.from('PACK')]));
+  parser.write(tail);
+  t.same(seen[0], Buffer.from('PACK'));
+  t.equal(seen[1], tail, 'the same Buffer object');
+  t.equal(parser.packLength, tail.length + 4);
+});
+
+t.test('an error thrown by onRequest leaves the parser failed', async (t) => {
+  const parser = new ReceivePackRequestParser({
+    onRequest: () => {
+      throw new Error('policy says no');
+    },
+  });
+  t.throws(() => parser.write(body(`${A} ${B} refs/heads/main\0${CAPS}`, '', 'PACK')), /policy says no/);
+  t.throws(() => parser.write(Buffer.from('more')), /policy says no/);
+  t.throws(() => parser.end(), /policy says no/);
+});
+
 t.test('the parser stays failed after an error', async (t) => {
   const parser = new ReceivePackRequestParser();
   t.throws(() => parser.write(body('')), { code: 'RECEIVE_PACK_NO_COMMANDS' });

@@ -25,7 +25,10 @@ export interface ReceivePackRequest {
 }
 
 export interface ReceivePackRequestParserOptions {
-  /** Called once, as soon as the command section (and push options) have been read. */
+  /**
+   * Called once, as soon as the command section (and push options) have been read, before any
+   * pack data. An error it throws propagates out of `write` and leaves the parser failed.
+   */
   onRequest?: (request: ReceivePackRequest) => void;
   /**
    * Called with every byte after the command section, in order, without buffering: the pack.
@@ -59,7 +62,8 @@ export class ReceivePackRequestParser {
   private readonly options: ReceivePackRequestParserOptions;
   private readonly maxCommandSectionBytes: number;
   private state: State = 'commands';
-  private failure: PackParserError | undefined;
+  /** The first error thrown (also one thrown by a callback): every later call throws it again. */
+  private failure: unknown;
 
   private capabilityList: string[] = [];
   private capabilities = new Map<string, string | true>();
@@ -100,7 +104,7 @@ export class ReceivePackRequestParser {
     try {
       this.consume(chunk);
     } catch (error) {
-      if (error instanceof PackParserError) this.failure = error;
+      this.failure = error;
       throw error;
     }
   }
