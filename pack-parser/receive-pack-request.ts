@@ -223,7 +223,7 @@ export class ReceivePackRequestParser {
       );
     }
     if (!packet.data.equals(PUSH_CERT_END)) {
-      this.certificateLines.push(packet.data);
+      this.certificateLines.push(Buffer.from(packet.data));
       return;
     }
     const raw = Buffer.concat(this.certificateLines);
