@@ -2,13 +2,13 @@ import t from 'tap';
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { validateContractDocument, type ContractDocument } from './validator.js';
-import type { ApiInput, Decision, DecisionRecord, FetchInput, PushInput } from './types.js';
+import type { ApiInput, Decision, DecisionRecord, FetchInput, Identity, PushInput } from './types.js';
 
 const examplesDir = fileURLToPath(new URL('./examples/', import.meta.url));
 const docsFile = fileURLToPath(new URL('../../docs/policies.md', import.meta.url));
 
 const request = { id: 'r1', time: '2026-05-04T10:15:00Z', remote_address: '192.0.2.1', user_agent: 'git/2.45.0' };
-const identity = { subject: 'alice', issuer: 'gitgate', groups: [], kind: 'human', authentication: 'demo' } as const;
+const identity: Identity = { subject: 'alice', issuer: 'gitgate', groups: [], kind: 'human', authentication: 'demo' };
 const repository = { name: 'acme/app', upstream: 'https://github.com/acme/app.git', default_branch: 'main' };
 
 // Typed as the TypeScript contract: the type checker and the JSON Schema must agree on them.

@@ -15,3 +15,10 @@ short(id) := substring(id, 0, 12)
 branch_ref(name) := name if startswith(name, "refs/")
 
 branch_ref(name) := concat("", ["refs/heads/", name]) if not startswith(name, "refs/")
+
+# pushed_protected holds the refs of this push's updates that are protected. Rules test membership
+# here rather than calling protected() again: it is computed once per decision.
+pushed_protected contains update.ref if {
+	some update in input.updates
+	protected(update.ref)
+}

@@ -9,6 +9,22 @@ import data.gitgate.lib.paths
 
 config := data.gitgate.config.files
 
+forbidden := paths.compile(config.forbidden)
+
+exceptions := paths.compile(config.forbidden_exceptions)
+
+source_paths := paths.compile(config.binary_forbidden_paths)
+
+allowed_binaries := paths.compile(config.binary_allowed)
+
+# Every file the push adds or changes, one per line: one regex pass over all of them finds out
+# whether any file needs a closer look, which is rare.
+present_paths := concat("\n", [file.path |
+	some update in input.updates
+	some file in update.files
+	file.status != "deleted"
+])
+
 deny contains {
 	"code": "FORBIDDEN_FILE",
 	"ref": update.ref,
@@ -17,12 +33,13 @@ deny contains {
 		[file.path, concat(", ", patterns), file.path],
 	),
 } if {
+	paths.may_match_some_line(forbidden, present_paths)
 	some update in input.updates
 	some file in update.files
 	file.status != "deleted"
-	not paths.matches_any(config.forbidden_exceptions, file.path)
+	paths.compiled_match(forbidden, file.path)
+	not paths.compiled_match(exceptions, file.path)
 	patterns := paths.matching(config.forbidden, file.path)
-	count(patterns) > 0
 }
 
 deny contains {
@@ -51,6 +68,6 @@ deny contains {
 	some file in update.files
 	file.status != "deleted"
 	file.binary
-	paths.matches_any(config.binary_forbidden_paths, file.path)
-	not paths.matches_any(config.binary_allowed, file.path)
+	paths.compiled_match(source_paths, file.path)
+	not paths.compiled_match(allowed_binaries, file.path)
 }

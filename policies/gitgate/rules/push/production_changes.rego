@@ -14,6 +14,10 @@ import data.gitgate.lib.refs
 
 config := data.gitgate.config.production
 
+production_paths := paths.compile(config.paths)
+
+ci_paths := paths.compile(config.ci_paths)
+
 approvals contains {
 	"group": config.approval_group,
 	"count": config.approvals_required,
@@ -23,8 +27,9 @@ approvals contains {
 	some update in input.updates
 	update.operation != "delete"
 	update.ref_type == "branch"
-	refs.protected(update.ref)
-	touched := changed_paths(update, config.paths)
+	update.ref in refs.pushed_protected
+	paths.may_match_some_line(production_paths, all_paths(update))
+	touched := changed_paths(update, production_paths)
 	count(touched) > 0
 	granted.missing(config.approval_group, update.ref, config.approvals_required)
 }
@@ -38,14 +43,17 @@ approvals contains {
 	input.identity.kind == "agent"
 	some update in input.updates
 	update.operation != "delete"
-	touched := changed_paths(update, config.ci_paths)
+	paths.may_match_some_line(ci_paths, all_paths(update))
+	touched := changed_paths(update, ci_paths)
 	count(touched) > 0
 	granted.missing(config.ci_approval_group, update.ref, config.ci_approvals_required)
 }
 
-changed_paths(update, patterns) := [file.path |
+all_paths(update) := concat("\n", [file.path | some file in update.files])
+
+changed_paths(update, compiled) := [file.path |
 	some file in update.files
-	paths.matches_any(patterns, file.path)
+	paths.compiled_match(compiled, file.path)
 ]
 
 # summary names up to three paths and counts the rest.

@@ -13,7 +13,7 @@ deny contains {
 } if {
 	some update in input.updates
 	update.operation == "delete"
-	refs.protected(update.ref)
+	update.ref in refs.pushed_protected
 }
 
 deny contains {
@@ -48,7 +48,7 @@ deny contains {
 	some update in input.updates
 	update.operation == "update"
 	update.ref_type == "tag"
-	refs.protected(update.ref)
+	update.ref in refs.pushed_protected
 }
 
 # Updates of protected refs other than tags.
@@ -56,5 +56,5 @@ branch_updates contains update if {
 	some update in input.updates
 	update.operation == "update"
 	update.ref_type != "tag"
-	refs.protected(update.ref)
+	update.ref in refs.pushed_protected
 }
