@@ -71,10 +71,8 @@ to_regex(pattern) := glob_body(pattern) if not startswith(pattern, "**/")
 
 # glob_body escapes what regular expressions treat specially, then maps ** to .*, * to [^/]*
 # and ? to [^/]. While * is replaced, "{" holds the place of **: translatable patterns have none.
-glob_body(text) := strings.replace_n(
-	{"*": "[^/]*", "?": "[^/]", "{": ".*"},
-	replace(
-		strings.replace_n({".": "\\.", "+": "\\+", "(": "\\(", ")": "\\)", "|": "\\|", "^": "\\^", "$": "\\$"}, text),
-		"**", "{",
-	),
-)
+# One replace at a time, in this order: strings.replace_n in WASM applies its pairs one after
+# another, so a pair must not touch the output of another.
+glob_body(text) := replace(replace(replace(replace(escaped, "**", "{"), "*", "[^/]*"), "?", "[^/]"), "{", ".*") if {
+	escaped := strings.replace_n({".": "\\.", "+": "\\+", "(": "\\(", ")": "\\)", "|": "\\|", "^": "\\^", "$": "\\$"}, text)
+}
