@@ -8,7 +8,10 @@ export class KeywordPrefilter {
   readonly keywords: readonly string[];
   private readonly byteClass: Uint8Array;
   private readonly classCount: number;
+  /** Next state, premultiplied by the class count (row offset), indexed by `row + class`. */
   private readonly transitions: Int32Array;
+  /** 1 at the row offset of every state that ends at least one keyword. */
+  private readonly accepting: Uint8Array;
   /** For each state, the keyword ids that end there (own output plus the fail chain's). */
   private readonly outputs: (readonly number[] | undefined)[];
   private readonly keywordLengths: Int32Array;
@@ -83,8 +86,11 @@ export class KeywordPrefilter {
         }
       }
     }
+    for (let i = 0; i < transitions.length; i++) transitions[i] = transitions[i]! * classCount;
     this.transitions = transitions;
     this.outputs = outputs;
+    this.accepting = new Uint8Array(stateCount * classCount);
+    outputs.forEach((o, state) => void (this.accepting[state * classCount] = o === undefined ? 0 : 1));
   }
 
   /**
@@ -93,13 +99,12 @@ export class KeywordPrefilter {
    */
   findAll(content: Uint8Array, from = 0, to = content.length): number[] {
     const hits: number[] = [];
-    const { byteClass, transitions, classCount, outputs, keywordLengths } = this;
-    let state = 0;
+    const { byteClass, transitions, classCount, accepting, outputs, keywordLengths } = this;
+    let row = 0;
     for (let i = from; i < to; i++) {
-      state = transitions[state * classCount + byteClass[content[i]!]!]!;
-      const out = outputs[state];
-      if (out !== undefined) {
-        for (const id of out) hits.push(id, i + 1 - keywordLengths[id]!);
+      row = transitions[row + byteClass[content[i]!]!]!;
+      if (accepting[row] === 1) {
+        for (const id of outputs[row / classCount]!) hits.push(id, i + 1 - keywordLengths[id]!);
       }
     }
     return hits;
