@@ -28,12 +28,19 @@ export function entriesSortedById(table: PackObjectTable): Uint32Array {
   return order;
 }
 
+const PIECE_ENTRIES = 32 * 1024;
+
 /**
- * Writes a version 2 pack index for a fully decoded pack: byte for byte what `git index-pack`
- * writes for the same pack (fan-out, sorted ids, CRC-32s, 31-bit offsets with a 64-bit table for
- * offsets past 2 GiB, pack checksum, idx checksum).
+ * A version 2 pack index for a fully decoded pack, in pieces of at most about 1 MiB so that a large
+ * index is written without being built whole in memory: byte for byte what `git index-pack` writes
+ * for the same pack (fan-out, sorted ids, CRC-32s, 31-bit offsets with a 64-bit table for offsets
+ * past 2 GiB, pack checksum, then the checksum of the index itself).
  */
-export function writeIdxV2(table: PackObjectTable, packChecksum: Buffer, hashAlgorithm: 'sha1' | 'sha256' = 'sha1'): Buffer {
+export function* idxV2Pieces(
+  table: PackObjectTable,
+  packChecksum: Buffer,
+  hashAlgorithm: 'sha1' | 'sha256' = 'sha1',
+): Generator<Buffer> {
   const n = table.count;
   const h = table.hashLength;
   if (packChecksum.length !== h) {
@@ -43,47 +50,61 @@ export function writeIdxV2(table: PackObjectTable, packChecksum: Buffer, hashAlg
     if (!table.isResolved(i)) throw new PackParserError('IDX_BAD_INPUT', `object at ${table.offsets[i]} is not resolved`);
   }
   const order = entriesSortedById(table);
-  let largeCount = 0;
-  for (let i = 0; i < n; i++) if (table.offsets[i]! >= LARGE_OFFSET) largeCount++;
-  const size = 8 + 256 * 4 + n * (h + 8) + largeCount * 8 + 2 * h;
-  const out = Buffer.alloc(size);
-  let pos = 0;
-  IDX_V2_MAGIC.copy(out, pos);
-  out.writeUInt32BE(2, 4);
-  pos = 8;
+  const idxHash = createHash(hashAlgorithm);
+  const emit = (piece: Buffer): Buffer => {
+    idxHash.update(piece);
+    return piece;
+  };
+
+  const header = Buffer.alloc(8 + 256 * 4);
+  IDX_V2_MAGIC.copy(header, 0);
+  header.writeUInt32BE(2, 4);
   const fanout = new Uint32Array(256);
   for (let i = 0; i < n; i++) fanout[table.ids[i * h]!]!++;
   let cumulative = 0;
   for (let b = 0; b < 256; b++) {
     cumulative += fanout[b]!;
-    out.writeUInt32BE(cumulative, pos);
-    pos += 4;
+    header.writeUInt32BE(cumulative, 8 + b * 4);
   }
-  for (let k = 0; k < n; k++) {
-    const i = order[k]!;
-    table.ids.copy(out, pos, i * h, i * h + h);
-    pos += h;
+  yield emit(header);
+
+  for (let from = 0; from < n; from += PIECE_ENTRIES) {
+    const to = Math.min(n, from + PIECE_ENTRIES);
+    const piece = Buffer.allocUnsafe((to - from) * h);
+    for (let k = from; k < to; k++) table.ids.copy(piece, (k - from) * h, order[k]! * h, order[k]! * h + h);
+    yield emit(piece);
   }
-  for (let k = 0; k < n; k++) {
-    out.writeUInt32BE(table.crc32s[order[k]!]!, pos);
-    pos += 4;
+  for (let from = 0; from < n; from += PIECE_ENTRIES) {
+    const to = Math.min(n, from + PIECE_ENTRIES);
+    const piece = Buffer.allocUnsafe((to - from) * 4);
+    for (let k = from; k < to; k++) piece.writeUInt32BE(table.crc32s[order[k]!]!, (k - from) * 4);
+    yield emit(piece);
   }
-  const largeStart = pos + n * 4;
-  let large = 0;
-  for (let k = 0; k < n; k++) {
-    const offset = table.offsets[order[k]!]!;
-    if (offset < LARGE_OFFSET) {
-      out.writeUInt32BE(offset, pos);
-    } else {
-      out.writeUInt32BE((LARGE_OFFSET | large) >>> 0, pos);
-      out.writeBigUInt64BE(BigInt(offset), largeStart + large * 8);
-      large++;
+  const largeOffsets: number[] = [];
+  for (let from = 0; from < n; from += PIECE_ENTRIES) {
+    const to = Math.min(n, from + PIECE_ENTRIES);
+    const piece = Buffer.allocUnsafe((to - from) * 4);
+    for (let k = from; k < to; k++) {
+      const offset = table.offsets[order[k]!]!;
+      if (offset < LARGE_OFFSET) {
+        piece.writeUInt32BE(offset, (k - from) * 4);
+      } else {
+        piece.writeUInt32BE((LARGE_OFFSET | largeOffsets.length) >>> 0, (k - from) * 4);
+        largeOffsets.push(offset);
+      }
     }
-    pos += 4;
+    yield emit(piece);
   }
-  pos = largeStart + large * 8;
-  packChecksum.copy(out, pos);
-  pos += h;
-  createHash(hashAlgorithm).update(out.subarray(0, pos)).digest().copy(out, pos);
-  return out;
+  if (largeOffsets.length > 0) {
+    const piece = Buffer.allocUnsafe(largeOffsets.length * 8);
+    largeOffsets.forEach((offset, i) => piece.writeBigUInt64BE(BigInt(offset), i * 8));
+    yield emit(piece);
+  }
+  yield emit(Buffer.from(packChecksum));
+  yield idxHash.digest();
+}
+
+/** The whole version 2 index in one buffer (see `idxV2Pieces`). */
+export function writeIdxV2(table: PackObjectTable, packChecksum: Buffer, hashAlgorithm: 'sha1' | 'sha256' = 'sha1'): Buffer {
+  return Buffer.concat([...idxV2Pieces(table, packChecksum, hashAlgorithm)]);
 }

@@ -13,7 +13,7 @@ export {
   type PackDecoderOptions,
   type PackSummary,
 } from './pack-decoder.js';
-export { writeIdxV2, entriesSortedById } from './idx-writer.js';
+export { writeIdxV2, idxV2Pieces, entriesSortedById } from './idx-writer.js';
 export {
   PktLineReader,
   pktLine,

@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
-import { inflateSync } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { ObjectArena } from './object-arena.js';
+import { createInflater, type Inflater } from './zlib-inflater.js';
 import { applyDeltaInto, checkResultSize, readDeltaSizes } from './delta.js';
 import { PackParserError } from './errors.js';
 import { resolvePackLimits, type PackLimits } from './limits.js';
@@ -93,6 +93,7 @@ export class PackDecoder {
   private readonly limits: PackLimits;
   private readonly scanner: PackScanner;
   private readonly cache: ObjectArena;
+  private readonly inflater: Inflater;
   private readonly options: PackDecoderOptions;
   private readonly ownsSpool: boolean;
   /** Deltas waiting for an in-pack base that is itself still unresolved, by base index. */
@@ -122,13 +123,18 @@ export class PackDecoder {
     this.ownsSpool = options.spool === undefined;
     this.spool = options.spool ?? new SpillingPackSpool();
     this.cache = new ObjectArena(options.baseCacheBytes ?? 48 * 1024 * 1024);
+    this.inflater = createInflater();
     this.scanner = new PackScanner(
       {
-        onHeader: (header) => options.onHeader?.(header),
+        onHeader: (header) => {
+          this.table.reserve(header.objectCount);
+          options.onHeader?.(header);
+        },
         onEntry: (entry) => this.onEntry(entry),
       },
       this.limits,
       hashLength,
+      this.inflater,
     );
   }
 
@@ -344,14 +350,11 @@ export class PackDecoder {
     const headerLength = table.headerLengths[index]!;
     const end = index + 1 < table.count ? table.offsets[index + 1]! : this.entriesEnd;
     const size = table.sizes[index]!;
-    const data = inflateSync(this.spool.read(offset + headerLength, end - offset - headerLength), {
-      maxOutputLength: Math.max(size, 1),
-      chunkSize: Math.max(64, size + 1),
-    });
-    if (data.length !== size) {
-      throw new PackParserError('PACK_SIZE_MISMATCH', `object at ${offset} changed size when read again`, { offset });
+    const outcome = this.inflater.inflate(this.spool.read(offset + headerLength, end - offset - headerLength), size);
+    if (outcome.kind !== 'done' || outcome.data.length !== size) {
+      throw new PackParserError('PACK_ZLIB_ERROR', `object at ${offset} no longer inflates as it did when it arrived`, { offset });
     }
-    return data;
+    return outcome.data;
   }
 
   private externalContent(index: number): Buffer {

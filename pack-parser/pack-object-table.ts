@@ -70,6 +70,15 @@ export class PackObjectTable {
     return this.offsets.length;
   }
 
+  /**
+   * Makes room for `count` entries at once (the count the pack header announces), so the arrays
+   * never grow by copying. Fresh typed arrays are zero pages the OS commits only once written, so
+   * an announced count larger than the real one costs address space, not memory.
+   */
+  reserve(count: number): void {
+    if (count > this.capacity) this.resize(count);
+  }
+
   /** Adds an entry and returns its index. */
   add(offset: number, headerLength: number, kind: EntryKind, size: number, crc32: number, base: number): number {
     if (this.count === this.capacity) this.grow();
@@ -151,17 +160,20 @@ export class PackObjectTable {
   }
 
   private insertSlot(index: number): number {
-    const id = this.ids.subarray(index * this.hashLength, (index + 1) * this.hashLength);
-    let slot = this.slotOf(id, 0);
+    const ids = this.ids;
+    const hashLength = this.hashLength;
+    const start = index * hashLength;
+    let slot = this.slotOf(ids, start);
     for (;;) {
       const entry = this.slots[slot]!;
       if (entry === 0) {
         this.slots[slot] = index + 1;
         return -1;
       }
-      if (this.ids.compare(id, 0, this.hashLength, (entry - 1) * this.hashLength, entry * this.hashLength) === 0) {
-        return entry - 1;
-      }
+      const other = (entry - 1) * hashLength;
+      let k = 0;
+      while (k < hashLength && ids[start + k] === ids[other + k]) k++;
+      if (k === hashLength) return entry - 1;
       slot = (slot + 1) & this.slotMask;
     }
   }
@@ -174,7 +186,10 @@ export class PackObjectTable {
   }
 
   private grow(): void {
-    const capacity = this.capacity * 2;
+    this.resize(this.capacity * 2);
+  }
+
+  private resize(capacity: number): void {
     const growFloat = (a: Float64Array) => {
       const b = new Float64Array(capacity);
       b.set(a);

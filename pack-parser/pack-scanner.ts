@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
-import { crc32, inflateSync, constants as zlibConstants } from 'node:zlib';
+import { crc32 } from 'node:zlib';
+import { createInflater, type Inflater } from './zlib-inflater.js';
 import { PackParserError } from './errors.js';
 import { EntryKind } from './pack-object-table.js';
 import type { PackLimits } from './limits.js';
@@ -52,7 +53,6 @@ const enum ScanState {
 const PACK_SIGNATURE = 0x5041434b; // "PACK"
 const MIN_INFLATE_RETRY_GROWTH = 64 * 1024;
 
-type ZlibError = Error & { code?: string; errno?: number };
 
 /**
  * The first layer of the decoder: a state machine fed chunks of any size that cuts the stream into
@@ -76,6 +76,7 @@ export class PackScanner {
   /** Compressed bytes available at the last attempt to inflate the current entry that ran short. */
   private shortInflateAt = 0;
   private readonly hash: Hash;
+  private readonly inflater: Inflater;
   /** The last `hashLength` bytes received: not hashed until more arrive, as they may be the trailer. */
   private readonly tail: Buffer;
   private tailLength = 0;
@@ -84,8 +85,10 @@ export class PackScanner {
     private readonly observer: PackScannerObserver,
     private readonly limits: PackLimits,
     private readonly hashLength: 20 | 32 = 20,
+    inflater?: Inflater,
   ) {
     this.hash = createHash(hashLength === 20 ? 'sha1' : 'sha256');
+    this.inflater = inflater ?? createInflater();
     this.tail = Buffer.alloc(hashLength);
   }
 
@@ -396,30 +399,17 @@ export class PackScanner {
 
   /** Inflates one zlib stream; undefined when the input ends before the stream does. */
   private inflate(input: Buffer, size: number, offset: number, ended: boolean): { data: Buffer; consumed: number } | undefined {
-    let result: { buffer: Buffer; engine: { bytesWritten: number } };
-    try {
-      result = inflateSync(input, {
-        info: true,
-        maxOutputLength: Math.max(size, 1),
-        // One output buffer of the announced size: no 16 KiB chunks to allocate and join.
-        chunkSize: Math.max(64, size + 1),
-      }) as unknown as typeof result;
-    } catch (error) {
-      const zerror = error as ZlibError;
-      if (zerror.code === 'Z_BUF_ERROR' || zerror.errno === zlibConstants.Z_BUF_ERROR) {
+    const outcome = this.inflater.inflate(input, size);
+    switch (outcome.kind) {
+      case 'short':
         if (!ended) return undefined;
         throw new PackParserError('PACK_TRUNCATED', `pack ends inside the compressed data of the object at ${offset}`, { offset });
-      }
-      if (zerror.code === 'ERR_BUFFER_TOO_LARGE') {
+      case 'too-large':
         throw new PackParserError('PACK_SIZE_MISMATCH', `object at ${offset} inflates to more than its declared ${size} bytes`, { offset });
-      }
-      throw new PackParserError('PACK_ZLIB_ERROR', `object at ${offset} has corrupt compressed data: ${zerror.message}`, {
-        offset,
-        cause: error,
-      });
+      case 'corrupt':
+        throw new PackParserError('PACK_ZLIB_ERROR', `object at ${offset} has corrupt compressed data: ${outcome.message}`, { offset });
     }
-    const data = result.buffer;
-    const consumed = result.engine.bytesWritten;
+    const { data, consumed } = outcome;
     if (data.length !== size) {
       throw new PackParserError(
         'PACK_SIZE_MISMATCH',

@@ -1,4 +1,4 @@
-import { createReadStream, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import {
@@ -6,7 +6,7 @@ import {
   PackFileSpool,
   SpillingPackSpool,
   isPackParserError,
-  writeIdxV2,
+  idxV2Pieces,
   type PackSpool,
   type PackSummary,
 } from '../../pack-parser/index.js';
@@ -19,6 +19,24 @@ interface IndexResult {
   summary: PackSummary;
   idxPath: string | undefined;
   elapsedMs: number;
+}
+
+/** Writes the idx piece by piece to a temporary file, then renames it into place. */
+function writeIdxFile(decoder: PackDecoder, idxPath: string): void {
+  const temporary = `${idxPath}.tmp-${process.pid}`;
+  const fd = openSync(temporary, 'w', 0o644);
+  try {
+    for (const piece of idxV2Pieces(decoder.table, decoder.checksum!, decoder.hashAlgorithm)) {
+      let written = 0;
+      while (written < piece.length) written += writeSync(fd, piece, written);
+    }
+  } catch (error) {
+    closeSync(fd);
+    rmSync(temporary, { force: true });
+    throw error;
+  }
+  closeSync(fd);
+  renameSync(temporary, idxPath);
 }
 
 async function indexPack(
@@ -56,12 +74,7 @@ async function indexPack(
     for await (const chunk of source) decoder.write(chunk as Buffer);
     const summary = await decoder.end();
     if (io.progress) io.stderr(`\rIndexing objects: 100% (${summary.objectCount}/${summary.objectCount}), done.\n`);
-    if (idxPath !== undefined) {
-      const idx = writeIdxV2(decoder.table, decoder.checksum!, decoder.hashAlgorithm);
-      const temporary = `${idxPath}.tmp-${process.pid}`;
-      writeFileSync(temporary, idx, { mode: 0o644 });
-      renameSync(temporary, idxPath);
-    }
+    if (idxPath !== undefined) writeIdxFile(decoder, idxPath);
     return { summary, idxPath, elapsedMs: performance.now() - started };
   } finally {
     decoder.close();
