@@ -21,7 +21,8 @@ export function scanAddedLines(scanner: SecretScanner, change: BlobChange): File
   const oldContent = toBuffer(change.oldContent);
   // Diffing is only worth it for text the scanner will read; it skips and reports the rest.
   if (looksBinary(oldContent) || looksBinary(target.content)) return scanner.scanFile(target);
-  return scanner.scanFile(target, addedLineByteRanges(oldContent, target.content));
+  // The diff runs only when the new blob holds a candidate secret somewhere.
+  return scanner.scanFile(target, () => addedLineByteRanges(oldContent, target.content));
 }
 
 /** Findings on the given 1-based line numbers of a file (from a patch, e.g. `git diff -U0`). */

@@ -18,7 +18,10 @@ function lineIds(content: Uint8Array, offsets: Int32Array, ids: Map<string, numb
   const buffer = Buffer.from(content.buffer, content.byteOffset, content.byteLength);
   const out = new Int32Array(offsets.length - 1);
   for (let i = 0; i < out.length; i++) {
-    const text = buffer.toString('latin1', offsets[i]!, offsets[i + 1]!).replace(/\r?\n$/, '');
+    let end = offsets[i + 1]!;
+    if (end > offsets[i]! && buffer[end - 1] === 10) end--;
+    if (end > offsets[i]! && buffer[end - 1] === 13) end--;
+    const text = buffer.toString('latin1', offsets[i]!, end);
     let id = ids.get(text);
     if (id === undefined) ids.set(text, (id = ids.size));
     out[i] = id;

@@ -93,13 +93,26 @@ export class SecretScanner {
     this.prefilter = new KeywordPrefilter([...keywordIds.keys()]);
   }
 
-  /** Scans one file (whole, or only the given byte ranges) and returns findings without secret values. */
-  scanFile(target: ScanTarget, ranges?: readonly ByteRange[]): FileScanResult {
+  /**
+   * Scans one file and returns findings without secret values. With `ranges`, only secrets that
+   * intersect them are reported; given as a function, the ranges are computed only when the file
+   * holds a candidate at all (e.g. a line diff, which costs more than the scan).
+   */
+  scanFile(target: ScanTarget, ranges?: readonly ByteRange[] | (() => readonly ByteRange[])): FileScanResult {
     const content = toBuffer(target.content);
     const base = { path: target.path, ...(target.commit === undefined ? {} : { commit: target.commit }), bytes: content.length };
     if (content.length > this.maxFileBytes) return { ...base, findings: [], skipped: 'too-large' };
     if (!this.scanBinary && looksBinary(content)) return { ...base, findings: [], skipped: 'binary' };
-    const spans = this.findSpans(content, { path: target.path, ...(ranges ? { ranges } : {}) });
+    let spans: SecretSpan[];
+    if (typeof ranges === 'function') {
+      spans = this.findSpans(content, { path: target.path });
+      if (spans.length > 0) {
+        const wanted = ranges();
+        spans = spans.filter((span) => intersectsRanges(wanted, span.start, span.end));
+      }
+    } else {
+      spans = this.findSpans(content, { path: target.path, ...(ranges ? { ranges } : {}) });
+    }
     return { ...base, findings: this.toFindings(content, spans, target) };
   }
 

@@ -148,6 +148,9 @@ function pushLatency(): void {
   const bytes = changes.reduce((n, c) => n + Buffer.byteLength(c.newContent as string), 0);
   const runs: number[] = [];
   let findings = 0;
+  const coldStarted = performance.now();
+  for (const change of changes) scanAddedLines(scanner, change);
+  const cold = performance.now() - coldStarted;
   for (let run = 0; run < 40; run++) {
     const started = performance.now();
     findings = 0;
@@ -156,7 +159,7 @@ function pushLatency(): void {
   }
   const sorted = [...runs].sort((a, b) => a - b);
   console.log(`\n== push: 50 changed files, ${(bytes / 1024).toFixed(0)} KiB new content, ${findings} finding(s)`);
-  console.log(`added-lines scan incl. line diff: first ${runs[0]!.toFixed(2)} ms, median ${median(runs).toFixed(2)} ms, p95 ${sorted[Math.floor(sorted.length * 0.95)]!.toFixed(2)} ms (target < 20 ms)`);
+  console.log(`added-lines scan incl. line diff: first (cold JIT) ${cold.toFixed(2)} ms, median ${median(runs).toFixed(2)} ms, p95 ${sorted[Math.floor(sorted.length * 0.95)]!.toFixed(2)} ms (target < 20 ms)`);
 }
 
 mkdirSync(workDir, { recursive: true });
