@@ -44,7 +44,7 @@ export interface PackDecoderOptions {
   hashAlgorithm?: HashAlgorithm;
   /** Where raw pack bytes go for re-reading; default: memory, then a private temporary file. */
   spool?: PackSpool;
-  /** Byte budget of the cache of resolved objects used as delta bases. Default 48 MiB. */
+  /** Byte budget of the cache of resolved objects used as delta bases. Default 32 MiB. */
   baseCacheBytes?: number;
   /** Supplies REF_DELTA bases that are not in the pack (thin packs); undefined when unknown. */
   resolveExternalBase?: (id: string) => Promise<ExternalBase | undefined>;
@@ -76,6 +76,12 @@ interface ExternalBaseRecord {
   length: number;
   cacheKey: CacheKey;
 }
+
+/**
+ * 32 MiB: on the 202 MB benchmark pack, 98% of delta bases are found in the cache (48 MiB: 99%,
+ * for 16 MiB more peak memory and no measurable speed-up).
+ */
+const DEFAULT_BASE_CACHE_BYTES = 32 * 1024 * 1024;
 
 const TYPE_CODES: Record<ObjectType, number> = { commit: 1, tree: 2, blob: 3, tag: 4 };
 
@@ -122,7 +128,7 @@ export class PackDecoder {
     this.table = new PackObjectTable(hashLength);
     this.ownsSpool = options.spool === undefined;
     this.spool = options.spool ?? new SpillingPackSpool();
-    this.cache = new ObjectArena(options.baseCacheBytes ?? 48 * 1024 * 1024);
+    this.cache = new ObjectArena(options.baseCacheBytes ?? DEFAULT_BASE_CACHE_BYTES);
     this.inflater = createInflater();
     this.scanner = new PackScanner(
       {

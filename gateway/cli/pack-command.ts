@@ -1,19 +1,7 @@
-import { closeSync, createReadStream, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { Readable } from 'node:stream';
-import {
-  PackDecoder,
-  PackFileSpool,
-  SpillingPackSpool,
-  isPackParserError,
-  idxV2Pieces,
-  type PackSpool,
-  type PackSummary,
-} from '../../pack-parser/index.js';
-import { CatFileObjectSource } from '../git/cat-file-object-source.js';
+import { isPackParserError, type PackSummary } from '../../pack-parser/index.js';
+import { indexPackInWorker } from '../pack/index-pack-in-worker.js';
 import { CliUsageError, booleanOption, stringOption, type CliIO, type Command } from './command.js';
-
-const READ_CHUNK_BYTES = 1024 * 1024;
 
 interface IndexResult {
   summary: PackSummary;
@@ -21,66 +9,18 @@ interface IndexResult {
   elapsedMs: number;
 }
 
-/** Writes the idx piece by piece to a temporary file, then renames it into place. */
-function writeIdxFile(decoder: PackDecoder, idxPath: string): void {
-  const temporary = `${idxPath}.tmp-${process.pid}`;
-  const fd = openSync(temporary, 'w', 0o644);
-  try {
-    for (const piece of idxV2Pieces(decoder.table, decoder.checksum!, decoder.hashAlgorithm)) {
-      let written = 0;
-      while (written < piece.length) written += writeSync(fd, piece, written);
-    }
-  } catch (error) {
-    closeSync(fd);
-    rmSync(temporary, { force: true });
-    throw error;
-  }
-  closeSync(fd);
-  renameSync(temporary, idxPath);
-}
-
-async function indexPack(
-  input: string,
-  idxPath: string | undefined,
-  baseRepo: string | undefined,
-  io: CliIO,
-): Promise<IndexResult> {
+async function indexPack(input: string, idxPath: string | undefined, baseRepo: string | undefined, io: CliIO): Promise<IndexResult> {
   const started = performance.now();
-  const fromStdin = input === '-';
-  const spool: PackSpool = fromStdin ? new SpillingPackSpool() : new PackFileSpool(input);
-  const source: Readable | NodeJS.ReadableStream = fromStdin
-    ? io.stdin
-    : createReadStream(input, { highWaterMark: READ_CHUNK_BYTES });
-  const bases = baseRepo === undefined ? undefined : new CatFileObjectSource(baseRepo);
-  let total = 0;
-  let resolved = 0;
-  let lastProgress = 0;
-  const decoder = new PackDecoder({
-    spool,
-    resolveExternalBase: bases ? (id) => bases.read(id) : undefined,
-    onHeader: (header) => (total = header.objectCount),
-    onObject: io.progress
-      ? () => {
-          resolved++;
-          const now = performance.now();
-          if (now - lastProgress > 250) {
-            lastProgress = now;
-            io.stderr(`\rIndexing objects: ${Math.floor((resolved * 100) / Math.max(total, 1))}% (${resolved}/${total})`);
-          }
-        }
+  const summary = await indexPackInWorker({
+    pack: input === '-' ? io.stdin : input,
+    idxPath,
+    baseRepo,
+    onProgress: io.progress
+      ? (resolved, total) => io.stderr(`\rIndexing objects: ${Math.floor((resolved * 100) / Math.max(total, 1))}% (${resolved}/${total})`)
       : undefined,
   });
-  try {
-    for await (const chunk of source) decoder.write(chunk as Buffer);
-    const summary = await decoder.end();
-    if (io.progress) io.stderr(`\rIndexing objects: 100% (${summary.objectCount}/${summary.objectCount}), done.\n`);
-    if (idxPath !== undefined) writeIdxFile(decoder, idxPath);
-    return { summary, idxPath, elapsedMs: performance.now() - started };
-  } finally {
-    decoder.close();
-    if (!fromStdin) spool.close();
-    bases?.close();
-  }
+  if (io.progress) io.stderr(`\rIndexing objects: 100% (${summary.objectCount}/${summary.objectCount}), done.\n`);
+  return { summary, idxPath, elapsedMs: performance.now() - started };
 }
 
 function formatSummary(input: string, result: IndexResult): string {
