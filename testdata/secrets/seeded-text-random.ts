@@ -1,4 +1,6 @@
-/** Deterministic random text for secret fixtures (mulberry32), so a seed always gives the same corpus. */
+/** Deterministic random text for secret fixtures, so a seed always gives the same corpus. */
+import { SeededRandom } from '../seeded-random.js';
+
 export const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 export const LOWER_ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789';
 export const UPPER_ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
@@ -12,29 +14,8 @@ export const BECH32_UPPER = 'QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L';
 /** Password characters that survive .env, YAML, XML and URL contexts unquoted. */
 export const PASSWORD_CHARS = `${ALNUM}!%*+-_~^`;
 
-export class SeededTextRandom {
-  private state: number;
-
-  constructor(seed: number) {
-    this.state = seed >>> 0 || 0x2545f491;
-  }
-
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
-
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)]!;
-  }
-
+/** The shared seeded PRNG with helpers for random tokens and text. */
+export class SeededTextRandom extends SeededRandom {
   /** `length` characters drawn from `alphabet`. */
   chars(alphabet: string, length: number): string {
     let out = '';
@@ -45,12 +26,6 @@ export class SeededTextRandom {
   uuid(): string {
     const h = (n: number) => this.chars(HEX, n);
     return `${h(8)}-${h(4)}-4${h(3)}-a${h(3)}-${h(12)}`;
-  }
-
-  bytes(length: number): Buffer {
-    const out = Buffer.allocUnsafe(length);
-    for (let i = 0; i < length; i++) out[i] = (this.next() * 256) | 0;
-    return out;
   }
 
   /** Base64 text of random bytes wrapped at `width` columns. */
