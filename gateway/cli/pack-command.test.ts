@@ -1,24 +1,12 @@
 import t from 'tap';
+import { capturedIO as captureIO } from './captured-io.js';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { createSeededRepo } from '../../testdata/seeded-repo.js';
 import { indexPackWithGit, makePackWithGit } from '../../testdata/pack-fixtures.js';
 import { runCli } from './run.js';
 import { allCommands } from './commands.js';
-import type { CliIO } from './command.js';
-
-function captureIO(stdin: Buffer = Buffer.alloc(0)): CliIO & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: (text: string) => void (io.out += text),
-    stderr: (text: string) => void (io.err += text),
-    stdin: Readable.from([stdin]),
-  };
-  return io;
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'gitgate-pack-cli-test-'));
 const repo = join(dir, 'repo.git');

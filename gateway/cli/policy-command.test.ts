@@ -1,30 +1,18 @@
 import t from 'tap';
+import { capturedIO as captureIO } from './captured-io.js';
 import { cp, mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { runCli } from './run.js';
 import { allCommands } from './commands.js';
-import type { CliIO } from './command.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const policies = join(root, 'policies');
 const examples = join(root, 'rego', 'schema', 'examples');
 
-function captureIO(stdin = ''): CliIO & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: (text: string) => void (io.out += text),
-    stderr: (text: string) => void (io.err += text),
-    stdin: Readable.from([Buffer.from(stdin)]),
-  };
-  return io;
-}
-
 async function gitgate(args: string[], stdin?: string): Promise<{ code: number; out: string; err: string }> {
-  const io = captureIO(stdin);
+  const io = stdin === undefined ? captureIO() : captureIO(stdin);
   const code = await runCli(args, allCommands, io);
   return { code, out: io.out, err: io.err };
 }

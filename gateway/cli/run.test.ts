@@ -1,19 +1,8 @@
 import t from 'tap';
+import { capturedIO as captureIO } from './captured-io.js';
 import { runCli } from './run.js';
 import { allCommands } from './commands.js';
-import type { CliIO, Command } from './command.js';
-import { Readable } from 'node:stream';
-
-function captureIO(): CliIO & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: (text: string) => void (io.out += text),
-    stderr: (text: string) => void (io.err += text),
-    stdin: Readable.from([]),
-  };
-  return io;
-}
+import type { Command } from './command.js';
 
 const echo: Command = {
   words: ['demo', 'echo'],

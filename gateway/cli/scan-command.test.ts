@@ -1,26 +1,16 @@
 import t from 'tap';
+import { capturedIO } from './captured-io.js';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { runCli } from './run.js';
 import { scanCommand } from './scan-command.js';
-import type { CliIO } from './command.js';
 import { ALNUM, SeededTextRandom } from '../../testdata/secrets/seeded-text-random.js';
 
 const fakeToken = (seed: number) => ['gh', 'p_'].join('') + new SeededTextRandom(seed).chars(ALNUM, 36);
 
-function captureIO(stdin: string[] = []): CliIO & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: (text: string) => void (io.out += text),
-    stderr: (text: string) => void (io.err += text),
-    stdin: Readable.from(stdin.map((s) => Buffer.from(s))),
-  };
-  return io;
-}
+const captureIO = (stdin: string[] = []) => capturedIO(...stdin);
 
 const scan = (argv: string[], io = captureIO()) => runCli(['scan', ...argv], [scanCommand], io).then((code) => ({ code, io }));
 
