@@ -5,10 +5,13 @@ import { createInflater, type Inflater } from './zlib-inflater.js';
 import { applyDeltaInto, checkResultSize, readDeltaSizes } from './delta.js';
 import { PackParserError } from './errors.js';
 import { resolvePackLimits, type PackLimits } from './limits.js';
-import { hashLengthOf, objectId, type HashAlgorithm } from './object-id.js';
+import { hashLengthOf, type HashAlgorithm } from './object-id.js';
 import { EntryKind, NO_BASE, OBJECT_TYPE_NAMES, PackObjectTable, type ObjectType } from './pack-object-table.js';
 import { PackScanner, type PackEntry, type PackHeader, type PackTrailer } from './pack-scanner.js';
 import { SpillingPackSpool, type PackSpool } from './pack-spool.js';
+import { ExternalBaseStore, type ExternalBaseResolver } from './external-bases.js';
+
+export type { ExternalBase, ExternalBaseResolver } from './external-bases.js';
 
 /** An object of the pack with its deltas applied and its id computed. */
 export interface DecodedObject {
@@ -34,11 +37,6 @@ export interface DecodedObject {
   content: Buffer;
 }
 
-export interface ExternalBase {
-  type: ObjectType;
-  content: Buffer;
-}
-
 export interface PackDecoderOptions {
   limits?: Partial<PackLimits>;
   hashAlgorithm?: HashAlgorithm;
@@ -47,7 +45,7 @@ export interface PackDecoderOptions {
   /** Byte budget of the cache of resolved objects used as delta bases. Default 32 MiB. */
   baseCacheBytes?: number;
   /** Supplies REF_DELTA bases that are not in the pack (thin packs); undefined when unknown. */
-  resolveExternalBase?: (id: string) => Promise<ExternalBase | undefined>;
+  resolveExternalBase?: ExternalBaseResolver;
   /** Told about every object once it is resolved; pack order for whole objects, not for all deltas. */
   onObject?: (object: DecodedObject) => void;
   onHeader?: (header: PackHeader) => void;
@@ -70,20 +68,12 @@ export interface PackSummary {
 /** Key space of the base cache: table indices are >= 0, external bases are negative. */
 type CacheKey = number;
 
-interface ExternalBaseRecord {
-  type: number;
-  offset: number;
-  length: number;
-  cacheKey: CacheKey;
-}
-
 /**
  * 32 MiB: on the 202 MB benchmark pack, 98% of delta bases are found in the cache (48 MiB: 99%,
  * for 16 MiB more peak memory and no measurable speed-up).
  */
 const DEFAULT_BASE_CACHE_BYTES = 32 * 1024 * 1024;
 
-const TYPE_CODES: Record<ObjectType, number> = { commit: 1, tree: 2, blob: 3, tag: 4 };
 
 /**
  * Streaming pack decoder: the parser layer above PackScanner. Resolves OFS and REF deltas (and
@@ -108,9 +98,7 @@ export class PackDecoder {
   private readonly waitingOnId = new Map<string, number[]>();
   /** Base ids of REF_DELTA entries whose base is not in the table. */
   private readonly refBaseIds = new Map<number, Buffer>();
-  /** Thin-pack bases, kept in their own spool so that memory stays bounded. */
-  private readonly externalBases = new Map<string, ExternalBaseRecord>();
-  private externalSpool: SpillingPackSpool | undefined;
+  private readonly externalBases: ExternalBaseStore;
   private entriesEnd = Infinity;
   private resolvedBytes = 0;
   private deltaCount = 0;
@@ -130,6 +118,7 @@ export class PackDecoder {
     this.spool = options.spool ?? new SpillingPackSpool();
     this.cache = new ObjectArena(options.baseCacheBytes ?? DEFAULT_BASE_CACHE_BYTES);
     this.inflater = createInflater();
+    this.externalBases = new ExternalBaseStore(this.cache, this.hashAlgorithm, options.resolveExternalBase);
     this.scanner = new PackScanner(
       {
         onHeader: (header) => {
@@ -159,8 +148,7 @@ export class PackDecoder {
     this.trailer = trailer;
     this.entriesEnd = trailer.entriesEnd;
     await this.resolveWaitingDeltas();
-    this.externalSpool?.close();
-    this.externalSpool = undefined;
+    this.externalBases.close();
     return {
       version: trailer.version,
       objectCount: trailer.objectCount,
@@ -168,7 +156,7 @@ export class PackDecoder {
       byteLength: trailer.byteLength,
       countsByType: { ...this.countsByType },
       deltaCount: this.deltaCount,
-      externalBaseCount: this.externalBases.size,
+      externalBaseCount: this.externalBases.count,
       maxDepth: this.maxDepth,
       baseCache: { hits: this.cache.hits, misses: this.cache.misses, budgetBytes: this.cache.budgetBytes },
     };
@@ -182,7 +170,7 @@ export class PackDecoder {
   /** Frees the cache; closes the spool if the decoder created it. */
   close(): void {
     this.cache.clear();
-    this.externalSpool?.close();
+    this.externalBases.close();
     if (this.ownsSpool) this.spool.close();
   }
 
@@ -364,14 +352,7 @@ export class PackDecoder {
   }
 
   private externalContent(index: number): Buffer {
-    const id = this.refBaseIds.get(index)!.toString('hex');
-    const record = this.externalBases.get(id);
-    if (!record) {
-      throw new PackParserError('PACK_DELTA_BASE_MISSING', `delta base ${id} is neither in the pack nor supplied`);
-    }
-    const cached = this.cache.get(record.cacheKey);
-    if (cached) return cached;
-    return this.keep(record.cacheKey, this.externalSpool!.read(record.offset, record.length));
+    return this.externalBases.content(this.refBaseIds.get(index)!.toString('hex'));
   }
 
   /** After the stream: resolves deltas whose bases came later in the pack or from outside it. */
@@ -392,7 +373,7 @@ export class PackDecoder {
       }
       if (progressed) continue;
       const [idHex, children] = this.waitingOnId.entries().next().value as [string, number[]];
-      await this.fetchExternalBase(idHex);
+      await this.externalBases.fetch(idHex, this.waitingOnId.size - 1);
       this.waitingOnId.delete(idHex);
       this.resolveTree(children);
     }
@@ -406,38 +387,6 @@ export class PackDecoder {
     }
   }
 
-  private async fetchExternalBase(idHex: string): Promise<void> {
-    const resolver = this.options.resolveExternalBase;
-    const supplied = resolver ? await resolver(idHex) : undefined;
-    if (!supplied) {
-      const waiting = [...this.waitingOnId.keys()];
-      throw new PackParserError(
-        'PACK_DELTA_BASE_MISSING',
-        `thin pack: delta base ${idHex} is not in the pack` +
-          (waiting.length > 1 ? ` (nor are ${waiting.length - 1} other bases)` : '') +
-          (resolver ? ' and the base source does not have it' : '; give the decoder a base source (e.g. --base-repo)'),
-      );
-    }
-    const actual = objectId(this.hashAlgorithm, supplied.type, supplied.content).toString('hex');
-    if (actual !== idHex) {
-      throw new PackParserError(
-        'PACK_DELTA_BASE_MISSING',
-        `the base source returned ${actual} when asked for ${idHex}; refusing a base that does not match its id`,
-      );
-    }
-    this.externalSpool ??= new SpillingPackSpool();
-    const offset = this.externalSpool.size;
-    this.externalSpool.append(supplied.content);
-    const record: ExternalBaseRecord = {
-      type: TYPE_CODES[supplied.type],
-      offset,
-      length: supplied.content.length,
-      cacheKey: -1 - this.externalBases.size,
-    };
-    this.externalBases.set(idHex, record);
-    this.keep(record.cacheKey, supplied.content);
-  }
-
   /** Resolves `roots` and, depth first, every delta waiting on them. */
   private resolveTree(roots: number[]): void {
     const table = this.table;
@@ -449,8 +398,8 @@ export class PackDecoder {
       if (base >= 0) {
         this.applyToBase(index, delta, base);
       } else {
-        const record = this.externalBases.get(this.refBaseIds.get(index)!.toString('hex'))!;
-        this.storeDelta(index, record.type, delta, this.externalContent(index), 1);
+        const idHex = this.refBaseIds.get(index)!.toString('hex');
+        this.storeDelta(index, this.externalBases.typeOf(idHex), delta, this.externalBases.content(idHex), 1);
       }
       const waitingChildren = this.waitingOnEntry.get(index);
       if (waitingChildren) {

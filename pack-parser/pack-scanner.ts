@@ -1,9 +1,9 @@
-import { createHash, type Hash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { createInflater, type Inflater } from './zlib-inflater.js';
 import { PackParserError } from './errors.js';
 import { EntryKind } from './pack-object-table.js';
 import type { PackLimits } from './limits.js';
+import { TrailingChecksum } from './trailing-checksum.js';
 
 export interface PackHeader {
   version: 2 | 3;
@@ -75,11 +75,8 @@ export class PackScanner {
   private deferred: { error: PackParserError; offset: number } | undefined;
   /** Compressed bytes available at the last attempt to inflate the current entry that ran short. */
   private shortInflateAt = 0;
-  private readonly hash: Hash;
+  private readonly checksum: TrailingChecksum;
   private readonly inflater: Inflater;
-  /** The last `hashLength` bytes received: not hashed until more arrive, as they may be the trailer. */
-  private readonly tail: Buffer;
-  private tailLength = 0;
 
   constructor(
     private readonly observer: PackScannerObserver,
@@ -87,9 +84,8 @@ export class PackScanner {
     private readonly hashLength: 20 | 32 = 20,
     inflater?: Inflater,
   ) {
-    this.hash = createHash(hashLength === 20 ? 'sha1' : 'sha256');
+    this.checksum = new TrailingChecksum(hashLength === 20 ? 'sha1' : 'sha256', hashLength);
     this.inflater = inflater ?? createInflater();
-    this.tail = Buffer.alloc(hashLength);
   }
 
   get bytesReceived(): number {
@@ -113,7 +109,7 @@ export class PackScanner {
           { offset: this.limits.maxPackBytes },
         );
       }
-      this.hashHoldingBackTail(chunk);
+      this.checksum.update(chunk);
       this.appendToBuffer(chunk);
       if (this.deferred && this.received - this.deferred.offset > this.hashLength) throw this.deferred.error;
       this.scan(false);
@@ -175,7 +171,7 @@ export class PackScanner {
       this.state = ScanState.Done;
       this.buffer = Buffer.alloc(0);
       return {
-        checksum: Buffer.from(this.tail),
+        checksum: this.checksum.trailer,
         entriesEnd: this.entriesEnd,
         byteLength: this.received,
         objectCount: this.entriesParsed,
@@ -209,28 +205,7 @@ export class PackScanner {
   }
 
   private trailerMatchesDigest(): boolean {
-    if (this.received < this.hashLength + 12) return false;
-    const digest = this.hash.digest();
-    return digest.equals(this.tail);
-  }
-
-  private hashHoldingBackTail(chunk: Buffer): void {
-    const h = this.hashLength;
-    if (chunk.length >= h) {
-      if (this.tailLength > 0) this.hash.update(this.tail.subarray(0, this.tailLength));
-      this.hash.update(chunk.subarray(0, chunk.length - h));
-      chunk.copy(this.tail, 0, chunk.length - h);
-      this.tailLength = h;
-      return;
-    }
-    const overflow = this.tailLength + chunk.length - h;
-    if (overflow > 0) {
-      this.hash.update(this.tail.subarray(0, overflow));
-      this.tail.copy(this.tail, 0, overflow, this.tailLength);
-      this.tailLength -= overflow;
-    }
-    chunk.copy(this.tail, this.tailLength);
-    this.tailLength += chunk.length;
+    return this.received >= this.hashLength + 12 && this.checksum.matches();
   }
 
   private appendToBuffer(chunk: Buffer): void {
