@@ -1,0 +1,83 @@
+/** JSON Schema of `gitgate.yaml` (draft 2020-12 subset that ajv checks at start). */
+export const gatewayConfigSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    listen: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        host: { type: 'string', minLength: 1 },
+        port: { type: 'integer', minimum: 0, maximum: 65535 },
+      },
+    },
+    data_dir: { type: 'string', minLength: 1 },
+    tokens_file: { type: 'string', minLength: 1 },
+    public_url: { type: 'string', pattern: '^https?://' },
+    policies: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        directory: { type: 'string', minLength: 1 },
+        bundle: { type: 'string', minLength: 1 },
+      },
+    },
+    secrets: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        rules_file: { type: 'string', minLength: 1 },
+        fingerprint_key_env: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+      },
+    },
+    upstreams: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        required: ['type'],
+        discriminator: { propertyName: 'type' },
+        oneOf: [
+          {
+            additionalProperties: false,
+            required: ['type', 'path'],
+            properties: {
+              type: { const: 'file' },
+              name: { type: 'string', minLength: 1 },
+              path: { type: 'string', minLength: 1 },
+              repositories: { $ref: '#/$defs/patterns' },
+            },
+          },
+          {
+            additionalProperties: false,
+            required: ['type', 'repositories'],
+            properties: {
+              type: { const: 'http' },
+              name: { type: 'string', minLength: 1 },
+              scheme: { enum: ['http', 'https'] },
+              repositories: { $ref: '#/$defs/patterns' },
+              default_branch: { type: 'string', minLength: 1 },
+              credential: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['username'],
+                properties: {
+                  username: { type: 'string', minLength: 1 },
+                  password_env: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+                  password_file: { type: 'string', minLength: 1 },
+                },
+              },
+            },
+          },
+        ],
+      },
+    },
+  },
+  $defs: {
+    patterns: {
+      type: 'array',
+      minItems: 1,
+      items: { type: 'string', pattern: '^[A-Za-z0-9._:-]+(/([A-Za-z0-9._-]+|\\*))*$|^\\*$' },
+    },
+  },
+} as const;

@@ -1,0 +1,43 @@
+/** The gateway configuration after validation, with every path absolute and every default applied. */
+export interface GatewayConfig {
+  /** The file it came from; undefined for the embedded defaults. */
+  source: string | undefined;
+  listen: { host: string; port: number };
+  /** Where the gateway keeps its state (demo repositories, temporary packs). */
+  dataDir: string;
+  tokensFile: string;
+  /** The base URL users clone from, for messages; derived from `listen` when absent. */
+  publicUrl: string | undefined;
+  policies: { kind: 'directory'; path: string } | { kind: 'bundle'; path: string };
+  secrets: { rulesFile: string | undefined; fingerprintKeyEnv: string };
+  upstreams: UpstreamConfig[];
+}
+
+export type UpstreamConfig = FileUpstreamConfig | HttpUpstreamConfig;
+
+/** A local directory of bare repositories, served with git's own upload-pack and receive-pack. */
+export interface FileUpstreamConfig {
+  type: 'file';
+  name: string;
+  /** Absolute path of the directory holding `<owner>/<name>.git`. */
+  path: string;
+  /** Repository name patterns (`owner/*`); all repositories of the directory when absent. */
+  repositories: string[];
+}
+
+/** Git hosts reached over smart HTTP, e.g. repositories `github.com/acme/*`. */
+export interface HttpUpstreamConfig {
+  type: 'http';
+  name: string;
+  scheme: 'http' | 'https';
+  /** `host/owner/name` patterns; `*` matches one path segment. */
+  repositories: string[];
+  defaultBranch: string;
+  credential: UpstreamCredentialConfig | undefined;
+}
+
+/** Where the upstream password or token comes from; the value itself is read only when used. */
+export interface UpstreamCredentialConfig {
+  username: string;
+  source: { kind: 'env'; name: string } | { kind: 'file'; path: string };
+}
