@@ -1,14 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PolicyError } from './errors.js';
 import { runOpa, type OpaRunOptions } from './opa-cli.js';
-import { policyDirectoryRevision } from './policy-source.js';
+import { listPolicySourceFiles, policyDirectoryRevision } from './policy-source.js';
 import { readBundleFile, type PolicyBundle } from './bundle-reader.js';
-import { POLICY_ENTRYPOINTS } from './entrypoints.js';
+import { POLICY_ENTRYPOINTS, PREPARE_ENTRYPOINT } from './entrypoints.js';
 
 export interface BuildBundleOptions {
-  /** Entry points to compile (default: gitgate/push, gitgate/fetch, gitgate/api). */
+  /** Entry points to compile (default: gitgate/push, gitgate/fetch, gitgate/api, and gitgate/prepare when defined). */
   entrypoints?: readonly string[];
   opa?: OpaRunOptions['opa'];
   timeoutMs?: number;
@@ -26,7 +26,7 @@ export interface BuiltBundle {
 export async function buildBundle(dir: string, output: string, options: BuildBundleOptions = {}): Promise<BuiltBundle> {
   const source = resolve(dir);
   const revision = await policyDirectoryRevision(source);
-  const entrypoints = options.entrypoints ?? POLICY_ENTRYPOINTS;
+  const entrypoints = options.entrypoints ?? (await defaultEntrypoints(source));
   const args = ['build', '-t', 'wasm', '--revision', revision, '--ignore', '*_test.rego', '--ignore', '.*'];
   for (const entrypoint of entrypoints) args.push('-e', entrypoint);
   args.push('-o', resolve(output), '.');
@@ -44,6 +44,19 @@ export async function buildBundle(dir: string, output: string, options: BuildBun
     throw new PolicyError('POLICY_COMPILE_FAILED', `${dir}: the policies do not compile:\n${output}`);
   }
   return { path: resolve(output), revision };
+}
+
+/** The package of the optional prepare entry point, as it is declared in a module. */
+const PREPARE_PACKAGE = new RegExp(`^package\\s+${PREPARE_ENTRYPOINT.replaceAll('/', '\\.')}\\s*$`, 'm');
+
+/** The standard entry points, plus gitgate/prepare when a module of the directory declares its package. */
+async function defaultEntrypoints(dir: string): Promise<readonly string[]> {
+  for (const file of await listPolicySourceFiles(dir)) {
+    if (file.kind === 'rego' && PREPARE_PACKAGE.test(await readFile(join(dir, file.path), 'utf8'))) {
+      return [...POLICY_ENTRYPOINTS, PREPARE_ENTRYPOINT];
+    }
+  }
+  return POLICY_ENTRYPOINTS;
 }
 
 /** Compiles a directory and loads the result, without leaving a bundle file behind. */

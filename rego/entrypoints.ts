@@ -12,3 +12,10 @@ export const POLICY_ENTRYPOINTS: readonly string[] = POLICY_KINDS.map(entrypoint
 export function isPolicyKind(value: unknown): value is PolicyKind {
   return typeof value === 'string' && (POLICY_KINDS as readonly string[]).includes(value);
 }
+
+/**
+ * The optional entry point a policy may define (package gitgate.prepare) for what can be worked
+ * out from data alone: the gateway evaluates it once, without input, whenever it loads the policy
+ * and its data, and stores its value at `data.gitgate.prepared` for the decisions to use.
+ */
+export const PREPARE_ENTRYPOINT = 'gitgate/prepare';

@@ -48,6 +48,14 @@ async function pushVariants(): Promise<Array<[string, PushInput]>> {
       update(i).fast_forward = false;
       i.updates.push({ ...structuredClone(update(i)), ref: 'refs/tags/v1.2.3', ref_type: 'tag', fast_forward: null, secret_findings: [] });
     }),
+    variant('paths near every glob shape: short, non-ASCII, look-alikes', (i) => {
+      update(i).ref = 'refs/heads/main';
+      update(i).files.push(
+        file('a'), file('.e'), file('ünï/.env.x'), file('dir/ü.tf'), file('x.pem.txt'), file('srcx/a.ts'), file('.aws/credentials'),
+        file('home/.aws/credentials'), file('kustomization.yaml'), file('deploy'), file('.github/workflows'), file('lib/ü.png', { binary: true }),
+        file('src/b.bin', { binary: true }),
+      );
+    }),
     variant('agent changes CI, production paths under many dirs', (i) => {
       update(i).files.push(file('.github/workflows/ci.yml'), file('deploy/k8s/app.yaml'), file('infra/main.tf'), file('a/b/kustomization.yaml'));
     }),
@@ -75,4 +83,28 @@ t.test('fetch and api examples decide the same in OPA and in WASM', async (t) =>
     const input = await example(kind);
     t.same((await engine.evaluate(kind, input)).result, await opaDecision(kind, input), kind);
   }
+});
+
+t.test('globs compiled when the policy loads (gitgate/prepare) follow data overrides', async (t) => {
+  const overridden = await PolicyEngine.start({
+    source: { kind: 'bundle', path: bundle },
+    size: 1,
+    // A stale data.gitgate.prepared in the overrides is replaced by what the policy prepares.
+    dataOverrides: {
+      gitgate: {
+        config: { files: { forbidden: ['**/*.secret'] } },
+        prepared: { glob_sets: { 'files.forbidden': { exact: {}, suffixes: ['.pem'], prefixes: [], globs: [] } } },
+      },
+    },
+  });
+  t.teardown(() => overridden.close());
+  const input = (await example('push')) as unknown as PushInput;
+  const update = input.updates[0] as PushInput['updates'][0];
+  update.ref = 'refs/heads/topic';
+  update.secret_findings = [];
+  update.files = [file('keys/a.secret'), file('certs/server.pem')];
+  const record = await overridden.evaluate('push', input);
+  t.notOk(record.error);
+  t.same(record.result.deny.map((d) => [d.code, d.message.split(' ')[0]]), [['FORBIDDEN_FILE', 'keys/a.secret']]);
+  t.same((await engine.evaluate('push', input)).result.deny.map((d) => [d.code, d.message.split(' ')[0]]), [['FORBIDDEN_FILE', 'certs/server.pem']]);
 });

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { LoadedPolicy } from '@open-policy-agent/opa-wasm';
+import { PREPARE_ENTRYPOINT } from './entrypoints.js';
 import { PolicyError, errorMessage } from './errors.js';
 import { createHostBuiltins, supportedBuiltinNames, type EvaluationClock } from './host-builtins.js';
 import type { WasmInstance, WasmMemory, WasmModule } from './wasm-runtime.js';
@@ -55,6 +56,25 @@ export class WasmPolicy {
       this.loaded.setData(data);
     } catch (error) {
       throw new PolicyError('POLICY_DATA_INVALID', `the policy data cannot be loaded: ${errorMessage(error)}`, { cause: error });
+    }
+    if (this.hasEntrypoint(PREPARE_ENTRYPOINT)) this.prepare(data);
+  }
+
+  /**
+   * Evaluates gitgate/prepare once on the loaded data and stores its value at
+   * data.gitgate.prepared (replacing whatever the data had there), so that every decision finds
+   * precomputed what depends on data alone. A failure refuses the policy, as bad data does.
+   */
+  private prepare(data: Record<string, unknown>): void {
+    try {
+      const resultSet = this.loaded.evaluate(undefined, PREPARE_ENTRYPOINT) as Array<{ result?: unknown }> | undefined;
+      const prepared = (Array.isArray(resultSet) ? resultSet[0]?.result : undefined) ?? {};
+      const gitgate = data.gitgate !== null && typeof data.gitgate === 'object' && !Array.isArray(data.gitgate) ? data.gitgate : {};
+      this.loaded.setData({ ...data, gitgate: { ...gitgate, prepared } });
+    } catch (error) {
+      // opa-wasm throws plain objects with a message for aborts and missing builtins.
+      const message = error instanceof Error ? error.message : errorMessage((error as { message?: unknown })?.message ?? error);
+      throw new PolicyError('POLICY_DATA_INVALID', `the policy data cannot be prepared (${PREPARE_ENTRYPOINT}): ${message}`, { cause: error });
     }
   }
 

@@ -76,3 +76,133 @@ to_regex(pattern) := glob_body(pattern) if not startswith(pattern, "**/")
 glob_body(text) := replace(replace(replace(replace(escaped, "**", "{"), "*", "[^/]*"), "?", "[^/]"), "{", ".*") if {
 	escaped := strings.replace_n({".": "\\.", "+": "\\+", "(": "\\(", ")": "\\)", "|": "\\|", "^": "\\^", "$": "\\$"}, text)
 }
+
+# glob_set compiles glob patterns for matching many paths without regular expressions (WASM
+# compiles a regular expression afresh in every evaluation, and a big one costs more than the
+# rest of a decision). in_glob_set(glob_set(patterns), path) == matches_any(patterns, path).
+# The usual shapes become plain string tests:
+#   "README.md"            exact path
+#   "src/**"               prefix "src/"
+#   "**/.env", "**/a/b"    exact path ".env", or suffix "/.env"
+#   "**/*.pem"             suffix ".pem"
+#   "**"                   every path (the empty prefix)
+# Any other pattern keeps glob matching, tried only on paths that contain its longest literal piece.
+# The gateway compiles the configured sets once when it loads the policy (data.gitgate.prepared,
+# see gitgate/prepare.rego); glob_sets compiles them in the evaluation when they are not there.
+glob_set(patterns) := {
+	"exact": {text: true | some pattern in patterns; glob_kind(pattern) in {"exact", "tail"}; text := glob_text(pattern)},
+	"suffixes": [suffix | some pattern in patterns; some suffix in glob_suffixes(pattern)],
+	"prefixes": [prefix | some pattern in patterns; some prefix in glob_prefixes(pattern)],
+	"globs": [{"pattern": pattern, "literal": longest_literal(pattern)} |
+		some pattern in patterns
+		glob_kind(pattern) == "glob"
+	],
+}
+
+# configured_glob_paths are the pattern lists of data.gitgate.config that the default rules match
+# many paths against; gitgate/prepare compiles them when the policy is loaded.
+configured_glob_paths := [
+	["protected_refs"],
+	["production", "paths"],
+	["production", "ci_paths"],
+	["files", "forbidden"],
+	["files", "forbidden_exceptions"],
+	["files", "binary_forbidden_paths"],
+	["files", "binary_allowed"],
+]
+
+# configured_glob_set is the glob set of the patterns at path in data.gitgate.config (for example
+# ["files", "forbidden"]): the one prepared when the policy was loaded, or else compiled now.
+# Call it from a rule (evaluated once per decision), not from a function body.
+configured_glob_set(path) := set if {
+	set := data.gitgate.prepared.glob_sets[concat(".", path)]
+} else := glob_set(object.get(data.gitgate.config, path, []))
+
+# in_glob_set is true when path matches one of the patterns compiled into set.
+in_glob_set(set, path) if set.exact[path]
+
+in_glob_set(set, path) if {
+	some suffix in set.suffixes
+	endswith(path, suffix)
+}
+
+in_glob_set(set, path) if {
+	some prefix in set.prefixes
+	startswith(path, prefix)
+}
+
+in_glob_set(set, path) if {
+	some glob in set.globs
+	contains(path, glob.literal)
+	matches(glob.pattern, path)
+}
+
+# may_match_any is a quick first pass over many paths: false means none of them is in the set;
+# true means some may be (check them one by one with in_glob_set). Suffixes and prefixes are
+# tested in one builtin call each, which the gateway runs natively.
+may_match_any(set, texts) if {
+	some text in texts
+	set.exact[text]
+}
+
+may_match_any(set, texts) if {
+	count(set.suffixes) > 0
+	strings.any_suffix_match(texts, set.suffixes)
+}
+
+may_match_any(set, texts) if {
+	count(set.prefixes) > 0
+	strings.any_prefix_match(texts, set.prefixes)
+}
+
+may_match_any(set, texts) if {
+	some glob in set.globs
+	some text in texts
+	contains(text, glob.literal)
+}
+
+# glob_kind names the string test a pattern becomes (see glob_set); "glob" when none fits.
+glob_kind(pattern) := "exact" if {
+	literal(pattern)
+} else := "tail" if {
+	startswith(pattern, "**/")
+	literal(substring(pattern, 3, -1))
+} else := "suffix" if {
+	startswith(pattern, "**/*")
+	suffix := substring(pattern, 4, -1)
+	literal(suffix)
+	not contains(suffix, "/")
+} else := "prefix" if {
+	pattern == "**"
+} else := "prefix" if {
+	endswith(pattern, "/**")
+	literal(substring(pattern, 0, count(pattern) - 3))
+} else := "glob"
+
+glob_text(pattern) := pattern if glob_kind(pattern) == "exact"
+
+glob_text(pattern) := substring(pattern, 3, -1) if glob_kind(pattern) == "tail"
+
+glob_suffixes(pattern) := [concat("", ["/", substring(pattern, 3, -1)])] if glob_kind(pattern) == "tail"
+
+glob_suffixes(pattern) := [substring(pattern, 4, -1)] if glob_kind(pattern) == "suffix"
+
+glob_prefixes(pattern) := [""] if pattern == "**"
+
+glob_prefixes(pattern) := [substring(pattern, 0, count(pattern) - 2)] if {
+	pattern != "**"
+	glob_kind(pattern) == "prefix"
+}
+
+# literal is true when text has no glob syntax: it matches only itself.
+literal(text) if not regex.match(`[*?\[\]{}\\]`, text)
+
+# longest_literal is the longest run of a pattern without wildcards or "/": every path the pattern
+# matches contains it. Patterns with [ ] { } or \ get "" (no such run is certain).
+longest_literal(pattern) := "" if regex.match(`[\[\]{}\\]`, pattern)
+
+longest_literal(pattern) := longest if {
+	not regex.match(`[\[\]{}\\]`, pattern)
+	pieces := split(strings.replace_n({"*": "/", "?": "/"}, pattern), "/")
+	longest := [piece | some piece in pieces; count(piece) == max([count(p) | some p in pieces])][0]
+}

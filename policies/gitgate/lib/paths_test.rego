@@ -59,3 +59,61 @@ test_leading_double_star_also_matches_at_the_top if {
 	paths.matches("**/.env", "a/b/.env")
 	not paths.matches("**/.env", "a/.envrc")
 }
+
+test_glob_sets_match_exactly_like_globs if {
+	every pattern in array.concat(patterns, more_patterns) {
+		set := paths.glob_set([pattern])
+		every subject in array.concat(subjects, more_subjects) {
+			glob_set_agrees([pattern], set, subject)
+		}
+	}
+}
+
+more_patterns := [
+	"**/.aws/credentials", "**/*", "**/", "/**", "**/*.d/conf", "ab", "**/ab", "**/*.c", "x*", "?", "**/*.tf?",
+	"src/**/", "ünï/**", "**/*.çé",
+]
+
+more_subjects := [
+	"", "a", "ab", "c", "x.c", ".aws/credentials", "home/.aws/credentials", "x.aws/credentials", "/", "/a",
+	"a/", "etc/x.d/conf", "ünï/a", "ünïx", "dir/ü.çé", "ü.çé", "main.tfx", "src/", "xyz",
+]
+
+glob_set_agrees(patterns, set, subject) if {
+	paths.matches_any(patterns, subject)
+	paths.in_glob_set(set, subject)
+}
+
+glob_set_agrees(patterns, set, subject) if {
+	not paths.matches_any(patterns, subject)
+	not paths.in_glob_set(set, subject)
+}
+
+test_glob_set_of_many_patterns if {
+	all_patterns := array.concat(patterns, more_patterns)
+	all_set := paths.glob_set(all_patterns)
+	usual := ["src/**", "**/*.pem", "**/.env", "docs/guide.md", "**/.env.*"]
+	usual_set := paths.glob_set(usual)
+	every subject in array.concat(subjects, more_subjects) {
+		glob_set_agrees(all_patterns, all_set, subject)
+		glob_set_agrees(usual, usual_set, subject)
+	}
+}
+
+test_glob_set_turns_usual_shapes_into_string_tests if {
+	set := paths.glob_set(["README.md", "src/**", "**/.env", "**/*.pem", "**/.env.*", "**", "**/*.c", "{a,b}"])
+	set.exact == {"README.md": true, ".env": true}
+	set.suffixes == ["/.env", ".pem", ".c"]
+	set.prefixes == ["src/", ""]
+	set.globs == [{"pattern": "**/.env.*", "literal": ".env."}, {"pattern": "{a,b}", "literal": ""}]
+}
+
+test_quick_pass_over_many_paths if {
+	set := paths.glob_set(["docs/guide.md", "**/*.pem", "src/**", "**/.env.*"])
+	paths.may_match_any(set, ["a", "docs/guide.md"])
+	paths.may_match_any(set, ["a", "certs/x.pem"])
+	paths.may_match_any(set, ["src/a.ts", "b"])
+	paths.may_match_any(set, ["app/.env.local"])
+	not paths.may_match_any(set, ["a", "docs/other.md", "lib/src/x", "x.pem.txt"])
+	not paths.may_match_any(paths.glob_set([]), ["a"])
+}

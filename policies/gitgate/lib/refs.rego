@@ -20,5 +20,7 @@ branch_ref(name) := concat("", ["refs/heads/", name]) if not startswith(name, "r
 # here rather than calling protected() again: it is computed once per decision.
 pushed_protected contains update.ref if {
 	some update in input.updates
-	protected(update.ref)
+	paths.in_glob_set(protected_refs, update.ref)
 }
+
+protected_refs := paths.configured_glob_set(["protected_refs"])

@@ -9,21 +9,21 @@ import data.gitgate.lib.paths
 
 config := data.gitgate.config.files
 
-forbidden := paths.compile(config.forbidden)
+forbidden := paths.configured_glob_set(["files", "forbidden"])
 
-exceptions := paths.compile(config.forbidden_exceptions)
+exceptions := paths.configured_glob_set(["files", "forbidden_exceptions"])
 
-source_paths := paths.compile(config.binary_forbidden_paths)
+source_paths := paths.configured_glob_set(["files", "binary_forbidden_paths"])
 
-allowed_binaries := paths.compile(config.binary_allowed)
+allowed_binaries := paths.configured_glob_set(["files", "binary_allowed"])
 
-# Every file the push adds or changes, one per line: one regex pass over all of them finds out
-# whether any file needs a closer look, which is rare.
-present_paths := concat("\n", [file.path |
+# Every file the push adds or changes: one quick pass over all of them finds out whether any file
+# needs a closer look, which is rare.
+present_paths := [file.path |
 	some update in input.updates
 	some file in update.files
 	file.status != "deleted"
-])
+]
 
 deny contains {
 	"code": "FORBIDDEN_FILE",
@@ -33,12 +33,12 @@ deny contains {
 		[file.path, concat(", ", patterns), file.path],
 	),
 } if {
-	paths.may_match_some_line(forbidden, present_paths)
+	paths.may_match_any(forbidden, present_paths)
 	some update in input.updates
 	some file in update.files
+	paths.in_glob_set(forbidden, file.path)
 	file.status != "deleted"
-	paths.compiled_match(forbidden, file.path)
-	not paths.compiled_match(exceptions, file.path)
+	not paths.in_glob_set(exceptions, file.path)
 	patterns := paths.matching(config.forbidden, file.path)
 }
 
@@ -68,6 +68,6 @@ deny contains {
 	some file in update.files
 	file.status != "deleted"
 	file.binary
-	paths.compiled_match(source_paths, file.path)
-	not paths.compiled_match(allowed_binaries, file.path)
+	paths.in_glob_set(source_paths, file.path)
+	not paths.in_glob_set(allowed_binaries, file.path)
 }

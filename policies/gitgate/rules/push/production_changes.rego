@@ -14,9 +14,9 @@ import data.gitgate.lib.refs
 
 config := data.gitgate.config.production
 
-production_paths := paths.compile(config.paths)
+production_paths := paths.configured_glob_set(["production", "paths"])
 
-ci_paths := paths.compile(config.ci_paths)
+ci_paths := paths.configured_glob_set(["production", "ci_paths"])
 
 approvals contains {
 	"group": config.approval_group,
@@ -28,7 +28,6 @@ approvals contains {
 	update.operation != "delete"
 	update.ref_type == "branch"
 	update.ref in refs.pushed_protected
-	paths.may_match_some_line(production_paths, all_paths(update))
 	touched := changed_paths(update, production_paths)
 	count(touched) > 0
 	granted.missing(config.approval_group, update.ref, config.approvals_required)
@@ -43,17 +42,14 @@ approvals contains {
 	input.identity.kind == "agent"
 	some update in input.updates
 	update.operation != "delete"
-	paths.may_match_some_line(ci_paths, all_paths(update))
 	touched := changed_paths(update, ci_paths)
 	count(touched) > 0
 	granted.missing(config.ci_approval_group, update.ref, config.ci_approvals_required)
 }
 
-all_paths(update) := concat("\n", [file.path | some file in update.files])
-
 changed_paths(update, compiled) := [file.path |
 	some file in update.files
-	paths.compiled_match(compiled, file.path)
+	paths.in_glob_set(compiled, file.path)
 ]
 
 # summary names up to three paths and counts the rest.
