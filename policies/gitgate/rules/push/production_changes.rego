@@ -22,7 +22,7 @@ approvals contains {
 	"group": config.approval_group,
 	"count": config.approvals_required,
 	"ref": update.ref,
-	"reason": sprintf("%s is protected and this push changes production paths: %s", [update.ref, summary(touched)]),
+	"reason": concat("", [update.ref, " is protected and this push changes production paths: ", summary(touched)]),
 } if {
 	some update in input.updates
 	update.operation != "delete"
@@ -37,7 +37,7 @@ approvals contains {
 	"group": config.ci_approval_group,
 	"count": config.ci_approvals_required,
 	"ref": update.ref,
-	"reason": sprintf("an agent is changing CI definitions on %s: %s", [update.ref, summary(touched)]),
+	"reason": concat("", ["an agent is changing CI definitions on ", update.ref, ": ", summary(touched)]),
 } if {
 	input.identity.kind == "agent"
 	some update in input.updates
@@ -52,7 +52,7 @@ changed_paths(update, compiled) := [file.path |
 	paths.in_glob_set(compiled, file.path)
 ]
 
-# summary names up to three paths and counts the rest.
+# summary names up to three paths and counts the rest. Messages use concat, not sprintf (see secrets.rego).
 summary(names) := concat(", ", array.slice(names, 0, 3)) if count(names) <= 3
 
-summary(names) := sprintf("%s and %d more", [concat(", ", array.slice(names, 0, 3)), count(names) - 3]) if count(names) > 3
+summary(names) := concat("", [concat(", ", array.slice(names, 0, 3)), " and ", format_int(count(names) - 3, 10), " more"]) if count(names) > 3
