@@ -82,6 +82,8 @@ export class PolicyEngine {
     const entrypoint = entrypointOf(kind);
     const inputJson = safeStringify(input);
     const requestId = requestIdOf(input);
+    let inputDigest: string | undefined;
+    const digestOfInput = (): string => (inputDigest ??= `sha256:${createHash('sha256').update(inputJson ?? '').digest('hex')}`);
     const record = (result: Decision, evalNs: number, revision: string, error?: PolicyError): DecisionRecord => ({
       decision_id: randomUUID(),
       timestamp: now.toISOString(),
@@ -89,7 +91,7 @@ export class PolicyEngine {
       path: entrypoint,
       ...(requestId === undefined ? {} : { request_id: requestId }),
       bundle: { revision },
-      input_digest: `sha256:${createHash('sha256').update(inputJson ?? '').digest('hex')}`,
+      input_digest: digestOfInput(),
       result,
       ...(error === undefined ? {} : { error: { code: error.code, message: error.message } }),
       metrics: { timer_eval_ns: evalNs, timer_total_ns: Number(process.hrtime.bigint() - started) },
@@ -106,17 +108,22 @@ export class PolicyEngine {
     if (inputJson === undefined) {
       return failClosed(new PolicyError('POLICY_INPUT_INVALID', 'the input cannot be serialized to JSON'), this.active.revision);
     }
+    // Take the active policy and submit in the same tick: a concurrent reload cannot drop this evaluation.
+    const active = this.active;
+    const pending = active.pool.evaluate(entrypoint, inputJson, now.getTime() * 1e6);
+    // While a worker evaluates, this thread checks the input against its schema and hashes it. An
+    // invalid input is denied as before; what the policy made of it is dropped.
+    digestOfInput();
     if (this.options.validateInput !== false) {
       const validation = validateContractDocument(kind, input);
       if (!validation.valid) {
+        pending.catch(() => undefined);
         const problems = validation.errors.slice(0, 5).join('; ');
-        return failClosed(new PolicyError('POLICY_INPUT_INVALID', `the ${kind} input does not match its schema (version 1): ${problems}`), this.active.revision);
+        return failClosed(new PolicyError('POLICY_INPUT_INVALID', `the ${kind} input does not match its schema (version 1): ${problems}`), active.revision);
       }
     }
-    // Take the active policy and submit in the same tick: a concurrent reload cannot drop this evaluation.
-    const active = this.active;
     try {
-      const evaluation = await active.pool.evaluate(entrypoint, inputJson, now.getTime() * 1e6);
+      const evaluation = await pending;
       return record(normalizeDecision(evaluation.result, entrypoint), evaluation.evaluationNs, active.revision);
     } catch (error) {
       const failure = isPolicyError(error) ? error : new PolicyError('POLICY_EVALUATION_FAILED', errorMessage(error), { cause: error });
