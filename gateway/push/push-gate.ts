@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import type { DecisionRecord, Identity, PolicyEngine, PushInput, RefUpdate, RequestInfo } from '../../rego/index.js';
+import { INPUT_VERSION } from '../../rego/index.js';
+import { CatFileObjectSource } from '../git/cat-file-object-source.js';
+import type { SecretMasker, SecretScanner } from '../secrets/index.js';
+import type { ResolvedRepository } from '../upstream/repository-resolver.js';
+import { PushError } from './errors.js';
+import { ObjectReader } from './object-reader.js';
+import { receivePush, type ReceivedPush } from './receive-pack-intake.js';
+import { DEFAULT_INSPECTION_LIMITS, inspectRefUpdate, type InspectionLimits } from './ref-update-inspection.js';
+import { rejectionResponse, type RefRejection } from './report-status.js';
+
+export interface PushGateDependencies {
+  policy: PolicyEngine;
+  scanner: SecretScanner;
+  masker: SecretMasker;
+  limits?: InspectionLimits;
+}
+
+export interface PushContext {
+  repository: ResolvedRepository;
+  identity: Identity;
+  request: RequestInfo;
+}
+
+/** What to do with a push once it is decided. */
+export type PushOutcome =
+  | { kind: 'forward'; push: ReceivedPush; input: PushInput; decision: DecisionRecord }
+  | { kind: 'reject'; body: Buffer; input: PushInput | undefined; decision: DecisionRecord | undefined; error?: PushError };
+
+export function requestInfo(remoteAddress: string | undefined, userAgent: string | undefined): RequestInfo {
+  return { id: randomUUID(), time: new Date().toISOString(), remote_address: remoteAddress ?? 'unknown', user_agent: userAgent ?? '' };
+}
+
+/**
+ * Reads, inspects and decides one push. Nothing is forwarded here: the caller streams
+ * `push.forwardBody()` upstream on `forward`, or answers `body` on `reject`.
+ */
+export async function decidePush(body: AsyncIterable<Buffer>, context: PushContext, deps: PushGateDependencies): Promise<PushOutcome> {
+  const upstreamGitDir = context.repository.kind === 'file' ? context.repository.gitDir : undefined;
+  const source = upstreamGitDir === undefined ? undefined : new CatFileObjectSource(upstreamGitDir);
+  let push: ReceivedPush;
+  try {
+    push = await receivePush(body, {
+      resolveExternalBase: async (id) => (source === undefined ? undefined : source.read(id)),
+    });
+  } catch (error) {
+    source?.close();
+    throw error;
+  }
+  try {
+    const reader = new ObjectReader(push.pushed, source);
+    const updates: RefUpdate[] = [];
+    for (const command of push.request.commands) {
+      updates.push(
+        await inspectRefUpdate(command, { reader, scanner: deps.scanner, upstreamGitDir, limits: deps.limits ?? DEFAULT_INSPECTION_LIMITS }),
+      );
+    }
+    const input: PushInput = {
+      version: INPUT_VERSION,
+      kind: 'push',
+      request: context.request,
+      identity: context.identity,
+      repository: { name: context.repository.name, upstream: context.repository.upstreamUrl, default_branch: context.repository.defaultBranch },
+      updates,
+      push_options: [...push.request.pushOptions],
+      pack: push.pack,
+      granted_approvals: [],
+    };
+    const decision = await deps.policy.evaluate('push', input);
+    const result = decision.result;
+    if (result.allow) return { kind: 'forward', push, input, decision };
+    push.close();
+    return { kind: 'reject', body: rejectionFor(push, decision, deps.masker), input, decision };
+  } catch (error) {
+    push.close();
+    if (error instanceof PushError) {
+      return { kind: 'reject', body: rejectionResponse(push.request, push.request.commands.map((c) => ({ ref: c.ref, reason: `gitgate could not inspect this push (${error.code})` })), [`gitgate: ${deps.masker.maskString(error.message)}`]), input: undefined, decision: undefined, error };
+    }
+    throw error;
+  } finally {
+    source?.close();
+  }
+}
+
+/** `ng` for every ref (nothing is applied when any ref is refused), reasons as `remote:` lines. */
+function rejectionFor(push: ReceivedPush, decision: DecisionRecord, masker: SecretMasker): Buffer {
+  const { deny, approvals } = decision.result;
+  const byRef = new Map<string, string>();
+  for (const reason of deny) if (reason.ref !== undefined && !byRef.has(reason.ref)) byRef.set(reason.ref, `${reason.code}`);
+  for (const approval of approvals) {
+    if (approval.ref !== undefined && !byRef.has(approval.ref)) byRef.set(approval.ref, `needs approval by ${approval.group}`);
+  }
+  const general = deny.find((r) => r.ref === undefined);
+  const rejections: RefRejection[] = push.request.commands.map((command) => ({
+    ref: command.ref,
+    reason: byRef.has(command.ref)
+      ? `gitgate: ${byRef.get(command.ref)!}`
+      : general !== undefined
+        ? `gitgate: ${general.code}`
+        : 'gitgate: not applied because another ref of this push was refused',
+  }));
+  const messages: string[] = ['gitgate refused this push; nothing was applied.'];
+  for (const reason of deny) messages.push(`${reason.code}${reason.ref ? ` (${reason.ref})` : ''}: ${reason.message}`);
+  for (const approval of approvals) {
+    messages.push(
+      `APPROVAL_REQUIRED${approval.ref ? ` (${approval.ref})` : ''}: ${approval.reason}. It needs ${approval.count} approval(s) from ${approval.group}; approvals are not available in this gitgate version yet.`,
+    );
+  }
+  return rejectionResponse(push.request, rejections, messages.map((m) => masker.maskString(m)));
+}
+

@@ -1,0 +1,75 @@
+import { parseCommit, parseTag, type DecodedObject, type GitCommit, type GitTag, type ObjectType } from '../../pack-parser/index.js';
+import { PushError } from './errors.js';
+
+/** Blobs larger than this are recorded by size only: the secret scanner skips them anyway. */
+export const DEFAULT_MAX_KEPT_BLOB_BYTES = 1024 * 1024;
+/** Content kept for inspection across the whole push (trees, commits, small blobs). */
+export const DEFAULT_MAX_KEPT_BYTES = 256 * 1024 * 1024;
+
+export interface PushedBlob {
+  size: number;
+  /** Undefined when the blob was too large to keep. */
+  content: Buffer | undefined;
+}
+
+/**
+ * The objects of one push, as the decoder reports them: commits and tags parsed, trees kept raw,
+ * blobs kept up to a size. Content is copied (the decoder reuses its buffers).
+ */
+export class PushedObjects {
+  readonly commits = new Map<string, GitCommit>();
+  readonly tags = new Map<string, GitTag>();
+  readonly trees = new Map<string, Buffer>();
+  readonly blobs = new Map<string, PushedBlob>();
+  private keptBytes = 0;
+  count = 0;
+
+  constructor(
+    private readonly maxKeptBlobBytes = DEFAULT_MAX_KEPT_BLOB_BYTES,
+    private readonly maxKeptBytes = DEFAULT_MAX_KEPT_BYTES,
+  ) {}
+
+  add(object: DecodedObject): void {
+    this.count++;
+    switch (object.type) {
+      case 'commit':
+        this.commits.set(object.id, this.parse(object, parseCommit));
+        break;
+      case 'tag':
+        this.tags.set(object.id, this.parse(object, parseTag));
+        break;
+      case 'tree':
+        this.trees.set(object.id, this.keep(object.content, object.id));
+        break;
+      case 'blob': {
+        const keep = object.size <= this.maxKeptBlobBytes && this.keptBytes + object.size <= this.maxKeptBytes;
+        this.blobs.set(object.id, { size: object.size, content: keep ? this.keep(object.content, object.id) : undefined });
+        break;
+      }
+    }
+  }
+
+  typeOf(id: string): ObjectType | undefined {
+    if (this.commits.has(id)) return 'commit';
+    if (this.trees.has(id)) return 'tree';
+    if (this.blobs.has(id)) return 'blob';
+    if (this.tags.has(id)) return 'tag';
+    return undefined;
+  }
+
+  private keep(content: Buffer, id: string): Buffer {
+    this.keptBytes += content.length;
+    if (this.keptBytes > this.maxKeptBytes) {
+      throw new PushError('PUSH_TOO_LARGE', `the push holds more than ${this.maxKeptBytes >> 20} MiB of trees and commits (at object ${id}); split it into smaller pushes`);
+    }
+    return Buffer.from(content);
+  }
+
+  private parse<T>(object: DecodedObject, parse: (content: Buffer) => T): T {
+    try {
+      return parse(object.content);
+    } catch (error) {
+      throw new PushError('PUSH_PACK_INVALID', `${object.type} ${object.id} in the pack is malformed: ${(error as Error).message}`, { cause: error });
+    }
+  }
+}

@@ -1,0 +1,105 @@
+import { Readable } from 'node:stream';
+import {
+  isPackParserError,
+  PackDecoder,
+  ReceivePackRequestParser,
+  type ExternalBase,
+  type PackLimits,
+  type ReceivePackRequest,
+} from '../../pack-parser/index.js';
+import { PushError } from './errors.js';
+import { PushedObjects } from './pushed-objects.js';
+
+/** A receive-pack request read to its end: commands parsed, pack decoded, verified and spooled. */
+export interface ReceivedPush {
+  request: ReceivePackRequest;
+  pushed: PushedObjects;
+  pack: { size: number; objects: number } | null;
+  /** The identical request bytes (command section, then the spooled pack), for the upstream. */
+  forwardBody(): Readable;
+  /** Frees the spool (memory or temporary file). */
+  close(): void;
+}
+
+export interface IntakeOptions {
+  resolveExternalBase?: (id: string) => Promise<ExternalBase | undefined>;
+  limits?: Partial<PackLimits>;
+  spoolDirectory?: string;
+}
+
+function asPushError(error: unknown, during: string): unknown {
+  if (error instanceof PushError) return error;
+  if (isPackParserError(error)) {
+    const code = error.code.startsWith('RECEIVE_PACK') ? 'PUSH_REQUEST_INVALID' : 'PUSH_PACK_INVALID';
+    return new PushError(code, `${during}: ${error.message} (${error.code})`, { cause: error });
+  }
+  return error;
+}
+
+/**
+ * Reads a receive-pack request body: parses the commands, decodes the pack while it is spooled
+ * (never holding it whole), resolves thin-pack bases, verifies ids and the checksum. Nothing is
+ * forwarded here; the caller decides.
+ */
+export async function receivePush(body: AsyncIterable<Buffer>, options: IntakeOptions = {}): Promise<ReceivedPush> {
+  const pushed = new PushedObjects();
+  let decoder: PackDecoder | undefined;
+  const headChunks: Buffer[] = [];
+  let head: Buffer | undefined;
+  const parser = new ReceivePackRequestParser({
+    onRequest: (request) => {
+      if (!request.hasPack) return;
+      decoder = new PackDecoder({
+        hashAlgorithm: request.objectFormat,
+        ...(options.limits === undefined ? {} : { limits: options.limits }),
+        ...(options.resolveExternalBase === undefined ? {} : { resolveExternalBase: options.resolveExternalBase }),
+        onObject: (object) => pushed.add(object),
+      });
+    },
+    onPackData: (chunk) => decoder!.write(chunk),
+  });
+  try {
+    try {
+      for await (const chunk of body) {
+        if (head === undefined) headChunks.push(chunk);
+        parser.write(chunk);
+        if (head === undefined && parser.packOffset >= 0) {
+          head = Buffer.concat(headChunks).subarray(0, parser.packOffset);
+          headChunks.length = 0;
+        }
+      }
+      parser.end();
+    } catch (error) {
+      throw asPushError(error, 'the push request is malformed');
+    }
+    const request = parser.request!;
+    if (head === undefined) head = Buffer.concat(headChunks);
+    let pack: ReceivedPush['pack'] = null;
+    if (decoder !== undefined) {
+      try {
+        const summary = await decoder.end();
+        pack = { size: summary.byteLength, objects: summary.objectCount };
+      } catch (error) {
+        throw asPushError(error, 'the pushed pack is invalid');
+      }
+    }
+    const spool = decoder?.spool;
+    const commandSection = head;
+    return {
+      request,
+      pushed,
+      pack,
+      forwardBody: () =>
+        Readable.from(
+          (async function* () {
+            yield commandSection;
+            if (spool !== undefined) yield* spool.openReadStream();
+          })(),
+        ),
+      close: () => decoder?.close(),
+    };
+  } catch (error) {
+    decoder?.close();
+    throw error;
+  }
+}

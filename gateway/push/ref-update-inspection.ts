@@ -1,0 +1,138 @@
+import type { GitIdentity, ReceivePackCommand } from '../../pack-parser/index.js';
+import type { ChangedFile, CommitInfo, RefUpdate, SecretFinding as PolicySecretFinding } from '../../rego/index.js';
+import { scanAddedLines, type SecretScanner } from '../secrets/index.js';
+import { isAncestor, pushedCommitsFrom } from './ancestry.js';
+import type { ObjectReader } from './object-reader.js';
+import { diffTrees } from './tree-diff.js';
+
+export interface InspectionLimits {
+  /** Commits listed per ref update. */
+  maxCommits: number;
+  /** Changed files listed per ref update. */
+  maxFiles: number;
+}
+
+export const DEFAULT_INSPECTION_LIMITS: InspectionLimits = { maxCommits: 1000, maxFiles: 5000 };
+
+function isoTime(identity: GitIdentity): string {
+  const shifted = new Date((identity.timestamp + identity.timezoneOffsetMinutes * 60) * 1000).toISOString().slice(0, 19);
+  const sign = identity.timezoneOffsetMinutes < 0 ? '-' : '+';
+  const minutes = Math.abs(identity.timezoneOffsetMinutes);
+  return `${shifted}${sign}${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+}
+
+function refTypeOf(ref: string): RefUpdate['ref_type'] {
+  return ref.startsWith('refs/heads/') ? 'branch' : ref.startsWith('refs/tags/') ? 'tag' : 'other';
+}
+
+function looksBinary(content: Buffer): boolean {
+  return content.subarray(0, 8000).includes(0);
+}
+
+/** Peels annotated tags (pushed or upstream) down to the commit they name, if any. */
+async function peelToCommit(id: string, reader: ObjectReader): Promise<string | undefined> {
+  let current = id;
+  for (let depth = 0; depth < 10; depth++) {
+    const tag = reader.pushed.tags.get(current);
+    if (tag === undefined) return (await reader.commit(current)) !== undefined ? current : undefined;
+    if (tag.type !== 'commit' && tag.type !== 'tag') return undefined;
+    current = tag.object;
+  }
+  return undefined;
+}
+
+export interface InspectionContext {
+  reader: ObjectReader;
+  scanner: SecretScanner;
+  upstreamGitDir: string | undefined;
+  limits: InspectionLimits;
+}
+
+/** Everything the policy needs to know about one `old new ref` command. */
+export async function inspectRefUpdate(command: ReceivePackCommand, context: InspectionContext): Promise<RefUpdate> {
+  const { reader, scanner, limits } = context;
+  const update: RefUpdate = {
+    ref: command.ref,
+    ref_type: refTypeOf(command.ref),
+    old: command.oldId,
+    new: command.newId,
+    operation: command.operation,
+    fast_forward: null,
+    commits: [],
+    files: [],
+    secret_findings: [],
+    truncated: false,
+  };
+  if (command.operation === 'delete') return update;
+
+  const newCommit = await peelToCommit(command.newId, reader);
+  if (command.operation === 'update') {
+    const oldCommit = await peelToCommit(command.oldId, reader);
+    update.fast_forward = newCommit !== undefined && oldCommit !== undefined
+      ? await isAncestor(oldCommit, newCommit, reader.pushed, context.upstreamGitDir)
+      : null;
+  }
+  if (newCommit === undefined) return update;
+
+  const { ids, truncated } = pushedCommitsFrom(newCommit, reader.pushed, limits.maxCommits);
+  update.truncated = truncated;
+  const files = new Map<string, ChangedFile>();
+  // Oldest first, so that a path's newest state wins in `files`.
+  for (const id of [...ids].reverse()) {
+    const commit = reader.pushed.commits.get(id)!;
+    update.commits.unshift(commitInfo(id, commit));
+    const firstParent = commit.parents[0];
+    const parentTree = firstParent === undefined ? undefined : (await reader.commit(firstParent))?.tree;
+    if (firstParent !== undefined && parentTree === undefined) {
+      update.truncated = true; // the parent is unknown: its changes cannot be listed
+      continue;
+    }
+    const diff = await diffTrees(reader, parentTree, commit.tree, limits.maxFiles);
+    if (diff.truncated) update.truncated = true;
+    for (const change of diff.changes) {
+      const blob = await reader.blob(change.id);
+      const content = blob?.content;
+      files.set(change.path, {
+        path: change.path,
+        status: change.status,
+        mode: change.mode,
+        blob: change.id,
+        size: blob?.size ?? 0,
+        binary: content !== undefined && looksBinary(content),
+      });
+      if (change.status === 'deleted' || content === undefined || change.mode === '160000') continue;
+      const oldContent = change.oldId === undefined ? undefined : (await reader.blob(change.oldId))?.content;
+      const result = scanAddedLines(scanner, { path: change.path, newContent: content, commit: id, ...(oldContent === undefined ? {} : { oldContent }) });
+      for (const finding of result.findings) {
+        if (finding.status !== 'detected') continue;
+        const policyFinding: PolicySecretFinding = {
+          rule: finding.ruleId,
+          description: finding.description,
+          path: finding.path,
+          line: finding.line,
+          commit: id,
+          preview: finding.preview,
+          fingerprint: finding.fingerprint,
+        };
+        update.secret_findings.push(policyFinding);
+      }
+    }
+    if (files.size > limits.maxFiles) {
+      update.truncated = true;
+      break;
+    }
+  }
+  update.files = [...files.values()].slice(0, limits.maxFiles);
+  return update;
+}
+
+function commitInfo(id: string, commit: import('../../pack-parser/index.js').GitCommit): CommitInfo {
+  return {
+    id,
+    author: { name: commit.author.name, email: commit.author.email, time: isoTime(commit.author) },
+    committer: { name: commit.committer.name, email: commit.committer.email, time: isoTime(commit.committer) },
+    message: commit.message,
+    parents: [...commit.parents],
+    signed: commit.signatures.length > 0,
+  };
+}

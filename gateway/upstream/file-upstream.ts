@@ -1,0 +1,68 @@
+import { spawn } from 'node:child_process';
+import { PassThrough, Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { pipeline } from 'node:stream/promises';
+import { pktLine, FLUSH_PKT } from '../../pack-parser/index.js';
+import { UpstreamError } from './errors.js';
+import { protocolVersionOf, type GitService, type GitUpstream, type UpstreamRequest, type UpstreamResponse } from './git-upstream.js';
+
+/** Runs `git upload-pack` / `git receive-pack --stateless-rpc` on a local bare repository. */
+export class FileUpstream implements GitUpstream {
+  constructor(readonly gitDir: string) {}
+
+  async advertise(service: GitService, request: UpstreamRequest): Promise<UpstreamResponse> {
+    const output = await this.runToCompletion(service, ['--stateless-rpc', '--advertise-refs'], request.gitProtocol);
+    // git http-backend announces the service only for protocol v0/v1.
+    const prefix = protocolVersionOf(request.gitProtocol) === 2 ? Buffer.alloc(0) : Buffer.concat([pktLine(`# service=${service}\n`), Buffer.from(FLUSH_PKT)]);
+    return { status: 200, contentType: `application/x-${service}-advertisement`, body: Readable.from([Buffer.concat([prefix, output])]) };
+  }
+
+  async rpc(service: GitService, body: Readable, request: UpstreamRequest & { contentEncoding?: string | undefined }): Promise<UpstreamResponse> {
+    const child = spawn('git', [service.slice('git-'.length), '--stateless-rpc', this.gitDir], {
+      env: this.env(request.gitProtocol),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const out = new PassThrough();
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    const spawned = new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', (error) => reject(new UpstreamError('UPSTREAM_FAILED', `cannot run git ${service}: ${error.message}`, { cause: error })));
+    });
+    await spawned;
+    child.stdout.pipe(out, { end: false });
+    child.once('close', (code) => {
+      if (code === 0) out.end();
+      else out.destroy(new UpstreamError('UPSTREAM_FAILED', `git ${service} in the upstream repository exited ${code}: ${stderr.trim().split('\n').pop() ?? ''}`));
+    });
+    const source = request.contentEncoding === 'gzip' ? body.pipe(createGunzip()) : body;
+    pipeline(source, child.stdin).catch((error: unknown) => {
+      child.kill();
+      out.destroy(error instanceof Error ? error : new Error(String(error)));
+    });
+    return { status: 200, contentType: `application/x-${service}-result`, body: out };
+  }
+
+  private env(gitProtocol: string | undefined): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env['GIT_DIR'];
+    if (gitProtocol !== undefined) env['GIT_PROTOCOL'] = gitProtocol;
+    else delete env['GIT_PROTOCOL'];
+    return env;
+  }
+
+  private runToCompletion(service: GitService, args: string[], gitProtocol: string | undefined): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      const child = spawn('git', [service.slice('git-'.length), ...args, this.gitDir], { env: this.env(gitProtocol), stdio: ['ignore', 'pipe', 'pipe'] });
+      const chunks: Buffer[] = [];
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => chunks.push(d));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.once('error', (error) => reject(new UpstreamError('UPSTREAM_FAILED', `cannot run git ${service}: ${error.message}`, { cause: error })));
+      child.once('close', (code) => {
+        if (code === 0) resolve(Buffer.concat(chunks));
+        else reject(new UpstreamError('UPSTREAM_FAILED', `git ${service} --advertise-refs exited ${code}: ${stderr.trim().split('\n').pop() ?? ''}`));
+      });
+    });
+  }
+}
