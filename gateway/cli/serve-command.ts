@@ -1,17 +1,60 @@
-import type { Command } from './command.js';
+import { CliUsageError, stringOption, type Command } from './command.js';
+import { configFromArgs } from './config-option.js';
+import type { GatewayConfig } from '../config/config-types.js';
+import { DEMO_REPOSITORY, ensureDemoRepository, ensureDemoToken } from '../demo/demo-setup.js';
+import { TokenStore } from '../identity/token-store.js';
+import { startGateway } from '../server/start-gateway.js';
 
-/** Placeholder until the gateway lands (issue: the git smart-HTTP proxy). */
+function withPort(config: GatewayConfig, port: string | undefined): GatewayConfig {
+  if (port === undefined) return config;
+  const value = Number(port);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new CliUsageError(`--port must be 0-65535, not '${port}'`);
+  return { ...config, listen: { ...config.listen, port: value } };
+}
+
+/** `gitgate serve`: the gateway. Without a config, the embedded demo (local upstream, demo token). */
 export const serveCommand: Command = {
   words: ['serve'],
-  summary: 'Run the gateway (not built yet)',
-  usage: '[--config gitgate.yaml]',
-  options: { config: { type: 'string' } },
-  async run(_args, io) {
-    io.stderr(
-      'gitgate serve: the gateway itself is not built yet.\n' +
-        'What works today: `gitgate pack index <file.pack>` (streaming pack decoder and idx writer)\n' +
-        'and `gitgate policy ...` (policy toolchain). Run `gitgate --help` for the list.\n',
-    );
-    return 1;
+  summary: 'Run the gateway (embedded demo defaults without --config)',
+  usage: '[--config gitgate.yaml] [--port <n>]\n\nWithout --config (or $GITGATE_CONFIG): a demo upstream and token under ./.gitgate-data.',
+  options: { config: { type: 'string' }, port: { type: 'string' } },
+  async run(args, io) {
+    const config = withPort(configFromArgs(args), stringOption(args, 'port') ?? process.env['GITGATE_PORT']);
+    const demo = config.source === undefined;
+    let demoToken: string | undefined;
+    if (demo) {
+      const upstream = config.upstreams[0];
+      if (upstream?.type === 'file') ensureDemoRepository(upstream.path);
+      demoToken = ensureDemoToken(config.dataDir, new TokenStore(config.tokensFile));
+    }
+    io.stderr('gitgate: compiling policies and starting...\n');
+    const gateway = await startGateway(config);
+    const origin = new URL(gateway.url);
+    if (demo && demoToken !== undefined) {
+      io.stdout(
+        `gitgate is ready on ${gateway.url} (embedded demo defaults; data in ${config.dataDir})\n` +
+          `  clone:  git clone http://agent:${demoToken}@${origin.host}/${DEMO_REPOSITORY}.git\n` +
+          `  config: none given; write a gitgate.yaml and run gitgate serve --config gitgate.yaml (tokens: ${config.tokensFile})\n`,
+      );
+    } else {
+      io.stdout(
+        `gitgate is ready on ${gateway.url}\n` +
+          `  config: ${config.source} (tokens: ${config.tokensFile})\n` +
+          `  clone:  git clone ${origin.protocol}//agent:<token>@${origin.host}/<owner>/<repo>.git   (gitgate token create --subject <name> --config ${config.source})\n`,
+      );
+    }
+    gateway.logger.info({ url: gateway.url, policy_revision: gateway.policy.revision, upstreams: config.upstreams.map((u) => u.name) }, 'gitgate listening');
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+    io.stderr('gitgate: shutting down\n');
+    await gateway.close();
+    return 0;
   },
 };

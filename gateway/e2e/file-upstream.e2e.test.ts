@@ -1,0 +1,164 @@
+import t from 'tap';
+import { randomInt } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GitClient } from './git-client.js';
+import { startHarness, type GatewayHarness } from './gateway-harness.js';
+
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+/** A format-valid fake GitHub token, made at run time so no literal in the repository looks like one. */
+function fakeGithubToken(): string {
+  let body = '';
+  for (let i = 0; i < 36; i++) body += ALNUM[randomInt(ALNUM.length)];
+  return `ghp_${body}`;
+}
+
+const git = new GitClient();
+let harness: GatewayHarness;
+let work: string;
+
+t.before(async () => {
+  harness = await startHarness();
+  work = join(harness.root, 'work');
+  mkdirSync(work);
+  await git.ok(['clone', '-q', harness.remote('demo/hello'), 'clone'], work);
+  work = join(work, 'clone');
+  await git.ok(['config', 'user.name', 'Agent One'], work);
+  await git.ok(['config', 'user.email', 'agent-1@example.com'], work);
+});
+t.teardown(() => harness.close());
+
+async function commitFile(path: string, content: string, message: string): Promise<string> {
+  mkdirSync(join(work, path, '..'), { recursive: true });
+  writeFileSync(join(work, path), content);
+  await git.ok(['add', path], work);
+  await git.ok(['commit', '-q', '-m', message], work);
+  return (await git.ok(['rev-parse', 'HEAD'], work)).trim();
+}
+
+async function upstreamRef(ref: string): Promise<string> {
+  const result = await git.run(['--git-dir', join(harness.upstreamDir, 'demo/hello.git'), 'rev-parse', '--verify', '-q', ref], harness.root);
+  return result.stdout.trim();
+}
+
+t.test('clone and fetch with protocol v0 and v2', async (t) => {
+  t.equal((await git.ok(['log', '--oneline'], work)).trim().split('\n').length, 3);
+  for (const version of ['0', '2']) {
+    const result = await git.run(['-c', `protocol.version=${version}`, 'fetch', 'origin'], work);
+    t.equal(result.code, 0, `fetch v${version}: ${result.stderr}`);
+  }
+  const v2 = await git.run(['-c', 'protocol.version=2', 'ls-remote', 'origin'], work);
+  t.match(v2.stdout, /refs\/heads\/main/);
+});
+
+t.test('a new branch is pushed; a fast-forward of main is pushed', async (t) => {
+  await git.ok(['checkout', '-q', '-b', 'feature/notes'], work);
+  const feature = await commitFile('notes/ideas.md', 'first idea\n', 'Add ideas');
+  const push = await git.run(['push', 'origin', 'feature/notes'], work);
+  t.equal(push.code, 0, push.stderr);
+  t.match(push.stderr, /\* \[new branch\]\s+feature\/notes -> feature\/notes/);
+  t.equal(await upstreamRef('refs/heads/feature/notes'), feature);
+
+  await git.ok(['checkout', '-q', 'main'], work);
+  const ff = await commitFile('README.md', '# hello\n\nUpdated through gitgate.\n', 'Update the README');
+  const ffPush = await git.run(['push', 'origin', 'main'], work);
+  t.equal(ffPush.code, 0, ffPush.stderr);
+  t.equal(await upstreamRef('refs/heads/main'), ff);
+});
+
+t.test('a force-push to main is refused with the reason; elsewhere it is allowed', async (t) => {
+  const before = await upstreamRef('refs/heads/main');
+  await git.ok(['commit', '-q', '--amend', '-m', 'Rewrite history'], work);
+  const push = await git.run(['push', '--force', 'origin', 'main'], work);
+  t.not(push.code, 0);
+  t.match(push.stderr, /remote: gitgate refused this push; nothing was applied/);
+  t.match(push.stderr, /remote: PROTECTED_REF_FORCE_PUSH \(refs\/heads\/main\): refs\/heads\/main is protected and this push rewrites its history/);
+  t.match(push.stderr, /! \[remote rejected\] main -> main \(gitgate: PROTECTED_REF_FORCE_PUSH\)/);
+  t.equal(await upstreamRef('refs/heads/main'), before, 'main did not move');
+  await git.ok(['reset', '-q', '--hard', 'origin/main'], work);
+
+  await git.ok(['checkout', '-q', 'feature/notes'], work);
+  const rewritten = (await git.ok(['commit', '-q', '--amend', '-m', 'Add ideas, reworded'], work), (await git.ok(['rev-parse', 'HEAD'], work)).trim());
+  const force = await git.run(['push', '--force', 'origin', 'feature/notes'], work);
+  t.equal(force.code, 0, force.stderr);
+  t.match(force.stderr, /\+ [0-9a-f]+\.\.\.[0-9a-f]+ feature\/notes -> feature\/notes \(forced update\)/);
+  t.equal(await upstreamRef('refs/heads/feature/notes'), rewritten);
+  await git.ok(['checkout', '-q', 'main'], work);
+});
+
+t.test('deleting main is refused', async (t) => {
+  const push = await git.run(['push', 'origin', ':main'], work);
+  t.not(push.code, 0);
+  t.match(push.stderr, /remote: PROTECTED_REF_DELETE \(refs\/heads\/main\): refs\/heads\/main is protected and cannot be deleted/);
+  t.match(push.stderr, /! \[remote rejected\] main \(gitgate: PROTECTED_REF_DELETE\)/);
+  t.not(await upstreamRef('refs/heads/main'), '');
+});
+
+t.test('a push adding a secret is refused, and the secret is in no message or log', async (t) => {
+  const secret = fakeGithubToken();
+  await git.ok(['checkout', '-q', '-b', 'feature/config'], work);
+  await commitFile('config/settings.js', `export const settings = {\n  githubToken: '${secret}',\n};\n`, 'Add settings');
+  const push = await git.run(['push', 'origin', 'feature/config'], work);
+  t.not(push.code, 0);
+  t.match(push.stderr, /remote: SECRET_DETECTED \(refs\/heads\/feature\/config\): push blocked: 1 secret\(s\) found in the added lines of refs\/heads\/feature\/config/);
+  t.match(push.stderr, /github-pat in config\/settings\.js:2/);
+  t.match(push.stderr, /! \[remote rejected\] feature\/config -> feature\/config \(gitgate: SECRET_DETECTED\)/);
+  t.notMatch(push.stderr, secret);
+  t.notMatch(harness.logs(), secret);
+  t.equal(await upstreamRef('refs/heads/feature/config'), '');
+  await git.ok(['checkout', '-q', 'main'], work);
+});
+
+t.test('a tag push and an atomic two-ref push with one denied ref', async (t) => {
+  await git.ok(['tag', 'build-1'], work);
+  const tag = await git.run(['push', 'origin', 'build-1'], work);
+  t.equal(tag.code, 0, tag.stderr);
+  t.not(await upstreamRef('refs/tags/build-1'), '');
+
+  await git.ok(['checkout', '-q', '-b', 'feature/two'], work);
+  await commitFile('two.txt', 'two\n', 'Two');
+  const push = await git.run(['push', '--atomic', 'origin', 'feature/two', ':main'], work);
+  t.not(push.code, 0);
+  t.match(push.stderr, /PROTECTED_REF_DELETE/);
+  t.match(push.stderr, /feature\/two -> feature\/two \(gitgate: not applied because another ref of this push was refused\)/);
+  t.equal(await upstreamRef('refs/heads/feature/two'), '', 'nothing applied');
+  const options = await git.run(['push', '-o', 'ci.skip', 'origin', 'feature/two'], work);
+  t.equal(options.code, 0, options.stderr);
+  t.not(await upstreamRef('refs/heads/feature/two'), '');
+  await git.ok(['checkout', '-q', 'main'], work);
+});
+
+t.test('a bad token gets 401 and git says so; no token: git would ask', async (t) => {
+  const bad = await git.run(['ls-remote', harness.remote('demo/hello', 'ggt_00000000_notavalidtokennotavalidtokennotavalid')], harness.root);
+  t.not(bad.code, 0);
+  t.match(bad.stderr, /remote: gitgate: this token is not valid/);
+  t.match(bad.stderr, /Authentication failed/);
+  const none = await git.run(['ls-remote', harness.remote('demo/hello').replace(/agent:[^@]+@/, '')], harness.root);
+  t.not(none.code, 0);
+  t.match(none.stderr, /could not read Username/);
+});
+
+t.test('an unknown repository is refused', async (t) => {
+  const result = await git.run(['ls-remote', harness.remote('acme/unknown')], harness.root);
+  t.not(result.code, 0);
+  t.match(result.stderr, /remote: gitgate: repository 'acme\/unknown' is not served here/);
+  t.match(result.stderr, /not found/);
+});
+
+t.test('a malformed push body is refused with a clear error and the gateway keeps serving', async (t) => {
+  const url = new URL(harness.remote('demo/hello'));
+  const auth = `Basic ${Buffer.from(`${url.username}:${url.password}`).toString('base64')}`;
+  const zero = '0'.repeat(40);
+  const head = `${zero} ${'1'.repeat(40)} refs/heads/broken\0report-status side-band-64k\n`;
+  const body = Buffer.concat([Buffer.from(`${(head.length + 4).toString(16).padStart(4, '0')}${head}0000`), Buffer.from('PACK\0\0\0\x02\0\0\0\x01garbage')]);
+  const response = await fetch(`${url.origin}/demo/hello.git/git-receive-pack`, {
+    method: 'POST',
+    headers: { authorization: auth, 'content-type': 'application/x-git-receive-pack-request' },
+    body,
+  });
+  t.equal(response.status, 400);
+  t.match(await response.text(), /gitgate: the pushed pack is invalid: .*\(PACK_/);
+  t.equal(await upstreamRef('refs/heads/broken'), '');
+  const again = await git.run(['ls-remote', 'origin'], work);
+  t.equal(again.code, 0);
+});

@@ -1,0 +1,234 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import type { Logger } from 'pino';
+import type { FetchInput, Identity, PolicyEngine, RequestInfo } from '../../rego/index.js';
+import { INPUT_VERSION } from '../../rego/index.js';
+import type { GatewayConfig } from '../config/config-types.js';
+import { authenticate } from '../identity/authenticate.js';
+import type { TokenStore } from '../identity/token-store.js';
+import { PushError } from '../push/errors.js';
+import { decidePush, requestInfo, type PushOutcome } from '../push/push-gate.js';
+import { rejectionResponse } from '../push/report-status.js';
+import type { SecretMasker, SecretScanner } from '../secrets/index.js';
+import { UpstreamError } from '../upstream/errors.js';
+import { protocolVersionOf, sanitizeGitProtocol, type UpstreamRequest } from '../upstream/git-upstream.js';
+import { resolveRepository, type ResolvedRepository } from '../upstream/repository-resolver.js';
+import { upstreamFor } from '../upstream/upstream-for.js';
+import { routeOf, type SmartHttpRoute } from './smart-http-route.js';
+
+export interface GatewayDependencies {
+  config: GatewayConfig;
+  tokens: TokenStore;
+  policy: PolicyEngine;
+  scanner: SecretScanner;
+  masker: SecretMasker;
+  logger: Logger;
+}
+
+const NO_CACHE = { 'cache-control': 'no-cache, max-age=0, must-revalidate', pragma: 'no-cache', expires: 'Fri, 01 Jan 1980 00:00:00 GMT' };
+
+/** git shows a text/plain error body to the user (`remote: ...` or after `fatal:`). */
+function sendText(response: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+  if (response.headersSent) {
+    response.destroy();
+    return;
+  }
+  response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...NO_CACHE, ...headers });
+  response.end(`${message}\n`);
+}
+
+/** The gitgate smart-HTTP gateway: authenticate, route to the configured upstream, decide, relay. */
+export class GatewayServer {
+  readonly server: Server;
+
+  constructor(private readonly deps: GatewayDependencies) {
+    this.server = createServer((request, response) => {
+      this.handle(request, response).catch((error: unknown) => {
+        deps.logger.error({ err: error, url: request.url }, 'request failed');
+        sendText(response, 500, 'gitgate: internal error; the operators have the details in the gateway log');
+      });
+    });
+  }
+
+  async listen(port = this.deps.config.listen.port, host = this.deps.config.listen.host): Promise<AddressInfo> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    return this.server.address() as AddressInfo;
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const { logger } = this.deps;
+    const route = routeOf(request.method ?? 'GET', request.url ?? '/');
+    if (!('service' in route)) {
+      sendText(response, route.status, `gitgate: ${route.message}`);
+      return;
+    }
+    const auth = authenticate(request.headers.authorization, this.deps.tokens);
+    if (!auth.ok) {
+      logger.info({ url: request.url, reason: auth.reason }, 'unauthenticated request refused');
+      sendText(response, 401, auth.message, { 'www-authenticate': 'Basic realm="gitgate", charset="UTF-8"' });
+      return;
+    }
+    const repository = resolveRepository(this.deps.config, route.repositoryPath);
+    if (repository === undefined) {
+      logger.info({ repository: route.repositoryPath, subject: auth.identity.subject }, 'unknown repository refused');
+      sendText(response, 404, `gitgate: repository '${route.repositoryPath}' is not served here: no configured upstream allows it`);
+      return;
+    }
+    const info = requestInfo(request.socket.remoteAddress, request.headers['user-agent']);
+    const upstreamRequest: UpstreamRequest = {
+      gitProtocol: sanitizeGitProtocol(firstHeader(request.headers['git-protocol'])),
+      userAgent: firstHeader(request.headers['user-agent']),
+    };
+    const log = logger.child({ request_id: info.id, subject: auth.identity.subject, repository: repository.path, service: route.service, phase: route.phase });
+    if (route.service === 'git-receive-pack' && repository.kind === 'http') {
+      // Inspecting a push needs the upstream's objects (thin-pack bases, old trees, ancestry): the
+      // local mirror of http upstreams is not built yet, so refuse rather than forward uninspected.
+      sendText(response, 403, `gitgate: pushes to '${repository.path}' are refused: pushing through an http upstream needs the upstream mirror, which this gitgate version does not have yet. Fetching works.`);
+      return;
+    }
+    if (route.service === 'git-upload-pack' && !(await this.fetchAllowed(route, repository, auth.identity, info, upstreamRequest, response, log))) return;
+    try {
+      if (route.phase === 'advertisement') await this.relayAdvertisement(route, repository, upstreamRequest, response);
+      else if (route.service === 'git-upload-pack') await this.relayUploadPack(request, repository, upstreamRequest, response);
+      else await this.handlePush(request, response, repository, auth.identity, info, upstreamRequest, log);
+    } catch (error) {
+      if (error instanceof UpstreamError) {
+        log.warn({ code: error.code, err: error }, 'upstream failed');
+        sendText(response, 502, `gitgate: the upstream of '${repository.path}' failed: ${error.message} (${error.code}). Try again later; if it persists, tell the gitgate operators.`);
+        return;
+      }
+      throw error;
+    }
+  }
+
+  private async fetchAllowed(
+    route: SmartHttpRoute,
+    repository: ResolvedRepository,
+    identity: Identity,
+    info: RequestInfo,
+    upstreamRequest: UpstreamRequest,
+    response: ServerResponse,
+    log: Logger,
+  ): Promise<boolean> {
+    const input: FetchInput = {
+      version: INPUT_VERSION,
+      kind: 'fetch',
+      request: info,
+      identity,
+      repository: { name: repository.name, upstream: repository.upstreamUrl, default_branch: repository.defaultBranch },
+      fetch: { phase: route.phase === 'advertisement' ? 'advertisement' : 'upload', protocol_version: protocolVersionOf(upstreamRequest.gitProtocol) },
+    };
+    const decision = await this.deps.policy.evaluate('fetch', input);
+    log.info({ decision_id: decision.decision_id, allow: decision.result.allow, deny: decision.result.deny.map((d) => d.code) }, 'fetch decided');
+    if (decision.result.allow) return true;
+    const reasons = [...decision.result.deny.map((d) => `${d.code}: ${d.message}`), ...decision.result.approvals.map((a) => `needs approval by ${a.group}: ${a.reason}`)];
+    sendText(response, 403, `gitgate refused this fetch:\n${reasons.join('\n')}`);
+    return false;
+  }
+
+  private async relayAdvertisement(route: SmartHttpRoute, repository: ResolvedRepository, upstreamRequest: UpstreamRequest, response: ServerResponse): Promise<void> {
+    const upstream = await upstreamFor(repository).advertise(route.service, upstreamRequest);
+    await this.relay(upstream.status, upstream.contentType, upstream.body, response);
+  }
+
+  private async relayUploadPack(request: IncomingMessage, repository: ResolvedRepository, upstreamRequest: UpstreamRequest, response: ServerResponse): Promise<void> {
+    const encoding = firstHeader(request.headers['content-encoding']);
+    const upstream = await upstreamFor(repository).rpc('git-upload-pack', request, { ...upstreamRequest, contentEncoding: encoding });
+    await this.relay(upstream.status, upstream.contentType, upstream.body, response);
+  }
+
+  private async relay(status: number, contentType: string, body: Readable, response: ServerResponse): Promise<void> {
+    if (status === 401 || status === 403) {
+      body.resume();
+      throw new UpstreamError('UPSTREAM_FAILED', `the upstream refused the gateway's credential (HTTP ${status})`);
+    }
+    if (status >= 400) {
+      body.resume();
+      throw new UpstreamError('UPSTREAM_FAILED', `the upstream answered HTTP ${status}`);
+    }
+    response.writeHead(status, { 'content-type': contentType, ...NO_CACHE });
+    try {
+      await pipeline(body, response);
+    } catch (error) {
+      // Headers are out: all that is left is to cut the connection so git sees the failure.
+      this.deps.logger.warn({ err: error }, 'relay interrupted');
+      response.destroy();
+    }
+  }
+
+  private async handlePush(
+    request: IncomingMessage,
+    response: ServerResponse,
+    repository: ResolvedRepository,
+    identity: Identity,
+    info: RequestInfo,
+    upstreamRequest: UpstreamRequest,
+    log: Logger,
+  ): Promise<void> {
+    const body: AsyncIterable<Buffer> = firstHeader(request.headers['content-encoding']) === 'gzip' ? request.pipe(createGunzip()) : request;
+    let outcome: PushOutcome;
+    try {
+      outcome = await decidePush(body, { repository, identity, request: info }, this.deps);
+    } catch (error) {
+      if (error instanceof PushError) {
+        log.warn({ code: error.code, err: error }, 'push refused: unreadable request');
+        sendText(response, 400, `gitgate: ${this.deps.masker.maskString(error.message)}`);
+        return;
+      }
+      throw error;
+    }
+    const resultType = 'application/x-git-receive-pack-result';
+    if (outcome.kind === 'reject') {
+      log.info(
+        { decision_id: outcome.decision?.decision_id, deny: outcome.decision?.result.deny.map((d) => ({ code: d.code, ref: d.ref })), error: outcome.error?.code },
+        'push refused',
+      );
+      response.writeHead(200, { 'content-type': resultType, ...NO_CACHE });
+      response.end(outcome.body);
+      return;
+    }
+    const { push, decision } = outcome;
+    log.info({ decision_id: decision.decision_id, refs: push.request.commands.map((c) => c.ref), pack: push.pack }, 'push allowed; forwarding');
+    try {
+      const upstream = await upstreamFor(repository).rpc('git-receive-pack', push.forwardBody(), upstreamRequest);
+      if (upstream.status >= 400) {
+        upstream.body.resume();
+        throw new UpstreamError('UPSTREAM_FAILED', `the upstream answered HTTP ${upstream.status}`);
+      }
+      await this.relay(upstream.status, upstream.contentType, upstream.body, response);
+    } catch (error) {
+      if (!(error instanceof UpstreamError) || response.headersSent) throw error;
+      log.warn({ code: error.code, err: error }, 'upstream failed during an allowed push');
+      response.writeHead(200, { 'content-type': resultType, ...NO_CACHE });
+      response.end(
+        rejectionResponse(
+          push.request,
+          push.request.commands.map((c) => ({ ref: c.ref, reason: `gitgate: upstream unavailable (${error.code})` })),
+          [`gitgate allowed this push but could not deliver it: ${error.message}. Nothing was applied; push again later.`],
+        ),
+      );
+    } finally {
+      push.close();
+    }
+  }
+}
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,60 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { pino, type DestinationStream, type Logger } from 'pino';
+import { PolicyEngine } from '../../rego/index.js';
+import type { GatewayConfig } from '../config/config-types.js';
+import { GatewayServer } from '../http/gateway-server.js';
+import { TokenStore } from '../identity/token-store.js';
+import { loadRuleSet, pinoMaskingOptions, SecretMasker, SecretScanner } from '../secrets/index.js';
+
+export interface RunningGateway {
+  server: GatewayServer;
+  url: string;
+  policy: PolicyEngine;
+  tokens: TokenStore;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+/** The HMAC key of secret fingerprints: from the configured env var, else one kept in the data dir. */
+function fingerprintKey(config: GatewayConfig): string {
+  const fromEnv = process.env[config.secrets.fingerprintKeyEnv];
+  if (fromEnv !== undefined && fromEnv.length >= 16) return fromEnv;
+  const path = join(config.dataDir, 'fingerprint-key');
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  mkdirSync(config.dataDir, { recursive: true });
+  const key = randomBytes(32).toString('hex');
+  writeFileSync(path, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
+/** Loads policies, secret rules and tokens, then listens. Throws when any of them cannot load. */
+export async function startGateway(config: GatewayConfig, options: { logDestination?: DestinationStream; logLevel?: string } = {}): Promise<RunningGateway> {
+  const scanner = new SecretScanner(loadRuleSet(config.secrets.rulesFile), { fingerprintKey: fingerprintKey(config) });
+  const masker = new SecretMasker(scanner);
+  const logger = pino({ level: options.logLevel ?? 'info', ...pinoMaskingOptions(masker) }, options.logDestination ?? pino.destination(1));
+  const tokens = new TokenStore(config.tokensFile);
+  const policy = await PolicyEngine.start({ source: config.policies });
+  const server = new GatewayServer({ config, tokens, policy, scanner, masker, logger });
+  let address;
+  try {
+    address = await server.listen();
+  } catch (error) {
+    await policy.close();
+    throw error;
+  }
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = config.publicUrl ?? `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+  return {
+    server,
+    url,
+    policy,
+    tokens,
+    logger,
+    close: async () => {
+      await server.close();
+      await policy.close();
+    },
+  };
+}
