@@ -1,0 +1,71 @@
+import t from 'tap';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { startHttpBackend, type HttpBackendServer } from '../../testdata/http-backend-server.js';
+import { ensureDemoRepository } from '../demo/demo-setup.js';
+import { GitClient } from './git-client.js';
+import { startHarness, type GatewayHarness } from './gateway-harness.js';
+
+const UPSTREAM_PASSWORD = 'upstream-credential-of-the-gateway';
+const git = new GitClient();
+let backend: HttpBackendServer;
+let harness: GatewayHarness;
+let downHost: string;
+
+/** A port nothing listens on: bound, then closed. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+t.before(async () => {
+  process.env['GITGATE_TEST_UPSTREAM_PASSWORD'] = UPSTREAM_PASSWORD;
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const projectRoot = mkdtempSync(join(tmpdir(), 'gitgate-backend-'));
+  ensureDemoRepository(join(projectRoot));
+  backend = await startHttpBackend(projectRoot, { basicAuth: `gateway:${UPSTREAM_PASSWORD}` });
+  downHost = `127.0.0.1:${await closedPort()}`;
+  harness = await startHarness([
+    { type: 'http', name: 'backend', scheme: 'http', repositories: [`${backend.host}/demo/*`], credential: { username: 'gateway', password_env: 'GITGATE_TEST_UPSTREAM_PASSWORD' } },
+    { type: 'http', name: 'down', scheme: 'http', repositories: [`${downHost}/demo/*`] },
+  ]);
+  mkdirSync(join(harness.root, 'work'));
+});
+t.teardown(async () => {
+  await harness.close();
+  await backend.close();
+});
+
+t.test('clone and fetch through an http upstream (git http-backend), v0 and v2, with the gateway credential', async (t) => {
+  const work = join(harness.root, 'work');
+  for (const version of ['0', '2']) {
+    const result = await git.run(['-c', `protocol.version=${version}`, 'clone', harness.remote(`${backend.host}/demo/hello`), `clone-v${version}`], work);
+    t.equal(result.code, 0, result.stderr);
+    t.equal((await git.ok(['log', '--oneline'], join(work, `clone-v${version}`))).trim().split('\n').length, 3);
+    const fetch = await git.run(['-c', `protocol.version=${version}`, 'fetch', 'origin'], join(work, `clone-v${version}`));
+    t.equal(fetch.code, 0, fetch.stderr);
+  }
+  const expected = `Basic ${Buffer.from(`gateway:${UPSTREAM_PASSWORD}`).toString('base64')}`;
+  t.ok(backend.authorizations.length > 0);
+  t.ok(backend.authorizations.every((a) => a === expected), 'the upstream saw only the gateway credential, never the agent token');
+  t.notMatch(harness.logs(), UPSTREAM_PASSWORD);
+  t.notMatch(harness.logs(), harness.token);
+});
+
+t.test('an http upstream that is down gives a clear error', async (t) => {
+  const result = await git.run(['ls-remote', harness.remote(`${downHost}/demo/hello`)], harness.root);
+  t.not(result.code, 0);
+  t.match(result.stderr, new RegExp(`remote: gitgate: the upstream of '${downHost.replace('.', '\\.')}/demo/hello' failed: cannot reach the upstream http://${downHost.replace('.', '\\.')}/demo/hello\\.git/info/refs: ECONNREFUSED \\(UPSTREAM_UNREACHABLE\\)`));
+});
+
+t.test('a push through an http upstream is refused until the mirror exists', async (t) => {
+  const clone = join(harness.root, 'work', 'clone-v0');
+  const result = await git.run(['push', 'origin', 'HEAD:refs/heads/feature/x'], clone);
+  t.not(result.code, 0);
+  t.match(result.stderr, /remote: gitgate: pushes to .* are refused: pushing through an http upstream needs the upstream mirror/);
+});
