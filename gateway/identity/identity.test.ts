@@ -45,3 +45,9 @@ t.test('bad subjects and a corrupt file are refused with codes', async (t) => {
   (await import('node:fs')).writeFileSync(path, '{"version": 2}');
   t.throws(() => new TokenStore(path), { code: 'TOKENS_FILE_INVALID' });
 });
+
+t.test('a token created by another process is accepted without a restart', async (t) => {
+  const serving = store();
+  const { token } = new TokenStore(serving.path).create('agent-3', ['agents']);
+  t.equal(serving.verify(token)?.subject, 'agent-3');
+});

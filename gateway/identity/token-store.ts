@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { IdentityError } from './errors.js';
 
@@ -23,6 +23,15 @@ interface TokensDocument {
 export const TOKEN_PREFIX = 'ggt_';
 const TOKEN_PATTERN = /^ggt_([a-z0-9]{8})_([A-Za-z0-9_-]{32,})$/;
 const SUBJECT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
+
+function fileStamp(path: string): string {
+  try {
+    const stat = statSync(path);
+    return `${stat.mtimeMs}:${stat.size}:${stat.ino}`;
+  } catch {
+    return 'absent';
+  }
+}
 
 function hashToken(token: string): string {
   return `sha256:${createHash('sha256').update(token).digest('hex')}`;
@@ -54,8 +63,10 @@ function readDocument(path: string): TokensDocument {
  */
 export class TokenStore {
   private document: TokensDocument;
+  private loadedStamp: string;
 
   constructor(readonly path: string) {
+    this.loadedStamp = fileStamp(path);
     this.document = readDocument(path);
   }
 
@@ -79,6 +90,7 @@ export class TokenStore {
     const temporary = `${this.path}.${process.pid}.tmp`;
     writeFileSync(temporary, `${JSON.stringify(this.document, null, 2)}\n`, { mode: 0o600 });
     renameSync(temporary, this.path);
+    this.loadedStamp = fileStamp(this.path);
     return { token, record };
   }
 
@@ -86,6 +98,7 @@ export class TokenStore {
   verify(token: string): StoredToken | undefined {
     const match = TOKEN_PATTERN.exec(token);
     if (match === null) return undefined;
+    this.reloadIfChanged();
     const record = this.document.tokens.find((t) => t.id === match[1]);
     if (record === undefined) return undefined;
     const expected = Buffer.from(record.hash);
@@ -93,8 +106,18 @@ export class TokenStore {
     return expected.length === actual.length && timingSafeEqual(expected, actual) ? record : undefined;
   }
 
-  /** Re-reads the file (tokens created by `gitgate token create` while serving). */
-  reload(): void {
-    this.document = readDocument(this.path);
+  /**
+   * Re-reads the file when it changed (tokens created by `gitgate token create` while serving);
+   * a file that became unreadable keeps the tokens already loaded.
+   */
+  private reloadIfChanged(): void {
+    const stamp = fileStamp(this.path);
+    if (stamp === this.loadedStamp) return;
+    try {
+      this.document = readDocument(this.path);
+      this.loadedStamp = stamp;
+    } catch {
+      // keep serving with the last good tokens
+    }
   }
 }
