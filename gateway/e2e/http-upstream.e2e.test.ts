@@ -1,5 +1,6 @@
 import t from 'tap';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { startHttpBackend, type HttpBackendServer } from '../../testdata/http-backend-server.js';
@@ -12,6 +13,7 @@ const git = new GitClient();
 let backend: HttpBackendServer;
 let harness: GatewayHarness;
 let downHost: string;
+let projectRoot: string;
 
 /** A port nothing listens on: bound, then closed. */
 async function closedPort(): Promise<number> {
@@ -24,9 +26,7 @@ async function closedPort(): Promise<number> {
 
 t.before(async () => {
   process.env['GITGATE_TEST_UPSTREAM_PASSWORD'] = UPSTREAM_PASSWORD;
-  const { mkdtempSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const projectRoot = mkdtempSync(join(tmpdir(), 'gitgate-backend-'));
+  projectRoot = mkdtempSync(join(tmpdir(), 'gitgate-backend-'));
   ensureDemoRepository(join(projectRoot));
   backend = await startHttpBackend(projectRoot, { basicAuth: `gateway:${UPSTREAM_PASSWORD}` });
   downHost = `127.0.0.1:${await closedPort()}`;
@@ -63,9 +63,27 @@ t.test('an http upstream that is down gives a clear error', async (t) => {
   t.match(result.stderr, new RegExp(`remote: gitgate: the upstream of '${downHost.replace('.', '\\.')}/demo/hello' failed: cannot reach the upstream http://${downHost.replace('.', '\\.')}/demo/hello\\.git/info/refs: ECONNREFUSED \\(UPSTREAM_UNREACHABLE\\)`));
 });
 
-t.test('a push through an http upstream is refused until the mirror exists', async (t) => {
+t.test('pushes through an http upstream are inspected against the mirror and forwarded', async (t) => {
   const clone = join(harness.root, 'work', 'clone-v0');
-  const result = await git.run(['push', 'origin', 'HEAD:refs/heads/feature/x'], clone);
-  t.not(result.code, 0);
-  t.match(result.stderr, /remote: gitgate: pushes to .* are refused: pushing through an http upstream needs the upstream mirror/);
+  const upstreamRef = async (ref: string) =>
+    (await git.run(['--git-dir', join(projectRoot, 'demo/hello.git'), 'rev-parse', '--verify', '-q', ref], harness.root)).stdout.trim();
+  await git.ok(['config', 'user.name', 'Agent One'], clone);
+  await git.ok(['config', 'user.email', 'agent-1@example.com'], clone);
+  writeFileSync(join(clone, 'README.md'), '# hello\n\nthrough an http upstream\n');
+  await git.ok(['commit', '-q', '-am', 'Update the README'], clone);
+  const head = (await git.ok(['rev-parse', 'HEAD'], clone)).trim();
+
+  const branch = await git.run(['push', 'origin', 'HEAD:refs/heads/feature/http'], clone);
+  t.equal(branch.code, 0, branch.stderr);
+  t.equal(await upstreamRef('refs/heads/feature/http'), head);
+
+  const ff = await git.run(['push', 'origin', 'HEAD:main'], clone);
+  t.equal(ff.code, 0, ff.stderr);
+  t.equal(await upstreamRef('refs/heads/main'), head);
+
+  await git.ok(['commit', '-q', '--amend', '-m', 'Rewrite'], clone);
+  const force = await git.run(['push', '--force', 'origin', 'HEAD:main'], clone);
+  t.not(force.code, 0);
+  t.match(force.stderr, /remote: PROTECTED_REF_FORCE_PUSH \(refs\/heads\/main\)/);
+  t.equal(await upstreamRef('refs/heads/main'), head, 'main did not move');
 });

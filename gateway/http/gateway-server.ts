@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
@@ -17,6 +18,7 @@ import { UpstreamError } from '../upstream/errors.js';
 import { protocolVersionOf, sanitizeGitProtocol, type UpstreamRequest } from '../upstream/git-upstream.js';
 import { resolveRepository, type ResolvedRepository } from '../upstream/repository-resolver.js';
 import { upstreamFor } from '../upstream/upstream-for.js';
+import { UpstreamMirrors } from '../upstream/upstream-mirror.js';
 import { routeOf, type SmartHttpRoute } from './smart-http-route.js';
 
 export interface GatewayDependencies {
@@ -43,8 +45,10 @@ function sendText(response: ServerResponse, status: number, message: string, hea
 /** The gitgate smart-HTTP gateway: authenticate, route to the configured upstream, decide, relay. */
 export class GatewayServer {
   readonly server: Server;
+  private readonly mirrors: UpstreamMirrors;
 
   constructor(private readonly deps: GatewayDependencies) {
+    this.mirrors = new UpstreamMirrors(join(deps.config.dataDir, 'mirrors'));
     this.server = createServer((request, response) => {
       this.handle(request, response).catch((error: unknown) => {
         deps.logger.error({ err: error, url: request.url }, 'request failed');
@@ -96,12 +100,6 @@ export class GatewayServer {
       userAgent: firstHeader(request.headers['user-agent']),
     };
     const log = logger.child({ request_id: info.id, subject: auth.identity.subject, repository: repository.path, service: route.service, phase: route.phase });
-    if (route.service === 'git-receive-pack' && repository.kind === 'http') {
-      // Inspecting a push needs the upstream's objects (thin-pack bases, old trees, ancestry): the
-      // local mirror of http upstreams is not built yet, so refuse rather than forward uninspected.
-      sendText(response, 403, `gitgate: pushes to '${repository.path}' are refused: pushing through an http upstream needs the upstream mirror, which this gitgate version does not have yet. Fetching works.`);
-      return;
-    }
     if (route.service === 'git-upload-pack' && !(await this.fetchAllowed(route, repository, auth.identity, info, upstreamRequest, response, log))) return;
     try {
       if (route.phase === 'advertisement') await this.relayAdvertisement(route, repository, upstreamRequest, response);
@@ -182,9 +180,10 @@ export class GatewayServer {
     log: Logger,
   ): Promise<void> {
     const body: AsyncIterable<Buffer> = firstHeader(request.headers['content-encoding']) === 'gzip' ? request.pipe(createGunzip()) : request;
+    const objectStoreGitDir = repository.kind === 'file' ? repository.gitDir : await this.mirrors.refresh(repository);
     let outcome: PushOutcome;
     try {
-      outcome = await decidePush(body, { repository, identity, request: info }, this.deps);
+      outcome = await decidePush(body, { repository, objectStoreGitDir, identity, request: info }, this.deps);
     } catch (error) {
       if (error instanceof PushError) {
         log.warn({ code: error.code, err: error }, 'push refused: unreadable request');

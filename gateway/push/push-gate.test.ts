@@ -39,7 +39,7 @@ t.test('every request the real git sends becomes a push input that matches the v
   t.ok(requests.length >= 6);
   for (const captured of requests) {
     if (captured.commands.length === 0) continue; // an up-to-date push is a lone flush: nothing to decide
-    const outcome = await decidePush(chunks(captured.body, 997), { repository, identity, request: requestInfo('127.0.0.1', 'git/2.39.5') }, { policy, scanner, masker });
+    const outcome = await decidePush(chunks(captured.body, 997), { repository, objectStoreGitDir: repository.gitDir, identity, request: requestInfo('127.0.0.1', 'git/2.39.5') }, { policy, scanner, masker });
     t.ok(outcome.input, captured.name);
     const validation = validateContractDocument('push', outcome.input);
     t.same(validation.errors, [], `${captured.name}: input matches the schema`);
@@ -57,7 +57,7 @@ t.test('every request the real git sends becomes a push input that matches the v
 t.test('fast-forward is proved from the commits, and commits and files are listed', async (t) => {
   const fastForward = requests.find((r) => r.name.includes('fast-forward'));
   t.ok(fastForward, 'the capture has a fast-forward push');
-  const outcome = await decidePush(chunks(fastForward!.body, 65536), { repository, identity, request: requestInfo(undefined, undefined) }, { policy, scanner, masker });
+  const outcome = await decidePush(chunks(fastForward!.body, 65536), { repository, objectStoreGitDir: repository.gitDir, identity, request: requestInfo(undefined, undefined) }, { policy, scanner, masker });
   const update = outcome.input!.updates[0]!;
   t.equal(update.operation, 'update');
   t.equal(update.fast_forward, true);

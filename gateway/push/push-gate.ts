@@ -19,6 +19,11 @@ export interface PushGateDependencies {
 
 export interface PushContext {
   repository: ResolvedRepository;
+  /**
+   * A local repository holding the upstream's objects (the file upstream itself, or the mirror of
+   * an http upstream): thin-pack bases, old trees, ancestry. Undefined: none, so nothing is proved.
+   */
+  objectStoreGitDir: string | undefined;
   identity: Identity;
   request: RequestInfo;
 }
@@ -37,7 +42,7 @@ export function requestInfo(remoteAddress: string | undefined, userAgent: string
  * `push.forwardBody()` upstream on `forward`, or answers `body` on `reject`.
  */
 export async function decidePush(body: AsyncIterable<Buffer>, context: PushContext, deps: PushGateDependencies): Promise<PushOutcome> {
-  const upstreamGitDir = context.repository.kind === 'file' ? context.repository.gitDir : undefined;
+  const upstreamGitDir = context.objectStoreGitDir;
   const source = upstreamGitDir === undefined ? undefined : new CatFileObjectSource(upstreamGitDir);
   let push: ReceivedPush;
   try {
