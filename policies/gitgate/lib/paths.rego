@@ -97,6 +97,11 @@ glob_set(patterns) := {
 		some pattern in patterns
 		glob_kind(pattern) == "glob"
 	],
+	# For may_match_any: a path equal to an exact text also ends with it.
+	"ends": array.concat(
+		[text | some pattern in patterns; glob_kind(pattern) in {"exact", "tail"}; text := glob_text(pattern)],
+		[suffix | some pattern in patterns; some suffix in glob_suffixes(pattern)],
+	),
 }
 
 # configured_glob_paths are the pattern lists of data.gitgate.config that the default rules match
@@ -138,16 +143,11 @@ in_glob_set(set, path) if {
 }
 
 # may_match_any is a quick first pass over many paths: false means none of them is in the set;
-# true means some may be (check them one by one with in_glob_set). Suffixes and prefixes are
-# tested in one builtin call each, which the gateway runs natively.
+# true means some may be (check them one by one with in_glob_set). Exact paths and suffixes, then
+# prefixes, are tested in one builtin call each, which the gateway runs in JavaScript.
 may_match_any(set, texts) if {
-	some text in texts
-	set.exact[text]
-}
-
-may_match_any(set, texts) if {
-	count(set.suffixes) > 0
-	strings.any_suffix_match(texts, set.suffixes)
+	count(set.ends) > 0
+	strings.any_suffix_match(texts, set.ends)
 }
 
 may_match_any(set, texts) if {

@@ -106,6 +106,7 @@ test_glob_set_turns_usual_shapes_into_string_tests if {
 	set.suffixes == ["/.env", ".pem", ".c"]
 	set.prefixes == ["src/", ""]
 	set.globs == [{"pattern": "**/.env.*", "literal": ".env."}, {"pattern": "{a,b}", "literal": ""}]
+	set.ends == ["README.md", ".env", "/.env", ".pem", ".c"]
 }
 
 test_quick_pass_over_many_paths if {

@@ -51,10 +51,11 @@ deny contains {
 	update.ref in refs.pushed_protected
 }
 
-# Updates of protected refs other than tags.
-branch_updates contains update if {
+# Updates of protected refs other than tags. (An array, not a set: a set would hash every update
+# with all its files and commits.)
+branch_updates := [update |
 	some update in input.updates
 	update.operation == "update"
 	update.ref_type != "tag"
 	update.ref in refs.pushed_protected
-}
+]
