@@ -1,5 +1,6 @@
 import t from 'tap';
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GitClient } from './git-client.js';
@@ -161,4 +162,32 @@ t.test('a malformed push body is refused with a clear error and the gateway keep
   t.equal(await upstreamRef('refs/heads/broken'), '');
   const again = await git.run(['ls-remote', 'origin'], work);
   t.equal(again.code, 0);
+});
+
+t.test('a gzip-compressed protocol v2 upload-pack request is served', async (t) => {
+  const url = new URL(harness.remote('demo/hello'));
+  const auth = `Basic ${Buffer.from(`${url.username}:${url.password}`).toString('base64')}`;
+  const pkt = (text: string) => `${(text.length + 4).toString(16).padStart(4, '0')}${text}`;
+  const request = `${pkt('command=ls-refs\n')}0001${pkt('ref-prefix refs/heads/\n')}0000`;
+  const response = await fetch(`${url.origin}/demo/hello.git/git-upload-pack`, {
+    method: 'POST',
+    headers: { authorization: auth, 'content-type': 'application/x-git-upload-pack-request', 'content-encoding': 'gzip', 'git-protocol': 'version=2' },
+    body: gzipSync(request),
+  });
+  t.equal(response.status, 200);
+  t.equal(response.headers.get('content-type'), 'application/x-git-upload-pack-result');
+  t.match(await response.text(), /[0-9a-f]{40} refs\/heads\/main/);
+});
+
+t.test('a push larger than git\'s post buffer (sent chunked) is decoded and forwarded', async (t) => {
+  await git.ok(['checkout', '-q', '-b', 'feature/assets'], work);
+  mkdirSync(join(work, 'assets'), { recursive: true });
+  writeFileSync(join(work, 'assets/blob.bin'), randomBytes(3 * 1024 * 1024));
+  await git.ok(['add', 'assets/blob.bin'], work);
+  await git.ok(['commit', '-q', '-m', 'Add a large asset'], work);
+  const head = (await git.ok(['rev-parse', 'HEAD'], work)).trim();
+  const push = await git.run(['push', 'origin', 'feature/assets'], work);
+  t.equal(push.code, 0, push.stderr);
+  t.equal(await upstreamRef('refs/heads/feature/assets'), head);
+  await git.ok(['checkout', '-q', 'main'], work);
 });

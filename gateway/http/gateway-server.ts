@@ -203,7 +203,7 @@ export class GatewayServer {
       return;
     }
     const { push, decision } = outcome;
-    log.info({ decision_id: decision.decision_id, refs: push.request.commands.map((c) => c.ref), pack: push.pack }, 'push allowed; forwarding');
+    log.info({ decision_id: decision?.decision_id, refs: push.request.commands.map((c) => c.ref), pack: push.pack }, 'push allowed; forwarding');
     try {
       const upstream = await upstreamFor(repository).rpc('git-receive-pack', push.forwardBody(), upstreamRequest);
       if (upstream.status >= 400) {

@@ -38,8 +38,16 @@ async function* chunks(body: Buffer, size: number): AsyncGenerator<Buffer> {
 t.test('every request the real git sends becomes a push input that matches the v1 schema', async (t) => {
   t.ok(requests.length >= 6);
   for (const captured of requests) {
-    if (captured.commands.length === 0) continue; // an up-to-date push is a lone flush: nothing to decide
     const outcome = await decidePush(chunks(captured.body, 997), { repository, objectStoreGitDir: repository.gitDir, identity, request: requestInfo('127.0.0.1', 'git/2.39.5') }, { policy, scanner, masker });
+    if (captured.commands.length === 0) {
+      // An up-to-date push is a lone flush: nothing to decide, forwarded as it came.
+      t.equal(outcome.kind, 'forward', captured.name);
+      t.equal(outcome.input, undefined);
+      if (outcome.kind === 'forward') {
+        for await (const chunk of outcome.push.forwardBody()) t.equal((chunk as Buffer).toString(), '0000');
+      }
+      continue;
+    }
     t.ok(outcome.input, captured.name);
     const validation = validateContractDocument('push', outcome.input);
     t.same(validation.errors, [], `${captured.name}: input matches the schema`);

@@ -30,7 +30,8 @@ export interface PushContext {
 
 /** What to do with a push once it is decided. */
 export type PushOutcome =
-  | { kind: 'forward'; push: ReceivedPush; input: PushInput; decision: DecisionRecord }
+  /** `input` and `decision` are undefined for a request without commands (a lone flush). */
+  | { kind: 'forward'; push: ReceivedPush; input: PushInput | undefined; decision: DecisionRecord | undefined }
   | { kind: 'reject'; body: Buffer; input: PushInput | undefined; decision: DecisionRecord | undefined; error?: PushError };
 
 export function requestInfo(remoteAddress: string | undefined, userAgent: string | undefined): RequestInfo {
@@ -54,6 +55,10 @@ export async function decidePush(body: AsyncIterable<Buffer>, context: PushConte
     throw error;
   }
   try {
+    if (push.request.commands.length === 0) {
+      // git's probe before a large push, or an up-to-date push: nothing to decide, nothing changes.
+      return { kind: 'forward', push, input: undefined, decision: undefined };
+    }
     const reader = new ObjectReader(push.pushed, source);
     const updates: RefUpdate[] = [];
     for (const command of push.request.commands) {

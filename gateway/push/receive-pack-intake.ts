@@ -10,7 +10,10 @@ import {
 import { PushError } from './errors.js';
 import { PushedObjects } from './pushed-objects.js';
 
-/** A receive-pack request read to its end: commands parsed, pack decoded, verified and spooled. */
+/**
+ * A receive-pack request read to its end: commands parsed, pack decoded, verified and spooled.
+ * A lone flush (git's probe before a large push, or an up-to-date push) has no commands.
+ */
 export interface ReceivedPush {
   request: ReceivePackRequest;
   pushed: PushedObjects;
@@ -25,6 +28,22 @@ export interface IntakeOptions {
   resolveExternalBase?: (id: string) => Promise<ExternalBase | undefined>;
   limits?: Partial<PackLimits>;
   spoolDirectory?: string;
+}
+
+const LONE_FLUSH = Buffer.from('0000', 'latin1');
+
+function loneFlush(): ReceivedPush {
+  const request: ReceivePackRequest = {
+    commands: [],
+    capabilityList: [],
+    capabilities: new Map(),
+    objectFormat: 'sha1',
+    pushOptions: [],
+    shallow: [],
+    pushCertificate: undefined,
+    hasPack: false,
+  };
+  return { request, pushed: new PushedObjects(), pack: null, forwardBody: () => Readable.from([LONE_FLUSH]), close: () => undefined };
 }
 
 function asPushError(error: unknown, during: string): unknown {
@@ -58,15 +77,33 @@ export async function receivePush(body: AsyncIterable<Buffer>, options: IntakeOp
     },
     onPackData: (chunk) => decoder!.write(chunk),
   });
+  // A lone flush-pkt is valid (it changes nothing) but not a request the parser accepts: hold the
+  // first bytes until the body is known to be more than that.
+  let held: Buffer | undefined = Buffer.alloc(0);
+  const feed = (chunk: Buffer): void => {
+    if (head === undefined) headChunks.push(chunk);
+    parser.write(chunk);
+    if (head === undefined && parser.packOffset >= 0) {
+      head = Buffer.concat(headChunks).subarray(0, parser.packOffset);
+      headChunks.length = 0;
+    }
+  };
   try {
     try {
       for await (const chunk of body) {
-        if (head === undefined) headChunks.push(chunk);
-        parser.write(chunk);
-        if (head === undefined && parser.packOffset >= 0) {
-          head = Buffer.concat(headChunks).subarray(0, parser.packOffset);
-          headChunks.length = 0;
+        if (held !== undefined) {
+          held = Buffer.concat([held, chunk]);
+          if (held.length <= LONE_FLUSH.length) continue;
+          const first = held;
+          held = undefined;
+          feed(first);
+          continue;
         }
+        feed(chunk);
+      }
+      if (held !== undefined) {
+        if (held.equals(LONE_FLUSH)) return loneFlush();
+        feed(held);
       }
       parser.end();
     } catch (error) {
