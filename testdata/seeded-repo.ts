@@ -90,7 +90,8 @@ export async function createSeededRepo(directory: string, options: SeededRepoOpt
   mkdirSync(directory, { recursive: true });
   git(['init', '--quiet', '--bare', '--initial-branch=main', directory], { cwd: directory, env });
 
-  const files = new Map<string, string[]>();
+  /** Text file contents, lines joined (an array of line strings per file costs ten times more memory). */
+  const files = new Map<string, string>();
   /** Text file paths, for picking one at random without copying the map's keys. */
   const paths: string[] = [];
   const pathIndex = new Map<string, number>();
@@ -143,15 +144,15 @@ export async function createSeededRepo(directory: string, options: SeededRepoOpt
         for (let attempts = 0; touched.size < count && attempts < count * 4 && paths.length > 0; attempts++) {
           const path = paths.at(random.int(0, paths.length - 1))!;
           if (exclude.has(path) || touched.has(path)) continue;
-          const edited = editLines(random, files.get(path)!, options.linesChangedPerEdit);
-          files.set(path, edited);
+          const edited = editLines(random, files.get(path)!.split('\n'), options.linesChangedPerEdit);
+          files.set(path, edited.join('\n'));
           touched.add(path);
           changes.push(writeFile(path, edited));
         }
         return { changes, touched };
       };
       const addPath = (path: string, lines: string[]) => {
-        files.set(path, lines);
+        files.set(path, lines.join('\n'));
         pathIndex.set(path, paths.length);
         paths.push(path);
       };
@@ -186,7 +187,7 @@ export async function createSeededRepo(directory: string, options: SeededRepoOpt
         if (options.renameEvery && n % options.renameEvery === 0 && paths.length > 1) {
           const from = paths[random.int(0, paths.length - 1)]!;
           const to = newPath('ts');
-          const lines = files.get(from)!;
+          const lines = files.get(from)!.split('\n');
           removePath(from);
           addPath(to, lines);
           changes.push(`D ${from}\n`, writeFile(to, lines));
@@ -216,7 +217,7 @@ export async function createSeededRepo(directory: string, options: SeededRepoOpt
           topicHead = commit(`topic-${n}`, `Topic ${n} more work\n`, [topicHead], second.changes);
           const mainSide = editSome(1, topic.touched);
           head = commit('main', `Main side before merging topic ${n}\n`, [head], mainSide.changes);
-          const merged = [...topic.touched].map((p) => writeFile(p, files.get(p)!));
+          const merged = [...topic.touched].map((p) => writeFile(p, files.get(p)!.split('\n')));
           head = commit('main', `Merge topic-${n}\n`, [head, topicHead], merged);
         }
         if (pendingBytes > 1 << 20) await flush();
