@@ -1,15 +1,59 @@
-import { CliUsageError, stringOption, type Command } from './command.js';
+import { CliUsageError, stringOption, type CliIO, type Command } from './command.js';
 import { configFromArgs } from './config-option.js';
 import type { GatewayConfig } from '../config/config-types.js';
 import { DEMO_REPOSITORY, ensureDemoRepository, ensureDemoToken } from '../demo/demo-setup.js';
 import { TokenStore } from '../identity/token-store.js';
-import { startGateway } from '../server/start-gateway.js';
+import { startGateway, type GatewayStartOptions } from '../server/start-gateway.js';
 
 function withPort(config: GatewayConfig, port: string | undefined): GatewayConfig {
   if (port === undefined) return config;
   const value = Number(port);
   if (!Number.isInteger(value) || value < 0 || value > 65535) throw new CliUsageError(`--port must be 0-65535, not '${port}'`);
   return { ...config, listen: { ...config.listen, port: value } };
+}
+
+/** Sets up the demo when there is no config file, starts the gateway, prints how to use it, serves until `stop`. */
+export async function runServe(config: GatewayConfig, io: CliIO, stop: Promise<void>, options: GatewayStartOptions = {}): Promise<number> {
+  const demo = config.source === undefined;
+  let demoToken: string | undefined;
+  if (demo) {
+    const upstream = config.upstreams[0];
+    if (upstream?.type === 'file') ensureDemoRepository(upstream.path);
+    demoToken = ensureDemoToken(config.dataDir, new TokenStore(config.tokensFile));
+  }
+  io.stderr('gitgate: compiling policies and starting...\n');
+  const gateway = await startGateway(config, options);
+  const origin = new URL(gateway.url);
+  if (demo && demoToken !== undefined) {
+    io.stdout(
+      `gitgate is ready on ${gateway.url} (embedded demo defaults; data in ${config.dataDir})\n` +
+        `  clone:  git clone http://agent:${demoToken}@${origin.host}/${DEMO_REPOSITORY}.git\n` +
+        `  config: none given; write a gitgate.yaml and run gitgate serve --config gitgate.yaml (tokens: ${config.tokensFile})\n`,
+    );
+  } else {
+    io.stdout(
+      `gitgate is ready on ${gateway.url}\n` +
+        `  config: ${config.source} (tokens: ${config.tokensFile})\n` +
+        `  clone:  git clone ${origin.protocol}//agent:<token>@${origin.host}/<owner>/<repo>.git   (gitgate token create --subject <name> --config ${config.source})\n`,
+    );
+  }
+  gateway.logger.info({ url: gateway.url, policy_revision: gateway.policy.revision, upstreams: config.upstreams.map((u) => u.name) }, 'gitgate listening');
+  await stop;
+  io.stderr('gitgate: shutting down\n');
+  await gateway.close();
+  return 0;
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
 }
 
 /** `gitgate serve`: the gateway. Without a config, the embedded demo (local upstream, demo token). */
@@ -20,41 +64,6 @@ export const serveCommand: Command = {
   options: { config: { type: 'string' }, port: { type: 'string' } },
   async run(args, io) {
     const config = withPort(configFromArgs(args), stringOption(args, 'port') ?? process.env['GITGATE_PORT']);
-    const demo = config.source === undefined;
-    let demoToken: string | undefined;
-    if (demo) {
-      const upstream = config.upstreams[0];
-      if (upstream?.type === 'file') ensureDemoRepository(upstream.path);
-      demoToken = ensureDemoToken(config.dataDir, new TokenStore(config.tokensFile));
-    }
-    io.stderr('gitgate: compiling policies and starting...\n');
-    const gateway = await startGateway(config);
-    const origin = new URL(gateway.url);
-    if (demo && demoToken !== undefined) {
-      io.stdout(
-        `gitgate is ready on ${gateway.url} (embedded demo defaults; data in ${config.dataDir})\n` +
-          `  clone:  git clone http://agent:${demoToken}@${origin.host}/${DEMO_REPOSITORY}.git\n` +
-          `  config: none given; write a gitgate.yaml and run gitgate serve --config gitgate.yaml (tokens: ${config.tokensFile})\n`,
-      );
-    } else {
-      io.stdout(
-        `gitgate is ready on ${gateway.url}\n` +
-          `  config: ${config.source} (tokens: ${config.tokensFile})\n` +
-          `  clone:  git clone ${origin.protocol}//agent:<token>@${origin.host}/<owner>/<repo>.git   (gitgate token create --subject <name> --config ${config.source})\n`,
-      );
-    }
-    gateway.logger.info({ url: gateway.url, policy_revision: gateway.policy.revision, upstreams: config.upstreams.map((u) => u.name) }, 'gitgate listening');
-    await new Promise<void>((resolve) => {
-      const stop = () => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        resolve();
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
-    io.stderr('gitgate: shutting down\n');
-    await gateway.close();
-    return 0;
+    return runServe(config, io, untilSignal());
   },
 };

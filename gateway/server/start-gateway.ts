@@ -30,7 +30,13 @@ function fingerprintKey(config: GatewayConfig): string {
 }
 
 /** Loads policies, secret rules and tokens, then listens. Throws when any of them cannot load. */
-export async function startGateway(config: GatewayConfig, options: { logDestination?: DestinationStream; logLevel?: string } = {}): Promise<RunningGateway> {
+export interface GatewayStartOptions {
+  /** Where the JSON log goes (default: standard output). */
+  logDestination?: DestinationStream;
+  logLevel?: string;
+}
+
+export async function startGateway(config: GatewayConfig, options: GatewayStartOptions = {}): Promise<RunningGateway> {
   const scanner = new SecretScanner(loadRuleSet(config.secrets.rulesFile), { fingerprintKey: fingerprintKey(config) });
   const masker = new SecretMasker(scanner);
   const logger = pino({ level: options.logLevel ?? 'info', ...pinoMaskingOptions(masker) }, options.logDestination ?? pino.destination(1));

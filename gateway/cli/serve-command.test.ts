@@ -1,0 +1,34 @@
+import t from 'tap';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { capturedIO } from './captured-io.js';
+import { runServe } from './serve-command.js';
+import { defaultConfig } from '../config/load-config.js';
+import { GitClient } from '../e2e/git-client.js';
+
+t.test('without a config: demo upstream and token, and the printed clone command works', async (t) => {
+  const cwd = mkdtempSync(join(tmpdir(), 'gitgate-serve-'));
+  const base = defaultConfig(cwd);
+  const config = { ...base, listen: { ...base.listen, port: 0 } };
+  const io = capturedIO();
+  let stop!: () => void;
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  const logs: string[] = [];
+  const running = runServe(config, io, stopped, { logDestination: new Writable({ write: (chunk: Buffer, _e, done) => (logs.push(chunk.toString()), done()) }) });
+  while (!io.out.includes('git clone')) await new Promise((resolve) => setTimeout(resolve, 50));
+  const lines = io.out.split('\n');
+  t.match(lines[0], /^gitgate is ready on http:\/\/127\.0\.0\.1:\d+ \(embedded demo defaults; data in .*\.gitgate-data\)$/);
+  t.match(lines[2], /config: none given/);
+  const command = /git clone (\S+)/.exec(lines[1]!)![1]!;
+  const git = new GitClient();
+  const clone = await git.run(['clone', command, 'hello'], cwd);
+  t.equal(clone.code, 0, clone.stderr);
+  t.match(await git.ok(['log', '--oneline'], join(cwd, 'hello')), /Document how to run it/);
+  stop();
+  t.equal(await running, 0);
+  t.match(io.err, /shutting down/);
+  t.match(logs.join(''), /gitgate listening/);
+  t.notMatch(logs.join(''), /ggt_/, 'the token is never logged');
+});
