@@ -191,3 +191,18 @@ t.test('a push larger than git\'s post buffer (sent chunked) is decoded and forw
   t.equal(await upstreamRef('refs/heads/feature/assets'), head);
   await git.ok(['checkout', '-q', 'main'], work);
 });
+
+t.test('a large binary in a source directory is refused (size and binary flag known without keeping the blob)', async (t) => {
+  await git.ok(['checkout', '-q', '-b', 'feature/vendored'], work);
+  mkdirSync(join(work, 'src'), { recursive: true });
+  const blob = randomBytes(2 * 1024 * 1024);
+  blob[10] = 0;
+  writeFileSync(join(work, 'src/vendored.so'), blob);
+  await git.ok(['add', 'src/vendored.so'], work);
+  await git.ok(['commit', '-q', '-m', 'Vendor a library'], work);
+  const push = await git.run(['push', 'origin', 'feature/vendored'], work);
+  t.not(push.code, 0);
+  t.match(push.stderr, /remote: BINARY_IN_SOURCE \(refs\/heads\/feature\/vendored\): src\/vendored\.so is a binary file in a source directory/);
+  t.equal(await upstreamRef('refs/heads/feature/vendored'), '');
+  await git.ok(['checkout', '-q', 'main'], work);
+});

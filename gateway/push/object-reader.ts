@@ -1,7 +1,7 @@
 import { parseCommit, parseTree, type GitCommit, type TreeEntry } from '../../pack-parser/index.js';
 import type { CatFileObjectSource } from '../git/cat-file-object-source.js';
 import { PushError } from './errors.js';
-import type { PushedObjects } from './pushed-objects.js';
+import { looksBinary, type PushedBlob, type PushedObjects } from './pushed-objects.js';
 
 /** Reads objects for inspection: the pushed ones first, then the upstream repository's. */
 export class ObjectReader {
@@ -32,11 +32,11 @@ export class ObjectReader {
   }
 
   /** Size and (when kept) content of a blob; undefined when it cannot be found. */
-  async blob(id: string): Promise<{ size: number; content: Buffer | undefined } | undefined> {
+  async blob(id: string): Promise<PushedBlob | undefined> {
     const pushed = this.pushed.blobs.get(id);
     if (pushed !== undefined) return pushed;
     const object = await this.readUpstream(id);
-    return object?.type === 'blob' ? { size: object.content.length, content: object.content } : undefined;
+    return object?.type === 'blob' ? { size: object.content.length, content: object.content, binary: looksBinary(object.content) } : undefined;
   }
 
   private async readUpstream(id: string) {

@@ -10,6 +10,13 @@ export interface PushedBlob {
   size: number;
   /** Undefined when the blob was too large to keep. */
   content: Buffer | undefined;
+  /** A NUL byte in the first 8000 bytes, as git decides (known also for blobs not kept). */
+  binary: boolean;
+}
+
+/** git's own test (`buffer_is_binary`): a NUL byte in the first 8000 bytes. */
+export function looksBinary(content: Buffer): boolean {
+  return content.subarray(0, 8000).includes(0);
 }
 
 /**
@@ -43,7 +50,7 @@ export class PushedObjects {
         break;
       case 'blob': {
         const keep = object.size <= this.maxKeptBlobBytes && this.keptBytes + object.size <= this.maxKeptBytes;
-        this.blobs.set(object.id, { size: object.size, content: keep ? this.keep(object.content, object.id) : undefined });
+        this.blobs.set(object.id, { size: object.size, content: keep ? this.keep(object.content, object.id) : undefined, binary: looksBinary(object.content) });
         break;
       }
     }

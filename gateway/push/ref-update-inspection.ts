@@ -25,10 +25,6 @@ function refTypeOf(ref: string): RefUpdate['ref_type'] {
   return ref.startsWith('refs/heads/') ? 'branch' : ref.startsWith('refs/tags/') ? 'tag' : 'other';
 }
 
-function looksBinary(content: Buffer): boolean {
-  return content.subarray(0, 8000).includes(0);
-}
-
 /** Peels annotated tags (pushed or upstream) down to the commit they name, if any. */
 async function peelToCommit(id: string, reader: ObjectReader): Promise<string | undefined> {
   let current = id;
@@ -98,7 +94,7 @@ export async function inspectRefUpdate(command: ReceivePackCommand, context: Ins
         mode: change.mode,
         blob: change.id,
         size: blob?.size ?? 0,
-        binary: content !== undefined && looksBinary(content),
+        binary: blob?.binary ?? false,
       });
       if (change.status === 'deleted' || content === undefined || change.mode === '160000') continue;
       const oldContent = change.oldId === undefined ? undefined : (await reader.blob(change.oldId))?.content;
