@@ -3,10 +3,12 @@
 //   1. PolicyEngine.evaluate, as the gateway calls it (schema validation, worker round trip, WASM,
 //      decision normalization and record), one at a time and with several in flight;
 //   2. the WASM evaluation alone on the calling thread (what the worker spends);
+//      both load the bundle as the gateway does: gitgate/prepare runs once at load, so the glob
+//      sets of data.gitgate.config are compiled before the first decision, not in each one;
 //   3. one `opa eval` process per decision, the obvious alternative, for reference.
 // Options: --decisions N (default 5000), --opa-runs N (default 30), --workers N (default 2).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -38,6 +40,7 @@ interface Summary {
   count: number;
   perSecond: number;
   p50Ms: number;
+  p90Ms: number;
   p99Ms: number;
   maxMs: number;
 }
@@ -45,12 +48,14 @@ interface Summary {
 function summarize(label: string, latenciesMs: number[], wallMs: number): Summary {
   const sorted = [...latenciesMs].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
-  return { label, count: sorted.length, perSecond: (sorted.length / wallMs) * 1000, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: sorted[sorted.length - 1] as number };
+  return { label, count: sorted.length, perSecond: (sorted.length / wallMs) * 1000, p50Ms: at(0.5), p90Ms: at(0.9), p99Ms: at(0.99), maxMs: sorted[sorted.length - 1] as number };
 }
 
 function print(rows: Summary[]): void {
-  const header = ['', 'decisions', 'decisions/s', 'p50 ms', 'p99 ms', 'max ms'];
-  const lines = rows.map((r) => [r.label, String(r.count), r.perSecond.toFixed(0), r.p50Ms.toFixed(3), r.p99Ms.toFixed(3), r.maxMs.toFixed(3)]);
+  const header = ['', 'decisions', 'decisions/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'];
+  const lines = rows.map((r) => [
+    r.label, String(r.count), r.perSecond.toFixed(0), r.p50Ms.toFixed(3), r.p90Ms.toFixed(3), r.p99Ms.toFixed(3), r.maxMs.toFixed(3),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)));
   const format = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ');
   console.log(format(header));
@@ -127,6 +132,8 @@ try {
   print(rows);
   const engineP99 = rows[0]?.p99Ms ?? Infinity;
   console.log(`\ntarget p99 <= 1 ms per decision (engine, one at a time): ${engineP99 <= 1 ? 'met' : 'NOT met'} (${engineP99.toFixed(3)} ms)`);
+  // p99 on a shared machine mostly measures what else runs on it: say how busy it was.
+  console.log(`load average during the run: ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${availableParallelism()} cores`);
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }
