@@ -50,6 +50,7 @@ t.test('clone and fetch with protocol v0 and v2', async (t) => {
   }
   const v2 = await git.run(['-c', 'protocol.version=2', 'ls-remote', 'origin'], work);
   t.match(v2.stdout, /refs\/heads\/main/);
+  t.match(harness.logs(), /"subject":"agent-1","repository":"demo\/hello","service":"git-upload-pack","phase":"rpc".*"bytes":\d+,"protocol_version":2,"msg":"fetch served"/, 'what was served is logged');
 });
 
 t.test('a new branch is pushed; a fast-forward of main is pushed', async (t) => {

@@ -103,7 +103,7 @@ export class GatewayServer {
     if (route.service === 'git-upload-pack' && !(await this.fetchAllowed(route, repository, auth.identity, info, upstreamRequest, response, log))) return;
     try {
       if (route.phase === 'advertisement') await this.relayAdvertisement(route, repository, upstreamRequest, response);
-      else if (route.service === 'git-upload-pack') await this.relayUploadPack(request, repository, upstreamRequest, response);
+      else if (route.service === 'git-upload-pack') await this.relayUploadPack(request, repository, upstreamRequest, response, log);
       else await this.handlePush(request, response, repository, auth.identity, info, upstreamRequest, log);
     } catch (error) {
       if (error instanceof UpstreamError) {
@@ -145,13 +145,15 @@ export class GatewayServer {
     await this.relay(upstream.status, upstream.contentType, upstream.body, response);
   }
 
-  private async relayUploadPack(request: IncomingMessage, repository: ResolvedRepository, upstreamRequest: UpstreamRequest, response: ServerResponse): Promise<void> {
+  private async relayUploadPack(request: IncomingMessage, repository: ResolvedRepository, upstreamRequest: UpstreamRequest, response: ServerResponse, log: Logger): Promise<void> {
     const encoding = firstHeader(request.headers['content-encoding']);
     const upstream = await upstreamFor(repository).rpc('git-upload-pack', request, { ...upstreamRequest, contentEncoding: encoding });
-    await this.relay(upstream.status, upstream.contentType, upstream.body, response);
+    const bytes = await this.relay(upstream.status, upstream.contentType, upstream.body, response);
+    log.info({ bytes, protocol_version: protocolVersionOf(upstreamRequest.gitProtocol) }, 'fetch served');
   }
 
-  private async relay(status: number, contentType: string, body: Readable, response: ServerResponse): Promise<void> {
+  /** Streams the upstream's answer to the client; returns the bytes relayed (for the log). */
+  private async relay(status: number, contentType: string, body: Readable, response: ServerResponse): Promise<number> {
     if (status === 401 || status === 403) {
       body.resume();
       throw new UpstreamError('UPSTREAM_FAILED', `the upstream refused the gateway's credential (HTTP ${status})`);
@@ -161,13 +163,16 @@ export class GatewayServer {
       throw new UpstreamError('UPSTREAM_FAILED', `the upstream answered HTTP ${status}`);
     }
     response.writeHead(status, { 'content-type': contentType, ...NO_CACHE });
+    let bytes = 0;
+    body.on('data', (chunk: Buffer) => (bytes += chunk.length));
     try {
       await pipeline(body, response);
     } catch (error) {
       // Headers are out: all that is left is to cut the connection so git sees the failure.
-      this.deps.logger.warn({ err: error }, 'relay interrupted');
+      this.deps.logger.warn({ err: error, bytes }, 'relay interrupted');
       response.destroy();
     }
+    return bytes;
   }
 
   private async handlePush(

@@ -4,7 +4,7 @@ import { PushError } from './errors.js';
 /** Blobs larger than this are recorded by size only: the secret scanner skips them anyway. */
 export const DEFAULT_MAX_KEPT_BLOB_BYTES = 1024 * 1024;
 /** Content kept for inspection across the whole push (trees, commits, small blobs). */
-export const DEFAULT_MAX_KEPT_BYTES = 256 * 1024 * 1024;
+export const DEFAULT_MAX_KEPT_BYTES = 128 * 1024 * 1024;
 
 export interface PushedBlob {
   size: number;
@@ -49,7 +49,9 @@ export class PushedObjects {
         this.trees.set(object.id, this.keep(object.content, object.id));
         break;
       case 'blob': {
-        const keep = object.size <= this.maxKeptBlobBytes && this.keptBytes + object.size <= this.maxKeptBytes;
+        // Blobs up to the scanner's size limit must be kept: one that cannot be would go unscanned,
+        // so `keep` refuses the push when the budget is spent (fail closed).
+        const keep = object.size <= this.maxKeptBlobBytes;
         this.blobs.set(object.id, { size: object.size, content: keep ? this.keep(object.content, object.id) : undefined, binary: looksBinary(object.content) });
         break;
       }
@@ -67,7 +69,7 @@ export class PushedObjects {
   private keep(content: Buffer, id: string): Buffer {
     this.keptBytes += content.length;
     if (this.keptBytes > this.maxKeptBytes) {
-      throw new PushError('PUSH_TOO_LARGE', `the push holds more than ${this.maxKeptBytes >> 20} MiB of trees and commits (at object ${id}); split it into smaller pushes`);
+      throw new PushError('PUSH_TOO_LARGE', `the push holds more than ${this.maxKeptBytes >> 20} MiB of commits, trees and files to inspect (at object ${id}); push it in smaller parts`);
     }
     return Buffer.from(content);
   }

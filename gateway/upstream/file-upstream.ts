@@ -37,6 +37,9 @@ export class FileUpstream implements GitUpstream {
     });
     const source = request.contentEncoding === 'gzip' ? body.pipe(createGunzip()) : body;
     pipeline(source, child.stdin).catch((error: unknown) => {
+      // git may answer and exit before it has read the end of the request (EPIPE): its exit
+      // status says whether it succeeded. Anything else (the client went away) stops it.
+      if ((error as NodeJS.ErrnoException).code === 'EPIPE') return;
       child.kill();
       out.destroy(error instanceof Error ? error : new Error(String(error)));
     });
