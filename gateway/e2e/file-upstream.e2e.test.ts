@@ -207,3 +207,14 @@ t.test('a large binary in a source directory is refused (size and binary flag kn
   t.equal(await upstreamRef('refs/heads/feature/vendored'), '');
   await git.ok(['checkout', '-q', 'main'], work);
 });
+
+t.test('git gets the token from gitgate credential-helper (no token in the URL)', async (t) => {
+  const cli = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', 'cli.ts');
+  const node = [process.execPath, ...process.execArgv.filter((a) => a.startsWith('--import=') || a === '--enable-source-maps')].map((a) => `'${a}'`).join(' ');
+  const helper = `!${node} '${cli}' credential-helper --token-env GITGATE_E2E_AGENT_TOKEN`;
+  const withHelper = new GitClient({ GITGATE_E2E_AGENT_TOKEN: harness.token });
+  const bare = harness.remote('demo/hello').replace(/agent:[^@]+@/, '');
+  const result = await withHelper.run(['-c', `credential.helper=${helper}`, 'ls-remote', bare], harness.root);
+  t.equal(result.code, 0, result.stderr);
+  t.match(result.stdout, /refs\/heads\/main/);
+});
