@@ -20,6 +20,7 @@ export const gatewayConfigSchema = {
       properties: {
         directory: { type: 'string', minLength: 1 },
         bundle: { type: 'string', minLength: 1 },
+        data: { type: 'object' },
       },
     },
     secrets: {

@@ -9,6 +9,8 @@ export interface GatewayConfig {
   /** The base URL users clone from, for messages; derived from `listen` when absent. */
   publicUrl: string | undefined;
   policies: { kind: 'directory'; path: string } | { kind: 'bundle'; path: string };
+  /** Laid over the policy data (deployment settings such as `gitgate.config.protected_refs`). */
+  policyData: Record<string, unknown> | undefined;
   secrets: { rulesFile: string | undefined; fingerprintKeyEnv: string };
   upstreams: UpstreamConfig[];
 }

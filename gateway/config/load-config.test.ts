@@ -16,6 +16,7 @@ t.test('a full config resolves paths next to the file and applies defaults', asy
     [
       'listen: { host: 0.0.0.0, port: 9418 }',
       'data_dir: state',
+      'policies: { data: { gitgate: { config: { protected_refs: [refs/heads/trunk] } } } }',
       'upstreams:',
       '  - type: file',
       '    path: repos',
@@ -30,6 +31,7 @@ t.test('a full config resolves paths next to the file and applies defaults', asy
   t.same(config.listen, { host: '0.0.0.0', port: 9418 });
   t.equal(config.dataDir, join(dir, 'state'));
   t.equal(config.tokensFile, join(dir, 'gitgate-tokens.json'));
+  t.same(config.policyData, { gitgate: { config: { protected_refs: ['refs/heads/trunk'] } } });
   t.match(config.upstreams[0], { type: 'file', path: join(dir, 'repos') });
   t.match(config.upstreams[1], { type: 'http', name: 'github', scheme: 'https', defaultBranch: 'main', credential: { username: 'x-access-token', source: { kind: 'env', name: 'GH_TOKEN' } } });
 });

@@ -63,7 +63,7 @@ interface RawConfig {
   data_dir?: string;
   tokens_file?: string;
   public_url?: string;
-  policies?: { directory?: string; bundle?: string };
+  policies?: { directory?: string; bundle?: string; data?: Record<string, unknown> };
   secrets?: { rules_file?: string; fingerprint_key_env?: string };
   upstreams?: RawUpstream[];
 }
@@ -123,6 +123,7 @@ export function resolveConfig(document: unknown, baseDir: string, source: string
     tokensFile: raw.tokens_file ? resolve(baseDir, raw.tokens_file) : source ? join(baseDir, 'gitgate-tokens.json') : join(dataDir, 'tokens.json'),
     publicUrl: raw.public_url?.replace(/\/+$/, ''),
     policies,
+    policyData: raw.policies?.data,
     secrets: {
       rulesFile: raw.secrets?.rules_file ? resolve(baseDir, raw.secrets.rules_file) : undefined,
       fingerprintKeyEnv: raw.secrets?.fingerprint_key_env ?? DEFAULT_FINGERPRINT_KEY_ENV,

@@ -21,13 +21,18 @@ export interface GatewayHarness {
 }
 
 /** A gateway on a free port with a file upstream holding `demo/hello` and extra configured upstreams. */
-export async function startHarness(extraUpstreams: unknown[] = []): Promise<GatewayHarness> {
+export async function startHarness(extraUpstreams: unknown[] = [], policyData?: Record<string, unknown>): Promise<GatewayHarness> {
   const root = mkdtempSync(join(tmpdir(), 'gitgate-e2e-'));
   const upstreamDir = join(root, 'upstream');
   mkdirSync(upstreamDir);
   ensureDemoRepository(upstreamDir);
   const config = resolveConfig(
-    { listen: { host: '127.0.0.1', port: 0 }, data_dir: 'data', upstreams: [{ type: 'file', name: 'local', path: 'upstream' }, ...extraUpstreams] },
+    {
+      listen: { host: '127.0.0.1', port: 0 },
+      data_dir: 'data',
+      upstreams: [{ type: 'file', name: 'local', path: 'upstream' }, ...extraUpstreams],
+      ...(policyData === undefined ? {} : { policies: { data: policyData } }),
+    },
     root,
     join(root, 'gitgate.yaml'),
   );

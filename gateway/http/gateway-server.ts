@@ -100,7 +100,9 @@ export class GatewayServer {
       userAgent: firstHeader(request.headers['user-agent']),
     };
     const log = logger.child({ request_id: info.id, subject: auth.identity.subject, repository: repository.path, service: route.service, phase: route.phase });
-    if (route.service === 'git-upload-pack' && !(await this.fetchAllowed(route, repository, auth.identity, info, upstreamRequest, response, log))) return;
+    // Every ref advertisement reveals the refs, whichever service asks: it is a read.
+    const isRead = route.service === 'git-upload-pack' || route.phase === 'advertisement';
+    if (isRead && !(await this.fetchAllowed(route, repository, auth.identity, info, upstreamRequest, response, log))) return;
     try {
       if (route.phase === 'advertisement') await this.relayAdvertisement(route, repository, upstreamRequest, response);
       else if (route.service === 'git-upload-pack') await this.relayUploadPack(request, repository, upstreamRequest, response, log);

@@ -41,7 +41,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayStartO
   const masker = new SecretMasker(scanner);
   const logger = pino({ level: options.logLevel ?? 'info', ...pinoMaskingOptions(masker) }, options.logDestination ?? pino.destination(1));
   const tokens = new TokenStore(config.tokensFile);
-  const policy = await PolicyEngine.start({ source: config.policies });
+  const policy = await PolicyEngine.start({ source: config.policies, ...(config.policyData === undefined ? {} : { dataOverrides: config.policyData }) });
   const server = new GatewayServer({ config, tokens, policy, scanner, masker, logger });
   let address;
   try {
