@@ -31,6 +31,28 @@ export const gatewayConfigSchema = {
         fingerprint_key_env: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
       },
     },
+    identity: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        oidc: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['issuer', 'audience'],
+            properties: {
+              issuer: { type: 'string', pattern: '^https?://' },
+              audience: { type: 'string', minLength: 1 },
+              groups_claim: { type: 'string', minLength: 1 },
+              algorithms: { type: 'array', minItems: 1, items: { enum: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] } },
+              kind: { enum: ['agent', 'human'] },
+              clock_tolerance_seconds: { type: 'integer', minimum: 0, maximum: 300 },
+            },
+          },
+        },
+      },
+    },
     upstreams: {
       type: 'array',
       minItems: 1,

@@ -13,6 +13,19 @@ export interface GatewayConfig {
   policyData: Record<string, unknown> | undefined;
   secrets: { rulesFile: string | undefined; fingerprintKeyEnv: string };
   upstreams: UpstreamConfig[];
+  /** OIDC issuers whose JWTs are accepted besides the static tokens. */
+  oidc: OidcIssuerConfig[];
+}
+
+export interface OidcIssuerConfig {
+  issuer: string;
+  audience: string;
+  /** Claim holding the groups (dots for nested claims), an array or a space-separated string. */
+  groupsClaim: string;
+  algorithms: string[];
+  /** What the identities of this issuer are. */
+  kind: 'agent' | 'human';
+  clockToleranceSeconds: number;
 }
 
 export type UpstreamConfig = FileUpstreamConfig | HttpUpstreamConfig;

@@ -31,6 +31,7 @@ t.test('a full config resolves paths next to the file and applies defaults', asy
   t.same(config.listen, { host: '0.0.0.0', port: 9418 });
   t.equal(config.dataDir, join(dir, 'state'));
   t.equal(config.tokensFile, join(dir, 'gitgate-tokens.json'));
+  t.same(config.oidc, []);
   t.same(config.policyData, { gitgate: { config: { protected_refs: ['refs/heads/trunk'] } } });
   t.match(config.upstreams[0], { type: 'file', path: join(dir, 'repos') });
   t.match(config.upstreams[1], { type: 'http', name: 'github', scheme: 'https', defaultBranch: 'main', credential: { username: 'x-access-token', source: { kind: 'env', name: 'GH_TOKEN' } } });
@@ -55,6 +56,8 @@ t.test('errors name the bad key', async (t) => {
     [{ upstreams: [{ type: 'http', repositories: ['github.com/acme/*'], credential: { username: 'u', pasword_env: 'X' } }] }, /upstreams\[0\]\.credential\.pasword_env: unknown key/],
     [{ upstreams: [{ type: 'http', repositories: ['github.com/acme/*'], credential: { username: 'u' } }] }, /upstreams\[0\]\.credential: give exactly one of password_env or password_file/],
     [{ upstreams: [{ type: 'http', repositories: ['bad pattern'] }] }, /upstreams\[0\]\.repositories\[0\]: must match pattern/],
+    [{ identity: { oidc: [{ issuer: 'https://issuer.example' }] } }, /identity\.oidc\[0\]\.audience: required/],
+    [{ identity: { oidc: [{ issuer: 'https://issuer.example', audience: 'g', algorithms: ['HS256'] }] } }, /identity\.oidc\[0\]\.algorithms\[0\]: must be one of RS256/],
   ];
   for (const [document, message] of cases) {
     t.throws(() => resolveConfig(document, '/tmp', 'gitgate.yaml'), message);

@@ -66,6 +66,9 @@ interface RawConfig {
   policies?: { directory?: string; bundle?: string; data?: Record<string, unknown> };
   secrets?: { rules_file?: string; fingerprint_key_env?: string };
   upstreams?: RawUpstream[];
+  identity?: {
+    oidc?: { issuer: string; audience: string; groups_claim?: string; algorithms?: string[]; kind?: 'agent' | 'human'; clock_tolerance_seconds?: number }[];
+  };
 }
 
 function credentialOf(raw: RawCredential | undefined, index: number, base: string): UpstreamCredentialConfig | undefined {
@@ -128,6 +131,14 @@ export function resolveConfig(document: unknown, baseDir: string, source: string
       rulesFile: raw.secrets?.rules_file ? resolve(baseDir, raw.secrets.rules_file) : undefined,
       fingerprintKeyEnv: raw.secrets?.fingerprint_key_env ?? DEFAULT_FINGERPRINT_KEY_ENV,
     },
+    oidc: (raw.identity?.oidc ?? []).map((issuer) => ({
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      groupsClaim: issuer.groups_claim ?? 'groups',
+      algorithms: issuer.algorithms ?? ['RS256', 'ES256'],
+      kind: issuer.kind ?? 'agent',
+      clockToleranceSeconds: issuer.clock_tolerance_seconds ?? 30,
+    })),
     upstreams: (raw.upstreams ?? [{ type: 'file', name: 'local', path: 'repositories' }]).map((u, i) =>
       upstreamOf(u, i, u.type === 'file' && raw.upstreams === undefined ? dataDir : baseDir),
     ),

@@ -21,7 +21,11 @@ export interface GatewayHarness {
 }
 
 /** A gateway on a free port with a file upstream holding `demo/hello` and extra configured upstreams. */
-export async function startHarness(extraUpstreams: unknown[] = [], policyData?: Record<string, unknown>): Promise<GatewayHarness> {
+export async function startHarness(
+  extraUpstreams: unknown[] = [],
+  policyData?: Record<string, unknown>,
+  extraConfig: Record<string, unknown> = {},
+): Promise<GatewayHarness> {
   const root = mkdtempSync(join(tmpdir(), 'gitgate-e2e-'));
   const upstreamDir = join(root, 'upstream');
   mkdirSync(upstreamDir);
@@ -32,6 +36,7 @@ export async function startHarness(extraUpstreams: unknown[] = [], policyData?: 
       data_dir: 'data',
       upstreams: [{ type: 'file', name: 'local', path: 'upstream' }, ...extraUpstreams],
       ...(policyData === undefined ? {} : { policies: { data: policyData } }),
+      ...extraConfig,
     },
     root,
     join(root, 'gitgate.yaml'),

@@ -10,6 +10,7 @@ import { INPUT_VERSION } from '../../rego/index.js';
 import type { GatewayConfig } from '../config/config-types.js';
 import { authenticate } from '../identity/authenticate.js';
 import type { TokenStore } from '../identity/token-store.js';
+import type { OidcVerifier } from '../identity/oidc-verifier.js';
 import { PushError } from '../push/errors.js';
 import { decidePush, requestInfo, type PushOutcome } from '../push/push-gate.js';
 import { rejectionResponse } from '../push/report-status.js';
@@ -24,6 +25,7 @@ import { routeOf, type SmartHttpRoute } from './smart-http-route.js';
 export interface GatewayDependencies {
   config: GatewayConfig;
   tokens: TokenStore;
+  oidc: OidcVerifier[];
   policy: PolicyEngine;
   scanner: SecretScanner;
   masker: SecretMasker;
@@ -82,7 +84,7 @@ export class GatewayServer {
       sendText(response, route.status, `gitgate: ${route.message}`);
       return;
     }
-    const auth = authenticate(request.headers.authorization, this.deps.tokens);
+    const auth = await authenticate(request.headers.authorization, this.deps.tokens, this.deps.oidc);
     if (!auth.ok) {
       logger.info({ url: request.url, reason: auth.reason }, 'unauthenticated request refused');
       sendText(response, 401, auth.message, { 'www-authenticate': 'Basic realm="gitgate", charset="UTF-8"' });

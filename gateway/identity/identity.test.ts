@@ -26,15 +26,15 @@ t.test('tokens as Basic password or Bearer; missing, malformed and invalid are t
   const tokens = store();
   const { token } = tokens.create('agent-2', ['agents', 'ci']);
   const basic = `Basic ${Buffer.from(`whoever:${token}`).toString('base64')}`;
-  t.same(authenticate(basic, tokens), {
+  t.same(await authenticate(basic, tokens), {
     ok: true,
     identity: { subject: 'agent-2', issuer: 'gitgate:static-tokens', groups: ['agents', 'ci'], kind: 'agent', authentication: 'token' },
   });
-  t.match(authenticate(`Bearer ${token}`, tokens), { ok: true });
-  t.match(authenticate(undefined, tokens), { ok: false, reason: 'missing' });
-  t.match(authenticate('Digest abc', tokens), { ok: false, reason: 'malformed' });
-  t.match(authenticate(`Basic ${Buffer.from('user:').toString('base64')}`, tokens), { ok: false, reason: 'malformed' });
-  t.match(authenticate('Bearer ggt_12345678_wrongwrongwrongwrongwrongwrongwrong', tokens), { ok: false, reason: 'invalid' });
+  t.match(await authenticate(`Bearer ${token}`, tokens), { ok: true });
+  t.match(await authenticate(undefined, tokens), { ok: false, reason: 'missing' });
+  t.match(await authenticate('Digest abc', tokens), { ok: false, reason: 'malformed' });
+  t.match(await authenticate(`Basic ${Buffer.from('user:').toString('base64')}`, tokens), { ok: false, reason: 'malformed' });
+  t.match(await authenticate('Bearer ggt_12345678_wrongwrongwrongwrongwrongwrongwrong', tokens), { ok: false, reason: 'invalid' });
   t.equal(presentedToken('Bearer '), null);
 });
 

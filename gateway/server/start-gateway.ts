@@ -6,6 +6,7 @@ import { PolicyEngine } from '../../rego/index.js';
 import type { GatewayConfig } from '../config/config-types.js';
 import { GatewayServer } from '../http/gateway-server.js';
 import { TokenStore } from '../identity/token-store.js';
+import { OidcVerifier } from '../identity/oidc-verifier.js';
 import { loadRuleSet, pinoMaskingOptions, SecretMasker, SecretScanner } from '../secrets/index.js';
 
 export interface RunningGateway {
@@ -42,7 +43,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayStartO
   const logger = pino({ level: options.logLevel ?? 'info', ...pinoMaskingOptions(masker) }, options.logDestination ?? pino.destination(1));
   const tokens = new TokenStore(config.tokensFile);
   const policy = await PolicyEngine.start({ source: config.policies, ...(config.policyData === undefined ? {} : { dataOverrides: config.policyData }) });
-  const server = new GatewayServer({ config, tokens, policy, scanner, masker, logger });
+  const oidc = config.oidc.map((issuer) => new OidcVerifier(issuer));
+  const server = new GatewayServer({ config, tokens, oidc, policy, scanner, masker, logger });
   let address;
   try {
     address = await server.listen();
