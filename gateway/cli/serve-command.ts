@@ -27,7 +27,7 @@ export async function runServe(config: GatewayConfig, io: CliIO, stop: Promise<v
   if (demo && demoToken !== undefined) {
     io.stdout(
       `gitgate is ready on ${gateway.url} (embedded demo defaults; data in ${config.dataDir})\n` +
-        `  clone:  git clone http://agent:${demoToken}@${origin.host}/${DEMO_REPOSITORY}.git\n` +
+        `  clone:  git clone ${origin.protocol}//agent:${demoToken}@${origin.host}/${DEMO_REPOSITORY}.git\n` +
         `  config: none given; write a gitgate.yaml and run gitgate serve --config gitgate.yaml (tokens: ${config.tokensFile})\n`,
     );
   } else {

@@ -11,6 +11,15 @@ export const gatewayConfigSchema = {
         port: { type: 'integer', minimum: 0, maximum: 65535 },
       },
     },
+    tls: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['cert_file', 'key_file'],
+      properties: {
+        cert_file: { type: 'string', minLength: 1 },
+        key_file: { type: 'string', minLength: 1 },
+      },
+    },
     data_dir: { type: 'string', minLength: 1 },
     tokens_file: { type: 'string', minLength: 1 },
     public_url: { type: 'string', pattern: '^https?://' },

@@ -3,6 +3,8 @@ export interface GatewayConfig {
   /** The file it came from; undefined for the embedded defaults. */
   source: string | undefined;
   listen: { host: string; port: number };
+  /** Serve HTTPS with this certificate chain and key (PEM files); plain HTTP when absent. */
+  tls: { certFile: string; keyFile: string } | undefined;
   /** Where the gateway keeps its state (demo repositories, temporary packs). */
   dataDir: string;
   tokensFile: string;

@@ -56,6 +56,7 @@ t.test('errors name the bad key', async (t) => {
     [{ upstreams: [{ type: 'http', repositories: ['github.com/acme/*'], credential: { username: 'u', pasword_env: 'X' } }] }, /upstreams\[0\]\.credential\.pasword_env: unknown key/],
     [{ upstreams: [{ type: 'http', repositories: ['github.com/acme/*'], credential: { username: 'u' } }] }, /upstreams\[0\]\.credential: give exactly one of password_env or password_file/],
     [{ upstreams: [{ type: 'http', repositories: ['bad pattern'] }] }, /upstreams\[0\]\.repositories\[0\]: must match pattern/],
+    [{ tls: { cert_file: 'cert.pem' } }, /tls\.key_file: required/],
     [{ identity: { oidc: [{ issuer: 'https://issuer.example' }] } }, /identity\.oidc\[0\]\.audience: required/],
     [{ identity: { oidc: [{ issuer: 'https://issuer.example', audience: 'g', algorithms: ['HS256'] }] } }, /identity\.oidc\[0\]\.algorithms\[0\]: must be one of RS256/],
   ];

@@ -60,6 +60,7 @@ interface RawUpstream {
 }
 interface RawConfig {
   listen?: { host?: string; port?: number };
+  tls?: { cert_file: string; key_file: string };
   data_dir?: string;
   tokens_file?: string;
   public_url?: string;
@@ -122,6 +123,7 @@ export function resolveConfig(document: unknown, baseDir: string, source: string
   return {
     source,
     listen: { host: raw.listen?.host ?? DEFAULT_LISTEN.host, port: raw.listen?.port ?? DEFAULT_LISTEN.port },
+    tls: raw.tls === undefined ? undefined : { certFile: resolve(baseDir, raw.tls.cert_file), keyFile: resolve(baseDir, raw.tls.key_file) },
     dataDir,
     tokensFile: raw.tokens_file ? resolve(baseDir, raw.tokens_file) : source ? join(baseDir, 'gitgate-tokens.json') : join(dataDir, 'tokens.json'),
     publicUrl: raw.public_url?.replace(/\/+$/, ''),

@@ -15,7 +15,7 @@ export interface GatewayHarness {
   token: string;
   /** Every log line the gateway wrote. */
   logs: () => string;
-  /** `http://agent:<token>@host:port/<path>.git` */
+  /** `http(s)://agent:<token>@host:port/<path>.git` */
   remote: (path: string, token?: string) => string;
   close: () => Promise<void>;
 }
@@ -58,7 +58,7 @@ export async function startHarness(
     upstreamDir,
     token,
     logs: () => logText,
-    remote: (path, t = token) => `http://agent:${t}@${origin.host}/${path}.git`,
+    remote: (path, t = token) => `${origin.protocol}//agent:${t}@${origin.host}/${path}.git`,
     close: () => gateway.close(),
   };
 }

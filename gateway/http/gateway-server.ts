@@ -1,4 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -51,12 +53,14 @@ export class GatewayServer {
 
   constructor(private readonly deps: GatewayDependencies) {
     this.mirrors = new UpstreamMirrors(join(deps.config.dataDir, 'mirrors'));
-    this.server = createServer((request, response) => {
+    const listener: RequestListener = (request, response) => {
       this.handle(request, response).catch((error: unknown) => {
         deps.logger.error({ err: error, url: request.url }, 'request failed');
         sendText(response, 500, 'gitgate: internal error; the operators have the details in the gateway log');
       });
-    });
+    };
+    const { tls } = deps.config;
+    this.server = tls === undefined ? createServer(listener) : createTlsServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, listener);
   }
 
   async listen(port = this.deps.config.listen.port, host = this.deps.config.listen.host): Promise<AddressInfo> {

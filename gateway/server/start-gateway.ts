@@ -53,7 +53,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayStartO
     throw error;
   }
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = config.publicUrl ?? `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+  const url = config.publicUrl ?? `${config.tls === undefined ? 'http' : 'https'}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
   return {
     server,
     url,
