@@ -87,3 +87,22 @@ t.test('pushes through an http upstream are inspected against the mirror and for
   t.match(force.stderr, /remote: PROTECTED_REF_FORCE_PUSH \(refs\/heads\/main\)/);
   t.equal(await upstreamRef('refs/heads/main'), head, 'main did not move');
 });
+
+t.test('the mirror catches up when the upstream moved behind the gateway\'s back', async (t) => {
+  const clone = join(harness.root, 'work', 'clone-v0');
+  const upstreamGitDir = join(projectRoot, 'demo/hello.git');
+  await git.ok(['fetch', '-q', 'origin'], clone);
+  await git.ok(['checkout', '-q', '-B', 'main', 'origin/main'], clone);
+  writeFileSync(join(clone, 'direct.txt'), 'pushed straight to the upstream\n');
+  await git.ok(['add', 'direct.txt'], clone);
+  await git.ok(['commit', '-q', '-m', 'Direct change'], clone);
+  await git.ok(['push', '-q', upstreamGitDir, 'HEAD:main'], clone); // not through the gateway: the mirror is now behind
+  writeFileSync(join(clone, 'after.txt'), 'then through the gateway\n');
+  await git.ok(['add', 'after.txt'], clone);
+  await git.ok(['commit', '-q', '-m', 'Change on top'], clone);
+  await git.ok(['fetch', '-q', 'origin'], clone);
+  const push = await git.run(['push', 'origin', 'HEAD:main'], clone);
+  t.equal(push.code, 0, push.stderr);
+  const head = (await git.ok(['rev-parse', 'HEAD'], clone)).trim();
+  t.equal((await git.ok(['--git-dir', upstreamGitDir, 'rev-parse', 'main'], harness.root)).trim(), head);
+});

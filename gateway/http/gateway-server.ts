@@ -193,10 +193,23 @@ export class GatewayServer {
     log: Logger,
   ): Promise<void> {
     const body: AsyncIterable<Buffer> = firstHeader(request.headers['content-encoding']) === 'gzip' ? request.pipe(createGunzip()) : request;
-    const objectStoreGitDir = repository.kind === 'file' ? repository.gitDir : await this.mirrors.refresh(repository);
+    // An http upstream's mirror is fetched before the first push, later only when the push needs
+    // objects it lacks (decidePush asks through refreshObjectStore).
+    const mirrorStarted = performance.now();
+    let objectStoreGitDir: string;
+    let refreshObjectStore: (() => Promise<void>) | undefined;
+    if (repository.kind === 'file') objectStoreGitDir = repository.gitDir;
+    else if (!this.mirrors.exists(repository)) objectStoreGitDir = await this.mirrors.refresh(repository);
+    else {
+      objectStoreGitDir = this.mirrors.gitDirOf(repository);
+      refreshObjectStore = async () => {
+        await this.mirrors.refresh(repository);
+      };
+    }
+    const mirrorMs = performance.now() - mirrorStarted;
     let outcome: PushOutcome;
     try {
-      outcome = await decidePush(body, { repository, objectStoreGitDir, identity, request: info }, this.deps);
+      outcome = await decidePush(body, { repository, objectStoreGitDir, ...(refreshObjectStore === undefined ? {} : { refreshObjectStore }), identity, request: info }, this.deps);
     } catch (error) {
       if (error instanceof PushError) {
         log.warn({ code: error.code, err: error }, 'push refused: unreadable request');
@@ -208,7 +221,12 @@ export class GatewayServer {
     const resultType = 'application/x-git-receive-pack-result';
     if (outcome.kind === 'reject') {
       log.info(
-        { decision_id: outcome.decision?.decision_id, deny: outcome.decision?.result.deny.map((d) => ({ code: d.code, ref: d.ref })), error: outcome.error?.code },
+        {
+          decision_id: outcome.decision?.decision_id,
+          deny: outcome.decision?.result.deny.map((d) => ({ code: d.code, ref: d.ref })),
+          error: outcome.error?.code,
+          timings_ms: { mirror: mirrorMs, ...outcome.timings },
+        },
         'push refused',
       );
       response.writeHead(200, { 'content-type': resultType, ...NO_CACHE });
@@ -216,7 +234,10 @@ export class GatewayServer {
       return;
     }
     const { push, decision } = outcome;
-    log.info({ decision_id: decision?.decision_id, refs: push.request.commands.map((c) => c.ref), pack: push.pack }, 'push allowed; forwarding');
+    log.info(
+      { decision_id: decision?.decision_id, refs: push.request.commands.map((c) => c.ref), pack: push.pack, timings_ms: { mirror: mirrorMs, ...outcome.timings } },
+      'push allowed; forwarding',
+    );
     try {
       const upstream = await upstreamFor(repository).rpc('git-receive-pack', push.forwardBody(), upstreamRequest);
       if (upstream.status >= 400) {

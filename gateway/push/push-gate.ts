@@ -24,12 +24,27 @@ export interface PushContext {
    * an http upstream): thin-pack bases, old trees, ancestry. Undefined: none, so nothing is proved.
    */
   objectStoreGitDir: string | undefined;
+  /**
+   * Brings the object store up to date (the mirror of an http upstream): called at most once, only
+   * when a thin-pack base or an old tip is missing from it. Objects never change, so a stale store
+   * can only lack objects, never give a wrong answer.
+   */
+  refreshObjectStore?: () => Promise<void>;
   identity: Identity;
   request: RequestInfo;
 }
 
+/** Milliseconds spent reading and decoding the request, inspecting the ref updates, deciding. */
+export interface PushTimings {
+  receiveMs: number;
+  inspectMs: number;
+  policyMs: number;
+}
+
 /** What to do with a push once it is decided. */
-export type PushOutcome =
+export type PushOutcome = PushDecisionOutcome & { timings?: PushTimings };
+
+type PushDecisionOutcome =
   /** `input` and `decision` are undefined for a request without commands (a lone flush). */
   | { kind: 'forward'; push: ReceivedPush; input: PushInput | undefined; decision: DecisionRecord | undefined }
   | { kind: 'reject'; body: Buffer; input: PushInput | undefined; decision: DecisionRecord | undefined; error?: PushError };
@@ -45,11 +60,19 @@ export function requestInfo(remoteAddress: string | undefined, userAgent: string
 export async function decidePush(body: AsyncIterable<Buffer>, context: PushContext, deps: PushGateDependencies): Promise<PushOutcome> {
   const upstreamGitDir = context.objectStoreGitDir;
   const source = upstreamGitDir === undefined ? undefined : new CatFileObjectSource(upstreamGitDir);
+  const started = performance.now();
+  let refreshing: Promise<void> | undefined;
+  const refreshOnce = (): Promise<void> => (refreshing ??= context.refreshObjectStore?.() ?? Promise.resolve());
+  const readFresh = async (id: string) => {
+    if (source === undefined) return undefined;
+    const object = await source.read(id);
+    if (object !== undefined || context.refreshObjectStore === undefined) return object;
+    await refreshOnce();
+    return source.read(id);
+  };
   let push: ReceivedPush;
   try {
-    push = await receivePush(body, {
-      resolveExternalBase: async (id) => (source === undefined ? undefined : source.read(id)),
-    });
+    push = await receivePush(body, { resolveExternalBase: readFresh });
   } catch (error) {
     source?.close();
     throw error;
@@ -58,6 +81,19 @@ export async function decidePush(body: AsyncIterable<Buffer>, context: PushConte
     if (push.request.commands.length === 0) {
       // git's probe before a large push, or an up-to-date push: nothing to decide, nothing changes.
       return { kind: 'forward', push, input: undefined, decision: undefined };
+    }
+    const received = performance.now();
+    // The tips the inspection starts from must be known: in the push or in the object store
+    // (a new tip may be absent from the pack when the upstream already has it).
+    for (const command of push.request.commands) {
+      if (command.operation === 'update' && push.pushed.typeOf(command.oldId) === undefined) await readFresh(command.oldId);
+      if (command.operation !== 'delete' && push.pushed.typeOf(command.newId) === undefined) await readFresh(command.newId);
+    }
+    // So must the commits the pushed ones build on (their diffs and the ancestry walk need them).
+    if (context.refreshObjectStore !== undefined && refreshing === undefined) {
+      const boundary = new Set<string>();
+      for (const commit of push.pushed.commits.values()) for (const parent of commit.parents) if (!push.pushed.commits.has(parent)) boundary.add(parent);
+      for (const parent of boundary) if ((await readFresh(parent)) === undefined || refreshing !== undefined) break;
     }
     const reader = new ObjectReader(push.pushed, source);
     const updates: RefUpdate[] = [];
@@ -77,11 +113,12 @@ export async function decidePush(body: AsyncIterable<Buffer>, context: PushConte
       pack: push.pack,
       granted_approvals: [],
     };
+    const inspected = performance.now();
     const decision = await deps.policy.evaluate('push', input);
-    const result = decision.result;
-    if (result.allow) return { kind: 'forward', push, input, decision };
+    const timings: PushTimings = { receiveMs: received - started, inspectMs: inspected - received, policyMs: performance.now() - inspected };
+    if (decision.result.allow) return { kind: 'forward', push, input, decision, timings };
     push.close();
-    return { kind: 'reject', body: rejectionFor(push, decision, deps.masker), input, decision };
+    return { kind: 'reject', body: rejectionFor(push, decision, deps.masker), input, decision, timings };
   } catch (error) {
     push.close();
     if (error instanceof PushError) {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCredentialSecret } from '../config/load-config.js';
 import { isConfigError } from '../config/errors.js';
@@ -27,6 +27,11 @@ export class UpstreamMirrors {
 
   gitDirOf(repository: HttpRepository): string {
     return join(this.root, `${repository.path.replace(/:/g, '_')}.git`);
+  }
+
+  /** Whether the mirror has been created (it may be behind the upstream). */
+  exists(repository: HttpRepository): boolean {
+    return existsSync(join(this.gitDirOf(repository), 'HEAD')) && existsSync(join(this.gitDirOf(repository), 'gitgate-mirror'));
   }
 
   /** Fetches the upstream's branches and tags into the mirror and returns its git dir. */
@@ -65,6 +70,8 @@ export class UpstreamMirrors {
         ['--git-dir', gitDir, 'fetch', '-q', '--prune', '--no-tags', repository.baseUrl, '+refs/heads/*:refs/heads/*', '+refs/tags/*:refs/tags/*'],
         env,
       );
+      // Marks a mirror that has been fetched completely once (an interrupted first fetch is redone).
+      writeFileSync(join(gitDir, 'gitgate-mirror'), `${repository.upstreamUrl}\n`);
     } catch (error) {
       throw new UpstreamError('UPSTREAM_UNREACHABLE', `cannot update the local mirror of ${repository.upstreamUrl}: ${(error as Error).message}`, { cause: error });
     }
