@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { ObjectArena } from './object-arena.js';
 import { createInflater, type Inflater } from './zlib-inflater.js';
-import { applyDeltaInto, checkResultSize, readDeltaSizes } from './delta.js';
+import { applyDelta, applyDeltaInto, checkResultSize, readDeltaSizes } from './delta.js';
 import { PackParserError } from './errors.js';
 import { resolvePackLimits, type PackLimits } from './limits.js';
 import { hashLengthOf, type HashAlgorithm } from './object-id.js';
@@ -74,6 +74,13 @@ type CacheKey = number;
  */
 const DEFAULT_BASE_CACHE_BYTES = 32 * 1024 * 1024;
 
+/** Flag bits in PackObjectTable.flags. */
+const DEFERRED = 1;
+const HAS_DEFERRED = 2;
+
+/** Contents kept along the path while resolving deferred deltas depth first. */
+const DESCEND_KEEP_BYTES = 64 * 1024 * 1024;
+
 
 /**
  * Streaming pack decoder: the parser layer above PackScanner. Resolves OFS and REF deltas (and
@@ -92,8 +99,8 @@ export class PackDecoder {
   private readonly inflater: Inflater;
   private readonly options: PackDecoderOptions;
   private readonly ownsSpool: boolean;
-  /** Deltas waiting for an in-pack base that is itself still unresolved, by base index. */
-  private readonly waitingOnEntry = new Map<number, number[]>();
+  /** Deltas put off until the end (see `onEntry`), not yet resolved. */
+  private deferredCount = 0;
   /** REF_DELTAs whose base id is not (yet) a resolved object of the pack, by base id hex. */
   private readonly waitingOnId = new Map<string, number[]>();
   /** Base ids of REF_DELTA entries whose base is not in the table. */
@@ -192,18 +199,45 @@ export class PackDecoder {
           { offset: entry.offset },
         );
       }
-      table.bases[index] = base;
-      if (table.isResolved(base)) this.applyToBase(index, entry.data, base);
-      else this.wait(this.waitingOnEntry, base, index);
+      this.resolveOrDefer(index, base, entry.data);
       return;
     }
     const base = table.findId(entry.baseId!);
     if (base >= 0) {
-      table.bases[index] = base;
-      this.applyToBase(index, entry.data, base);
+      this.resolveOrDefer(index, base, entry.data);
     } else {
       this.refBaseIds.set(index, entry.baseId!);
       this.wait(this.waitingOnId, entry.baseId!.toString('hex'), index);
+    }
+  }
+
+  /**
+   * A delta whose base is still in the cache is resolved at once. Otherwise it waits for the end,
+   * where deferred deltas are resolved depth first from their whole base objects, as git's
+   * index-pack does: each base is then rebuilt once for all its descendants, instead of once per
+   * delta (a large pack puts many deltas far from their bases, beyond any cache).
+   */
+  private resolveOrDefer(index: number, base: number, delta: Buffer): void {
+    const table = this.table;
+    table.bases[index] = base;
+    table.linkChild(index, base);
+    const baseContent = table.isResolved(base) ? this.cache.get(base) : undefined;
+    if (baseContent) {
+      this.storeDelta(index, table.types[base]!, delta, baseContent, table.depths[base]! + 1);
+      return;
+    }
+    this.defer(index);
+  }
+
+  /** Marks a delta for the end, and its ancestors as having a deferred descendant. */
+  private defer(index: number): void {
+    const table = this.table;
+    table.flags[index]! |= DEFERRED;
+    this.deferredCount++;
+    let ancestor = table.bases[index]!;
+    while (ancestor >= 0 && !(table.flags[ancestor]! & HAS_DEFERRED)) {
+      table.flags[ancestor]! |= HAS_DEFERRED;
+      ancestor = table.bases[ancestor]!;
     }
   }
 
@@ -211,11 +245,6 @@ export class PackDecoder {
     const list = map.get(key);
     if (list) list.push(index);
     else map.set(key, [index]);
-  }
-
-  private applyToBase(index: number, delta: Buffer, base: number): void {
-    const table = this.table;
-    this.storeDelta(index, table.types[base]!, delta, this.contentOf(base), table.depths[base]! + 1);
   }
 
   /** Hashes and caches a whole (non-delta) object. */
@@ -227,8 +256,8 @@ export class PackDecoder {
     this.record(index, type, region, header.length, 0);
   }
 
-  /** Applies a delta to its base content, then hashes and caches the result. */
-  private storeDelta(index: number, type: number, delta: Buffer, baseContent: Buffer, depth: number): void {
+  /** Applies a delta to its base content, then hashes and caches the result; returns the content. */
+  private storeDelta(index: number, type: number, delta: Buffer, baseContent: Buffer, depth: number): Buffer {
     this.checkDepth(index, depth);
     const sizes = readDeltaSizes(delta);
     checkResultSize(sizes, this.limits.maxObjectSize);
@@ -238,6 +267,7 @@ export class PackDecoder {
     region.write(header, 0, 'latin1');
     applyDeltaInto(base, delta, sizes, region, header.length);
     this.record(index, type, region, header.length, depth);
+    return region.subarray(header.length);
   }
 
   private checkDepth(index: number, depth: number): void {
@@ -355,68 +385,115 @@ export class PackDecoder {
     return this.externalBases.content(this.refBaseIds.get(index)!.toString('hex'));
   }
 
-  /** After the stream: resolves deltas whose bases came later in the pack or from outside it. */
+  /**
+   * After the stream: resolves the deferred deltas from their whole bases, then deltas whose bases
+   * came later in the pack or from outside it (thin packs).
+   */
   private async resolveWaitingDeltas(): Promise<void> {
     const table = this.table;
+    for (let i = 0; i < table.count; i++) {
+      if (table.kinds[i]! <= EntryKind.Tag && table.flags[i]! & HAS_DEFERRED) this.descend(i, this.contentOf(i));
+    }
     while (this.waitingOnId.size > 0) {
       let progressed = false;
       for (const [idHex, children] of [...this.waitingOnId]) {
         const base = table.findId(Buffer.from(idHex, 'hex'));
         if (base < 0) continue;
         this.waitingOnId.delete(idHex);
-        for (const child of children) {
-          table.bases[child] = base;
-          this.refBaseIds.delete(child);
-        }
-        this.resolveTree(children);
+        this.adopt(children, base);
+        this.descend(base, this.contentOf(base));
         progressed = true;
       }
       if (progressed) continue;
       const [idHex, children] = this.waitingOnId.entries().next().value as [string, number[]];
       await this.externalBases.fetch(idHex, this.waitingOnId.size - 1);
       this.waitingOnId.delete(idHex);
-      this.resolveTree(children);
+      for (const child of children) {
+        const content = this.storeDelta(child, this.externalBases.typeOf(idHex), this.inflateEntry(child), this.externalBases.content(idHex), 1);
+        this.adoptWaitingOn(child);
+        if (table.flags[child]! & HAS_DEFERRED) this.descend(child, content);
+      }
     }
-    if (this.waitingOnEntry.size > 0) {
-      const [base] = this.waitingOnEntry.keys();
+    if (this.deferredCount > 0) {
+      let first = 0;
+      while (first < table.count && !(table.flags[first]! & DEFERRED)) first++;
       throw new PackParserError(
         'PACK_DELTA_CYCLE',
-        `deltas based on the object at ${table.offsets[base!]} can never be resolved (their bases form a cycle)`,
-        { offset: table.offsets[base!]! },
+        `${this.deferredCount} deltas, the first at ${table.offsets[first]}, can never be resolved (their bases form a cycle)`,
+        { offset: table.offsets[first]! },
       );
     }
   }
 
-  /** Resolves `roots` and, depth first, every delta waiting on them. */
-  private resolveTree(roots: number[]): void {
+  /** Makes REF_DELTAs that waited for an id the children of the entry that has it. */
+  private adopt(children: number[], base: number): void {
     const table = this.table;
-    const stack = [...roots];
-    while (stack.length > 0) {
-      const index = stack.pop()!;
-      const delta = this.inflateEntry(index);
-      const base = table.bases[index]!;
-      if (base >= 0) {
-        this.applyToBase(index, delta, base);
+    for (const child of children) {
+      this.refBaseIds.delete(child);
+      table.bases[child] = base;
+      table.linkChild(child, base);
+      this.defer(child);
+    }
+    table.flags[base]! |= HAS_DEFERRED;
+  }
+
+  /** After `index` is resolved: REF_DELTAs waiting for its id become its children. */
+  private adoptWaitingOn(index: number): void {
+    if (this.waitingOnId.size === 0) return;
+    const idHex = this.table.id(index).toString('hex');
+    const children = this.waitingOnId.get(idHex);
+    if (!children) return;
+    this.waitingOnId.delete(idHex);
+    this.adopt(children, index);
+  }
+
+  /**
+   * Resolves, depth first, the deferred deltas below `root`. The contents along the current path
+   * are kept (copied out of the cache, up to a byte budget; beyond it they are rebuilt when needed),
+   * so each is computed once for all its children.
+   */
+  private descend(root: number, rootContent: Buffer): void {
+    const table = this.table;
+    table.flags[root]! &= ~HAS_DEFERRED;
+    const nodes = [root];
+    const contents: (Buffer | undefined)[] = [Buffer.from(rootContent)];
+    const cursors = [table.firstChild[root]!];
+    let keptBytes = rootContent.length;
+    while (nodes.length > 0) {
+      const top = nodes.length - 1;
+      const link = cursors[top]!;
+      if (link === 0) {
+        keptBytes -= contents[top]?.length ?? 0;
+        nodes.pop();
+        contents.pop();
+        cursors.pop();
+        continue;
+      }
+      const child = link - 1;
+      cursors[top] = table.nextSibling[child]!;
+      const flags = table.flags[child]!;
+      if (!(flags & (DEFERRED | HAS_DEFERRED))) continue;
+      const parent = nodes[top]!;
+      const parentContent = contents[top] ?? this.contentOf(parent);
+      const delta = this.inflateEntry(child);
+      let content: Buffer;
+      if (flags & DEFERRED) {
+        content = this.storeDelta(child, table.types[parent]!, delta, parentContent, table.depths[parent]! + 1);
+        table.flags[child]! &= ~DEFERRED;
+        this.deferredCount--;
+        this.adoptWaitingOn(child);
       } else {
-        const idHex = this.refBaseIds.get(index)!.toString('hex');
-        this.storeDelta(index, this.externalBases.typeOf(idHex), delta, this.externalBases.content(idHex), 1);
+        content = applyDelta(parentContent, delta, this.limits.maxObjectSize);
       }
-      const waitingChildren = this.waitingOnEntry.get(index);
-      if (waitingChildren) {
-        this.waitingOnEntry.delete(index);
-        stack.push(...waitingChildren);
-      }
-      if (this.waitingOnId.size > 0) {
-        const idHex = table.id(index).toString('hex');
-        const byId = this.waitingOnId.get(idHex);
-        if (byId) {
-          this.waitingOnId.delete(idHex);
-          for (const child of byId) {
-            table.bases[child] = index;
-            this.refBaseIds.delete(child);
-          }
-          stack.push(...byId);
-        }
+      if (table.flags[child]! & HAS_DEFERRED) {
+        table.flags[child]! &= ~HAS_DEFERRED;
+        const keep = keptBytes + content.length <= DESCEND_KEEP_BYTES;
+        // A resolved delta's content is in the cache, which later allocations reuse: copy it out.
+        const kept = keep ? (flags & DEFERRED ? Buffer.from(content) : content) : undefined;
+        keptBytes += kept?.length ?? 0;
+        nodes.push(child);
+        contents.push(kept);
+        cursors.push(table.firstChild[child]!);
       }
     }
   }

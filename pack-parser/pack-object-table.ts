@@ -40,6 +40,11 @@ export class PackObjectTable {
   /** Table index of an in-pack base (OFS_DELTA, or REF_DELTA whose base was already known). */
   bases: Int32Array;
   depths: Uint16Array;
+  /** Delta children of each entry as linked lists: first child and next sibling, index + 1 (0: none). */
+  firstChild: Int32Array;
+  nextSibling: Int32Array;
+  /** Decoder bookkeeping bits per entry (see PackDecoder). */
+  flags: Uint8Array;
   /** Object ids, `hashLength` bytes each; valid once the object is resolved. */
   ids: Buffer;
   /** Open-addressing hash of resolved ids to table indices (index + 1; 0 is empty). */
@@ -60,6 +65,9 @@ export class PackObjectTable {
     this.crc32s = new Uint32Array(capacity);
     this.bases = new Int32Array(capacity);
     this.depths = new Uint16Array(capacity);
+    this.firstChild = new Int32Array(capacity);
+    this.nextSibling = new Int32Array(capacity);
+    this.flags = new Uint8Array(capacity);
     this.ids = Buffer.alloc(capacity * hashLength);
     const slotCount = 1 << Math.ceil(Math.log2(capacity * 2));
     this.slots = new Int32Array(slotCount);
@@ -92,6 +100,12 @@ export class PackObjectTable {
     this.bases[i] = base;
     this.depths[i] = 0;
     return i;
+  }
+
+  /** Records `child` as a delta whose base is `base`. */
+  linkChild(child: number, base: number): void {
+    this.nextSibling[child] = this.firstChild[base]!;
+    this.firstChild[base] = child + 1;
   }
 
   /** Index of the entry that starts exactly at `offset`, or -1. Offsets are added in increasing order. */
@@ -214,6 +228,14 @@ export class PackObjectTable {
     const depths = new Uint16Array(capacity);
     depths.set(this.depths);
     this.depths = depths;
+    const growInt32 = (a: Int32Array) => {
+      const b = new Int32Array(capacity);
+      b.set(a);
+      return b;
+    };
+    this.firstChild = growInt32(this.firstChild);
+    this.nextSibling = growInt32(this.nextSibling);
+    this.flags = grown8(this.flags);
     const ids = Buffer.alloc(capacity * this.hashLength);
     this.ids.copy(ids);
     this.ids = ids;
