@@ -7,7 +7,7 @@ export interface PackLimits {
   maxPackBytes: number;
   /** Objects announced in the pack header. Default 10 million. */
   maxObjectCount: number;
-  /** Inflated size of one object, or of one delta's data or result. Default 512 MiB. */
+  /** Inflated size of one object, or of one delta's data or result. Default 512 MiB, at most 4 GiB - 1. */
   maxObjectSize: number;
   /** Longest delta chain. Default 4095, the deepest `git pack-objects --depth` can make. */
   maxDeltaDepth: number;
@@ -42,6 +42,9 @@ export function resolvePackLimits(overrides: Partial<PackLimits> | undefined): P
     if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
       throw new RangeError(`pack limit ${name} must be a positive number, got ${String(value)}`);
     }
+  }
+  if (limits.maxObjectSize > 0xffffffff) {
+    throw new RangeError(`pack limit maxObjectSize must be below 4 GiB, got ${limits.maxObjectSize}`);
   }
   return limits;
 }

@@ -34,8 +34,8 @@ export class PackObjectTable {
   kinds: Uint8Array;
   /** Resolved object type (1-4); 0 while a delta is unresolved. */
   types: Uint8Array;
-  /** Inflated size of the entry's data: the object size, or for a delta the delta's size. */
-  sizes: Float64Array;
+  /** Inflated size of the entry's data: the object size, or for a delta the delta's size (< 4 GiB: see PackLimits). */
+  sizes: Uint32Array;
   crc32s: Uint32Array;
   /** Table index of an in-pack base (OFS_DELTA, or REF_DELTA whose base was already known). */
   bases: Int32Array;
@@ -61,7 +61,7 @@ export class PackObjectTable {
     this.headerLengths = new Uint8Array(capacity);
     this.kinds = new Uint8Array(capacity);
     this.types = new Uint8Array(capacity);
-    this.sizes = new Float64Array(capacity);
+    this.sizes = new Uint32Array(capacity);
     this.crc32s = new Uint32Array(capacity);
     this.bases = new Int32Array(capacity);
     this.depths = new Uint16Array(capacity);
@@ -69,7 +69,7 @@ export class PackObjectTable {
     this.nextSibling = new Int32Array(capacity);
     this.flags = new Uint8Array(capacity);
     this.ids = Buffer.alloc(capacity * hashLength);
-    const slotCount = 1 << Math.ceil(Math.log2(capacity * 2));
+    const slotCount = 1 << Math.ceil(Math.log2((capacity * 4) / 3 + 1));
     this.slots = new Int32Array(slotCount);
     this.slotMask = slotCount - 1;
   }
@@ -135,7 +135,8 @@ export class PackObjectTable {
   resolve(index: number, type: number, id: Uint8Array): number {
     this.types[index] = type;
     this.ids.set(id, index * this.hashLength);
-    if ((this.resolvedCount + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
+    // Load factor at most 3/4: linear probing stays short, and the table costs 5-10 bytes an object.
+    if ((this.resolvedCount + 1) * 4 > this.slots.length * 3) this.rehash(this.slots.length * 2);
     const existing = this.insertSlot(index);
     if (existing < 0) this.resolvedCount++;
     return existing;
@@ -210,7 +211,9 @@ export class PackObjectTable {
       return b;
     };
     this.offsets = growFloat(this.offsets);
-    this.sizes = growFloat(this.sizes);
+    const sizes = new Uint32Array(capacity);
+    sizes.set(this.sizes);
+    this.sizes = sizes;
     const grown8 = (a: Uint8Array) => {
       const b = new Uint8Array(capacity);
       b.set(a);

@@ -29,6 +29,21 @@ export interface Command {
   run(args: ParsedCommandArgs, io: CliIO): Promise<number>;
 }
 
+/**
+ * A command known by its words, whose module is imported only when it runs (or for --help), so
+ * that `gitgate pack index` does not load the gateway, the policy engine and the secret rules.
+ */
+export interface LazyCommand {
+  words: string[];
+  load(): Promise<Command>;
+}
+
+export type CommandEntry = Command | LazyCommand;
+
+export function loadCommand(entry: CommandEntry): Promise<Command> {
+  return 'load' in entry ? entry.load() : Promise.resolve(entry);
+}
+
 /** A mistake in how the command was called: printed with the usage, exit code 2. */
 export class CliUsageError extends Error {
   readonly code = 'CLI_USAGE';

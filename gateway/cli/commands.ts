@@ -1,10 +1,22 @@
-import type { Command } from './command.js';
-import { serveCommand } from './serve-command.js';
-import { packIndexCommand } from './pack-command.js';
-import { policyCommands } from './policy-command.js';
-import { scanCommand } from './scan-command.js';
-import { tokenCreateCommand } from './token-command.js';
-import { credentialHelperCommand } from './credential-helper-command.js';
+import type { LazyCommand } from './command.js';
 
-/** Every subcommand of the `gitgate` CLI. Each concern adds its own file and one line here. */
-export const allCommands: Command[] = [serveCommand, packIndexCommand, ...policyCommands, scanCommand, tokenCreateCommand, credentialHelperCommand];
+/**
+ * Every subcommand of the `gitgate` CLI, each imported only when used. Each concern adds its own
+ * file and one entry here.
+ */
+export const allCommands: LazyCommand[] = [
+  { words: ['serve'], load: async () => (await import('./serve-command.js')).serveCommand },
+  { words: ['pack', 'index'], load: async () => (await import('./pack-command.js')).packIndexCommand },
+  ...['test', 'check', 'build', 'eval'].map(
+    (verb): LazyCommand => ({
+      words: ['policy', verb],
+      load: async () => {
+        const { policyCommands } = await import('./policy-command.js');
+        return policyCommands.find((command) => command.words[1] === verb)!;
+      },
+    }),
+  ),
+  { words: ['scan'], load: async () => (await import('./scan-command.js')).scanCommand },
+  { words: ['token', 'create'], load: async () => (await import('./token-command.js')).tokenCreateCommand },
+  { words: ['credential-helper'], load: async () => (await import('./credential-helper-command.js')).credentialHelperCommand },
+];

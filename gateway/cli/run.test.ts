@@ -19,7 +19,7 @@ const echo: Command = {
 t.test('--help lists every command with its summary', async (t) => {
   const io = captureIO();
   t.equal(await runCli(['--help'], allCommands, io), 0);
-  for (const command of allCommands) t.match(io.out, command.summary);
+  for (const entry of allCommands) t.match(io.out, (await entry.load()).summary);
 });
 
 t.test('a subcommand runs with parsed options', async (t) => {
@@ -46,4 +46,8 @@ t.test('command --help prints its options', async (t) => {
   const io = captureIO();
   t.equal(await runCli(['demo', 'echo', '--help'], [echo], io), 0);
   t.match(io.out, /--upper/);
+});
+
+t.test('each lazily loaded command has the words it is registered under', async (t) => {
+  for (const entry of allCommands) t.same((await entry.load()).words, entry.words);
 });

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { CliUsageError, type CliIO, type Command } from './command.js';
+import { CliUsageError, loadCommand, type CliIO, type Command, type CommandEntry } from './command.js';
 
 const PROGRAM = 'gitgate';
 
@@ -30,8 +30,8 @@ function commandHelp(command: Command): string {
 }
 
 /** Finds the command whose words are the longest prefix of argv. */
-function selectCommand(argv: string[], commands: Command[]): { command: Command; rest: string[] } | undefined {
-  let best: Command | undefined;
+function selectCommand(argv: string[], commands: CommandEntry[]): { command: CommandEntry; rest: string[] } | undefined {
+  let best: CommandEntry | undefined;
   for (const command of commands) {
     const matches = command.words.every((word, i) => argv[i] === word);
     if (matches && (best === undefined || command.words.length > best.words.length)) best = command;
@@ -40,19 +40,21 @@ function selectCommand(argv: string[], commands: Command[]): { command: Command;
 }
 
 /** Runs the CLI and returns the exit code (0 ok, 1 failure, 2 usage error). */
-export async function runCli(argv: string[], commands: Command[], io: CliIO): Promise<number> {
+export async function runCli(argv: string[], entries: CommandEntry[], io: CliIO): Promise<number> {
+  const loadAll = (list: CommandEntry[]) => Promise.all(list.map(loadCommand));
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
-    io.stdout(overview(commands));
+    io.stdout(overview(await loadAll(entries)));
     return argv.length === 0 ? 2 : 0;
   }
-  const selected = selectCommand(argv, commands);
+  const selected = selectCommand(argv, entries);
   if (!selected) {
-    const group = commands.filter((c) => c.words[0] === argv[0]);
+    const group = entries.filter((c) => c.words[0] === argv[0]);
     io.stderr(`${PROGRAM}: unknown command '${argv.join(' ')}'\n\n`);
-    io.stderr(overview(group.length > 0 ? group : commands));
+    io.stderr(overview(await loadAll(group.length > 0 ? group : entries)));
     return 2;
   }
-  const { command, rest } = selected;
+  const command = await loadCommand(selected.command);
+  const rest = selected.rest;
   if (rest.includes('--help') || rest.includes('-h')) {
     io.stdout(commandHelp(command));
     return 0;
