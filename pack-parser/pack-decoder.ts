@@ -121,7 +121,7 @@ export class PackDecoder {
     this.limits = resolvePackLimits(options.limits);
     this.hashAlgorithm = options.hashAlgorithm ?? 'sha1';
     const hashLength = hashLengthOf(this.hashAlgorithm);
-    this.table = new PackObjectTable(hashLength);
+    this.table = new PackObjectTable(hashLength, 1024, this.limits.maxPackBytes);
     this.ownsSpool = options.spool === undefined;
     this.spool = options.spool ?? new SpillingPackSpool();
     this.cache = new ObjectArena(options.baseCacheBytes ?? DEFAULT_BASE_CACHE_BYTES);

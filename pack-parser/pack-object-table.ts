@@ -28,7 +28,8 @@ export const NO_BASE = -1;
 
 export class PackObjectTable {
   count = 0;
-  offsets: Float64Array;
+  /** Entry offsets: 32-bit while the pack size limit allows (the usual case), else 64-bit floats. */
+  offsets: Float64Array | Uint32Array;
   /** Offset where the compressed data starts, relative to the entry offset. */
   headerLengths: Uint8Array;
   kinds: Uint8Array;
@@ -48,6 +49,7 @@ export class PackObjectTable {
   /** Object ids, `hashLength` bytes each; valid once the object is resolved. */
   ids: Buffer;
   /** Open-addressing hash of resolved ids to table indices (index + 1; 0 is empty). */
+  private readonly wideOffsets: boolean;
   private slots: Int32Array;
   private slotMask: number;
   private resolvedCount = 0;
@@ -55,9 +57,12 @@ export class PackObjectTable {
   constructor(
     readonly hashLength: number,
     initialCapacity = 1024,
+    /** Largest pack this table will describe: offsets take 4 bytes below 4 GiB, else 8. */
+    maxPackBytes = 0xffffffff,
   ) {
     const capacity = Math.max(16, initialCapacity);
-    this.offsets = new Float64Array(capacity);
+    this.wideOffsets = maxPackBytes > 0xffffffff;
+    this.offsets = this.wideOffsets ? new Float64Array(capacity) : new Uint32Array(capacity);
     this.headerLengths = new Uint8Array(capacity);
     this.kinds = new Uint8Array(capacity);
     this.types = new Uint8Array(capacity);
@@ -205,12 +210,9 @@ export class PackObjectTable {
   }
 
   private resize(capacity: number): void {
-    const growFloat = (a: Float64Array) => {
-      const b = new Float64Array(capacity);
-      b.set(a);
-      return b;
-    };
-    this.offsets = growFloat(this.offsets);
+    const offsets = this.wideOffsets ? new Float64Array(capacity) : new Uint32Array(capacity);
+    offsets.set(this.offsets);
+    this.offsets = offsets;
     const sizes = new Uint32Array(capacity);
     sizes.set(this.sizes);
     this.sizes = sizes;
