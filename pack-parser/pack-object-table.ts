@@ -210,39 +210,28 @@ export class PackObjectTable {
   }
 
   private resize(capacity: number): void {
-    const offsets = this.wideOffsets ? new Float64Array(capacity) : new Uint32Array(capacity);
-    offsets.set(this.offsets);
-    this.offsets = offsets;
-    const sizes = new Uint32Array(capacity);
-    sizes.set(this.sizes);
-    this.sizes = sizes;
-    const grown8 = (a: Uint8Array) => {
-      const b = new Uint8Array(capacity);
-      b.set(a);
-      return b;
-    };
-    this.headerLengths = grown8(this.headerLengths);
-    this.kinds = grown8(this.kinds);
-    this.types = grown8(this.types);
-    const crc = new Uint32Array(capacity);
-    crc.set(this.crc32s);
-    this.crc32s = crc;
-    const bases = new Int32Array(capacity);
-    bases.set(this.bases);
-    this.bases = bases;
-    const depths = new Uint16Array(capacity);
-    depths.set(this.depths);
-    this.depths = depths;
-    const growInt32 = (a: Int32Array) => {
-      const b = new Int32Array(capacity);
-      b.set(a);
-      return b;
-    };
-    this.firstChild = growInt32(this.firstChild);
-    this.nextSibling = growInt32(this.nextSibling);
-    this.flags = grown8(this.flags);
+    this.offsets = withCapacity(this.offsets, capacity);
+    this.sizes = withCapacity(this.sizes, capacity);
+    this.headerLengths = withCapacity(this.headerLengths, capacity);
+    this.kinds = withCapacity(this.kinds, capacity);
+    this.types = withCapacity(this.types, capacity);
+    this.crc32s = withCapacity(this.crc32s, capacity);
+    this.bases = withCapacity(this.bases, capacity);
+    this.depths = withCapacity(this.depths, capacity);
+    this.firstChild = withCapacity(this.firstChild, capacity);
+    this.nextSibling = withCapacity(this.nextSibling, capacity);
+    this.flags = withCapacity(this.flags, capacity);
     const ids = Buffer.alloc(capacity * this.hashLength);
     this.ids.copy(ids);
     this.ids = ids;
   }
+}
+
+type EntryArray = Float64Array | Uint32Array | Int32Array | Uint16Array | Uint8Array;
+
+/** A zeroed array of the same kind with room for `capacity` entries, holding `array`'s values. */
+function withCapacity<T extends EntryArray>(array: T, capacity: number): T {
+  const grown = new (array.constructor as new (length: number) => T)(capacity);
+  grown.set(array);
+  return grown;
 }
