@@ -67,7 +67,7 @@ export class ExternalBaseStore {
     };
     this.spool.append(supplied.content);
     this.records.set(idHex, record);
-    this.arena.allocate(record.cacheKey, 0, record.length).set(supplied.content);
+    this.arena.store(record.cacheKey, supplied.content);
   }
 
   /** Object type code (1-4) of a fetched base. */
@@ -79,9 +79,7 @@ export class ExternalBaseStore {
     const record = this.record(idHex);
     const cached = this.arena.get(record.cacheKey);
     if (cached) return cached;
-    const region = this.arena.allocate(record.cacheKey, 0, record.length);
-    this.spool!.read(record.offset, record.length).copy(region);
-    return region;
+    return this.arena.store(record.cacheKey, this.spool!.read(record.offset, record.length));
   }
 
   close(): void {

@@ -39,10 +39,7 @@ export class ObjectArena {
     const start = value.byteOffset - this.slab.byteOffset;
     const age = (this.head - start + this.slab.length) % this.slab.length;
     if (age > this.slab.length - (this.slab.length >>> 2)) {
-      const copy = Buffer.from(value);
-      const moved = this.allocate(key, 0, copy.length);
-      copy.copy(moved);
-      return moved;
+      return this.store(key, Buffer.from(value));
     }
     return value;
   }
@@ -77,6 +74,13 @@ export class ObjectArena {
       this.queueStarts = this.queueStarts.slice(this.front);
       this.front = 0;
     }
+    return region;
+  }
+
+  /** Copies `content` into the arena under `key` and returns the arena's copy. */
+  store(key: number, content: Uint8Array): Buffer {
+    const region = this.allocate(key, 0, content.length);
+    region.set(content);
     return region;
   }
 

@@ -65,9 +65,6 @@ export interface PackSummary {
   baseCache: { hits: number; misses: number; budgetBytes: number };
 }
 
-/** Key space of the base cache: table indices are >= 0, external bases are negative. */
-type CacheKey = number;
-
 /**
  * 8 MiB. A delta whose base has left the cache is not rebuilt but deferred and resolved depth
  * first at the end, so a larger cache buys little: on the 579 MB benchmark pack 8, 16 and 32 MiB
@@ -208,7 +205,7 @@ export class PackDecoder {
       this.resolveOrDefer(index, base, entry.data);
     } else {
       this.refBaseIds.set(index, entry.baseId!);
-      this.wait(this.waitingOnId, entry.baseId!.toString('hex'), index);
+      this.waitForId(entry.baseId!.toString('hex'), index);
     }
   }
 
@@ -242,10 +239,10 @@ export class PackDecoder {
     }
   }
 
-  private wait<K>(map: Map<K, number[]>, key: K, index: number): void {
-    const list = map.get(key);
+  private waitForId(idHex: string, index: number): void {
+    const list = this.waitingOnId.get(idHex);
     if (list) list.push(index);
-    else map.set(key, [index]);
+    else this.waitingOnId.set(idHex, [index]);
   }
 
   /** Hashes and caches a whole (non-delta) object. */
@@ -334,7 +331,7 @@ export class PackDecoder {
     let content: Buffer;
     for (;;) {
       if (table.kinds[current]! <= EntryKind.Tag) {
-        content = this.keep(current, this.inflateEntry(current));
+        content = this.cache.store(current, this.inflateEntry(current));
         break;
       }
       chain.push(current);
@@ -359,13 +356,6 @@ export class PackDecoder {
       applyDeltaInto(base, delta, sizes, content, 0);
     }
     return content;
-  }
-
-  /** Puts already-known content into the cache and returns the cached copy. */
-  private keep(key: CacheKey, data: Buffer): Buffer {
-    const region = this.cache.allocate(key, 0, data.length);
-    data.copy(region);
-    return region;
   }
 
   /** Re-reads an entry's compressed data from the spool and inflates it. */
