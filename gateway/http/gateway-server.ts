@@ -22,6 +22,7 @@ import { protocolVersionOf, sanitizeGitProtocol, type UpstreamRequest } from '..
 import { resolveRepository, type ResolvedRepository } from '../upstream/repository-resolver.js';
 import { upstreamFor } from '../upstream/upstream-for.js';
 import { UpstreamMirrors } from '../upstream/upstream-mirror.js';
+import type { GatewayHttpHandler } from './http-handler.js';
 import { routeOf, type SmartHttpRoute } from './smart-http-route.js';
 
 export interface GatewayDependencies {
@@ -32,6 +33,8 @@ export interface GatewayDependencies {
   scanner: SecretScanner;
   masker: SecretMasker;
   logger: Logger;
+  /** Served before git smart HTTP, in order; see GatewayHttpHandler. */
+  handlers?: GatewayHttpHandler[];
 }
 
 const NO_CACHE = { 'cache-control': 'no-cache, max-age=0, must-revalidate', pragma: 'no-cache', expires: 'Fri, 01 Jan 1980 00:00:00 GMT' };
@@ -83,6 +86,13 @@ export class GatewayServer {
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const { logger } = this.deps;
+    const url = new URL(request.url ?? '/', 'http://gateway.invalid');
+    const method = request.method ?? 'GET';
+    const handler = this.deps.handlers?.find((candidate) => candidate.claims(method, url));
+    if (handler !== undefined) {
+      await handler.handle(request, response, url);
+      return;
+    }
     const route = routeOf(request.method ?? 'GET', request.url ?? '/');
     if (!('service' in route)) {
       sendText(response, route.status, `gitgate: ${route.message}`);
