@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests need (git for the real client and http-backend,
-# build tools for native addons). Safe to run again: does nothing when all are present.
+# build tools for native addons, chromium for the web UI's browser tests, openssl for test
+# certificates). Safe to run again: does nothing when all are present.
 set -euo pipefail
 need=()
 command -v git >/dev/null 2>&1 || need+=(git)
 command -v make >/dev/null 2>&1 || need+=(make)
 command -v g++ >/dev/null 2>&1 || need+=(g++)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+# The web UI tests drive Debian's chromium through playwright-core (GITGATE_CHROMIUM overrides the path).
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
   echo "[ci] installing: ${need[*]}"
