@@ -9,6 +9,7 @@ import { createGunzip } from 'node:zlib';
 import type { Logger } from 'pino';
 import type { FetchInput, Identity, PolicyEngine, RequestInfo } from '../../rego/index.js';
 import { INPUT_VERSION } from '../../rego/index.js';
+import type { AuditLog } from '../audit/index.js';
 import type { GatewayConfig } from '../config/config-types.js';
 import { authenticate } from '../identity/authenticate.js';
 import type { TokenStore } from '../identity/token-store.js';
@@ -35,6 +36,8 @@ export interface GatewayDependencies {
   logger: Logger;
   /** Served before git smart HTTP, in order; see GatewayHttpHandler. */
   handlers?: GatewayHttpHandler[];
+  /** The tamper-evident audit log (gateway/audit); startGateway always sets it. */
+  audit?: AuditLog;
 }
 
 const NO_CACHE = { 'cache-control': 'no-cache, max-age=0, must-revalidate', pragma: 'no-cache', expires: 'Fri, 01 Jan 1980 00:00:00 GMT' };
