@@ -128,7 +128,7 @@ t.test('a whole rewritten chain fails against the signed checkpoints; deleting t
   const result = await verifyAuditChain(original.reopen(), original.publicKey);
   t.equal(result.ok, false);
   t.ok(result.problems.some((p) => p.code === 'CHECKPOINT_SIGNATURE_INVALID'), 'the forger could not sign with the original key');
-  t.ok(result.problems.some((p) => p.code === 'CHECKPOINT_MISSING'));
+  t.ok(result.problems.some((p) => p.code === 'CHECKPOINT_MISMATCH'), 'the original checkpoints do not match the new chain');
 
   const deleted = await populated(5);
   rmSync(join(deleted.directory, 'checkpoints.jsonl'));
