@@ -1,3 +1,4 @@
+import { webConfigSchema } from './web-config.js';
 /** JSON Schema of `gitgate.yaml` (draft 2020-12 subset that ajv checks at start). */
 export const gatewayConfigSchema = {
   type: 'object',
@@ -62,6 +63,7 @@ export const gatewayConfigSchema = {
         },
       },
     },
+    web: webConfigSchema,
     upstreams: {
       type: 'array',
       minItems: 1,

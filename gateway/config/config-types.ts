@@ -1,3 +1,4 @@
+import type { WebConfig } from './web-config.js';
 /** The gateway configuration after validation, with every path absolute and every default applied. */
 export interface GatewayConfig {
   /** The file it came from; undefined for the embedded defaults. */
@@ -17,6 +18,8 @@ export interface GatewayConfig {
   upstreams: UpstreamConfig[];
   /** OIDC issuers whose JWTs are accepted besides the static tokens. */
   oidc: OidcIssuerConfig[];
+  /** The approvers' web UI at /ui: sessions and sign-in methods. */
+  web: WebConfig;
 }
 
 export interface OidcIssuerConfig {

@@ -6,6 +6,7 @@ import { builtinRulesPath } from '../secrets/rules-loader.js';
 import { ConfigError } from './errors.js';
 import { gatewayConfigSchema } from './config-schema.js';
 import type { GatewayConfig, UpstreamConfig, UpstreamCredentialConfig } from './config-types.js';
+import { resolveWebConfig, type RawWebConfig } from './web-config.js';
 
 export const DEFAULT_LISTEN = { host: '127.0.0.1', port: 8080 } as const;
 export const DEFAULT_DATA_DIR = '.gitgate-data';
@@ -67,6 +68,7 @@ interface RawConfig {
   policies?: { directory?: string; bundle?: string; data?: Record<string, unknown> };
   secrets?: { rules_file?: string; fingerprint_key_env?: string };
   upstreams?: RawUpstream[];
+  web?: RawWebConfig;
   identity?: {
     oidc?: { issuer: string; audience: string; groups_claim?: string; algorithms?: string[]; kind?: 'agent' | 'human'; clock_tolerance_seconds?: number }[];
   };
@@ -141,6 +143,7 @@ export function resolveConfig(document: unknown, baseDir: string, source: string
       kind: issuer.kind ?? 'agent',
       clockToleranceSeconds: issuer.clock_tolerance_seconds ?? 30,
     })),
+    web: resolveWebConfig(raw.web, baseDir),
     upstreams: (raw.upstreams ?? [{ type: 'file', name: 'local', path: 'repositories' }]).map((u, i) =>
       upstreamOf(u, i, u.type === 'file' && raw.upstreams === undefined ? dataDir : baseDir),
     ),
