@@ -1,3 +1,4 @@
+import { githubApiConfigSchema } from './github-api-config.js';
 import { webConfigSchema } from './web-config.js';
 /** JSON Schema of `gitgate.yaml` (draft 2020-12 subset that ajv checks at start). */
 export const gatewayConfigSchema = {
@@ -63,6 +64,7 @@ export const gatewayConfigSchema = {
         },
       },
     },
+    github_api: githubApiConfigSchema,
     web: webConfigSchema,
     upstreams: {
       type: 'array',

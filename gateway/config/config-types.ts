@@ -1,3 +1,4 @@
+import type { GitHubApiConfig } from './github-api-config.js';
 import type { WebConfig } from './web-config.js';
 /** The gateway configuration after validation, with every path absolute and every default applied. */
 export interface GatewayConfig {
@@ -20,6 +21,8 @@ export interface GatewayConfig {
   oidc: OidcIssuerConfig[];
   /** The approvers' web UI at /ui: sessions and sign-in methods. */
   web: WebConfig;
+  /** The GitHub REST API proxy; undefined when `github_api` is not configured. */
+  githubApi: GitHubApiConfig | undefined;
 }
 
 export interface OidcIssuerConfig {

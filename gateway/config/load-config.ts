@@ -7,6 +7,7 @@ import { ConfigError } from './errors.js';
 import { gatewayConfigSchema } from './config-schema.js';
 import type { GatewayConfig, UpstreamConfig, UpstreamCredentialConfig } from './config-types.js';
 import { resolveWebConfig, type RawWebConfig } from './web-config.js';
+import { resolveGitHubApiConfig, type RawGitHubApiConfig } from './github-api-config.js';
 
 export const DEFAULT_LISTEN = { host: '127.0.0.1', port: 8080 } as const;
 export const DEFAULT_DATA_DIR = '.gitgate-data';
@@ -69,6 +70,7 @@ interface RawConfig {
   secrets?: { rules_file?: string; fingerprint_key_env?: string };
   upstreams?: RawUpstream[];
   web?: RawWebConfig;
+  github_api?: RawGitHubApiConfig;
   identity?: {
     oidc?: { issuer: string; audience: string; groups_claim?: string; algorithms?: string[]; kind?: 'agent' | 'human'; clock_tolerance_seconds?: number }[];
   };
@@ -143,6 +145,7 @@ export function resolveConfig(document: unknown, baseDir: string, source: string
       kind: issuer.kind ?? 'agent',
       clockToleranceSeconds: issuer.clock_tolerance_seconds ?? 30,
     })),
+    githubApi: resolveGitHubApiConfig(raw.github_api, baseDir),
     web: resolveWebConfig(raw.web, baseDir),
     upstreams: (raw.upstreams ?? [{ type: 'file', name: 'local', path: 'repositories' }]).map((u, i) =>
       upstreamOf(u, i, u.type === 'file' && raw.upstreams === undefined ? dataDir : baseDir),

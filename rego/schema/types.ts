@@ -130,8 +130,22 @@ export interface ApiInput extends InputBase {
     query: Record<string, string>;
     body: Record<string, unknown>;
     target_ref?: string;
+    /** A merge: the pull request as the gateway fetched it. */
+    pull_request?: { number: number; base_ref: string; head_ref: string; head_sha: ObjectId };
+    /** A content write: secrets found in what it writes (masked). */
+    secret_findings?: ApiSecretFinding[];
   };
   granted_approvals: GrantedApproval[];
+}
+
+/** A secret in content written through the API (no commit yet, so no commit id). */
+export interface ApiSecretFinding {
+  rule: string;
+  description?: string;
+  path: string;
+  line: number;
+  preview: string;
+  fingerprint: string;
 }
 
 export type PolicyInput = PushInput | FetchInput | ApiInput;

@@ -45,3 +45,27 @@ test_unknown_write_routes_can_be_allowed_by_data if {
 test_issue_comments_are_allowed if {
 	api.allow with input as t.api(t.agent, "POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments", {"body": {}})
 }
+
+test_unknown_read_route_is_denied_when_configured if {
+	decision := api with input as t.api(t.agent, "GET", null, {"path": "/repos/acme/payments/something"})
+		with data.gitgate.config.api.deny_unknown_read_routes as true
+	t.codes(decision) == {"API_UNKNOWN_ROUTE"}
+	some reason in decision.deny
+	contains(reason.message, "deny_unknown_read_routes")
+}
+
+test_known_read_route_is_allowed_when_unknown_reads_are_denied if {
+	api.allow with input as t.api(t.agent, "GET", "/repos/{owner}/{repo}/pulls", {})
+		with data.gitgate.config.api.deny_unknown_read_routes as true
+}
+
+test_access_and_webhook_changes_are_denied if {
+	t.codes(api) == {"API_ACCESS_CHANGE"} with input as t.api(t.agent, "PUT", "/repos/{owner}/{repo}/collaborators/{username}", {})
+	t.codes(api) == {"API_ACCESS_CHANGE"} with input as t.api(t.agent, "POST", "/repos/{owner}/{repo}/keys", {})
+	t.codes(api) == {"API_WEBHOOK_CHANGE"} with input as t.api(t.agent, "PATCH", "/repos/{owner}/{repo}/hooks/{hook_id}", {})
+	t.codes(api) == {"API_ACTIONS_SECRET_CHANGE"} with input as t.api(t.agent, "PUT", "/repos/{owner}/{repo}/actions/secrets/{secret_name}", {})
+}
+
+test_reading_webhooks_is_allowed if {
+	api.allow with input as t.api(t.agent, "GET", "/repos/{owner}/{repo}/hooks", {})
+}
