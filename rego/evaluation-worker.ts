@@ -27,8 +27,8 @@ function handle(message: WorkerRequest): void {
   const started = process.hrtime.bigint();
   try {
     if (!policy) throw new Error('no policy loaded in this worker');
-    const result = policy.evaluate(message.entrypoint, message.inputJson, message.nowNs);
-    reply({ type: 'result', id: message.id, result, evaluationNs: Number(process.hrtime.bigint() - started) });
+    const resultSetJson = policy.evaluateToJson(message.entrypoint, message.inputJson, message.nowNs);
+    reply({ type: 'result', id: message.id, resultSetJson, evaluationNs: Number(process.hrtime.bigint() - started) });
   } catch (error) {
     const code = isPolicyError(error) ? error.code : 'POLICY_EVALUATION_FAILED';
     // opa-wasm throws plain objects with a message for aborts and missing builtins.

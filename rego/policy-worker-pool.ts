@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import { PolicyError, type PolicyErrorCode } from './errors.js';
+import { PolicyError, errorMessage, type PolicyErrorCode } from './errors.js';
+import { resultOf } from './result-set.js';
 import type { WasmModule } from './wasm-runtime.js';
 import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
 
@@ -156,7 +157,17 @@ export class PolicyWorkerPool {
     const job = slot.job;
     if (!job || !('id' in message) || message.id !== job.id) return;
     this.finish(slot, job);
-    if (message.type === 'result') job.resolve({ result: message.result, evaluationNs: message.evaluationNs });
+    if (message.type === 'result') {
+      let result: unknown;
+      try {
+        result = resultOf(message.resultSetJson);
+      } catch (error) {
+        job.reject(new PolicyError('POLICY_EVALUATION_FAILED', `the policy returned a result that is not JSON: ${errorMessage(error)}`));
+        this.pump();
+        return;
+      }
+      job.resolve({ result, evaluationNs: message.evaluationNs });
+    }
     else if (message.type === 'error') job.reject(new PolicyError(message.code, `policy evaluation failed: ${message.message}`));
     this.pump();
   }

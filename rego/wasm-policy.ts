@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type { LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import { PREPARE_ENTRYPOINT } from './entrypoints.js';
 import { PolicyError, errorMessage } from './errors.js';
+import { resultOf } from './result-set.js';
 import { createHostBuiltins, supportedBuiltinNames, type EvaluationClock } from './host-builtins.js';
 import type { WasmInstance, WasmMemory, WasmModule } from './wasm-runtime.js';
 
@@ -15,6 +16,38 @@ const { loadPolicySync } = createRequire(import.meta.url)('@open-policy-agent/op
 interface OpaWasmExports {
   builtins(): number;
   opa_json_dump(addr: number): number;
+  /** ABI 1.2: parse the input at inputAddr, evaluate, return the address of the result set's JSON. */
+  opa_eval(reserved: number, entrypoint: number, dataAddr: number, inputAddr: number, inputLength: number, heapAddr: number, format: number): number;
+}
+
+/**
+ * What opa-wasm 1.10's LoadedPolicy keeps about its instance, read here to evaluate without its
+ * `evaluate`: that one encodes the input into a fresh buffer, copies it into WASM memory, finds
+ * the result's end with a JavaScript loop and parses the result, which the engine's worker would
+ * then clone into a message. Checked at load (`directEvaluation`); without it `evaluate` is used.
+ */
+interface LoadedPolicyState {
+  minorVersion: number;
+  mem: WasmMemory & { grow(pages: number): number };
+  dataAddr: number;
+  dataHeapPtr: number;
+  entrypoints: Record<string, number>;
+  wasmInstance: { exports: OpaWasmExports };
+}
+
+const WASM_PAGE_BYTES = 64 * 1024;
+
+function directEvaluation(loaded: LoadedPolicy): LoadedPolicyState | undefined {
+  const state = loaded as unknown as Partial<LoadedPolicyState>;
+  const usable =
+    typeof state.minorVersion === 'number' &&
+    state.minorVersion >= 2 &&
+    typeof state.dataAddr === 'number' &&
+    typeof state.dataHeapPtr === 'number' &&
+    state.mem?.buffer instanceof ArrayBuffer &&
+    typeof state.mem.grow === 'function' &&
+    typeof state.wasmInstance?.exports?.opa_eval === 'function';
+  return usable ? (state as LoadedPolicyState) : undefined;
 }
 
 function readCString(memory: WasmMemory, address: number): string {
@@ -32,6 +65,7 @@ export class WasmPolicy {
   private readonly clock: EvaluationClock = { nowNs: 0 };
   private readonly loaded: LoadedPolicy;
   private readonly encoder = new TextEncoder();
+  private readonly decoder = new TextDecoder();
 
   private constructor(module: WasmModule | Uint8Array, data: Record<string, unknown>) {
     const builtins = createHostBuiltins(this.clock);
@@ -103,6 +137,15 @@ export class WasmPolicy {
    * or undefined when it is undefined for this input.
    */
   evaluate(entrypoint: string, inputJson: string, nowNs: number): unknown {
+    return resultOf(this.evaluateToJson(entrypoint, inputJson, nowNs));
+  }
+
+  /**
+   * Evaluates one entry point; returns the JSON text of OPA's result set (`[{"result": ...}]`, or
+   * `[]` when the entry point is undefined for this input). Text crosses threads far more cheaply
+   * than the object it describes.
+   */
+  evaluateToJson(entrypoint: string, inputJson: string, nowNs: number): string {
     if (!this.hasEntrypoint(entrypoint)) {
       throw new PolicyError(
         'POLICY_ENTRYPOINT_MISSING',
@@ -110,8 +153,25 @@ export class WasmPolicy {
       );
     }
     this.clock.nowNs = nowNs;
-    const bytes = this.encoder.encode(inputJson);
-    const resultSet = this.loaded.evaluate(bytes.buffer, entrypoint) as Array<{ result?: unknown }> | undefined;
-    return Array.isArray(resultSet) && resultSet.length > 0 ? resultSet[0]?.result : undefined;
+    const state = directEvaluation(this.loaded);
+    if (state === undefined) {
+      const bytes = this.encoder.encode(inputJson);
+      return JSON.stringify(this.loaded.evaluate(bytes.buffer, entrypoint) ?? []);
+    }
+    // The input goes straight into WASM memory above the data, as opa-wasm's own ABI 1.2 path
+    // puts it; the memory grows when the encoded text does not fit.
+    const inputAddress = state.dataHeapPtr;
+    let written = this.encoder.encodeInto(inputJson, new Uint8Array(state.mem.buffer, inputAddress));
+    if (written.read < inputJson.length) {
+      const needed = inputAddress + inputJson.length * 3 - state.mem.buffer.byteLength;
+      state.mem.grow(Math.ceil(needed / WASM_PAGE_BYTES));
+      written = this.encoder.encodeInto(inputJson, new Uint8Array(state.mem.buffer, inputAddress));
+    }
+    const inputLength = written.written;
+    const resultAddress = state.wasmInstance.exports.opa_eval(0, state.entrypoints[entrypoint]!, state.dataAddr, inputAddress, inputLength, inputAddress + inputLength, 0);
+    const memory = new Uint8Array(state.mem.buffer);
+    const end = memory.indexOf(0, resultAddress);
+    return this.decoder.decode(memory.subarray(resultAddress, end < 0 ? memory.length : end));
   }
 }
+

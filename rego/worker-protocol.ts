@@ -10,5 +10,6 @@ export type WorkerRequest =
 export type WorkerReply =
   | { type: 'loaded'; entrypoints: string[]; builtins: string[] }
   | { type: 'load-failed'; code: PolicyErrorCode; message: string }
-  | { type: 'result'; id: number; result: unknown; evaluationNs: number }
+  /** The result set as JSON text: a string is copied between threads, an object is serialized. */
+  | { type: 'result'; id: number; resultSetJson: string; evaluationNs: number }
   | { type: 'error'; id: number; code: PolicyErrorCode; message: string };

@@ -1,0 +1,51 @@
+import t from 'tap';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildBundle } from './bundle-builder.js';
+import { readBundleFile } from './bundle-reader.js';
+import { WASM_INITIAL_PAGES, WasmPolicy } from './wasm-policy.js';
+
+const minimal = fileURLToPath(new URL('./fixtures/minimal/', import.meta.url));
+
+async function loadMinimal(t: Tap.Test): Promise<WasmPolicy> {
+  const scratch = await mkdtemp(join(tmpdir(), 'gitgate-wasm-policy-'));
+  t.teardown(() => rm(scratch, { recursive: true, force: true }));
+  const path = join(scratch, 'bundle.tar.gz');
+  await buildBundle(minimal, path, { entrypoints: ['gitgate/push'] });
+  const bundle = await readBundleFile(path);
+  return WasmPolicy.load(bundle.wasm, bundle.data);
+}
+
+t.test('the result set comes back as JSON text, the same value evaluate returns', async (t) => {
+  const policy = await loadMinimal(t);
+  const input = JSON.stringify({ identity: { subject: 'mallory' } });
+  const text = policy.evaluateToJson('gitgate/push', input, 0);
+  t.same(JSON.parse(text), [{ result: policy.evaluate('gitgate/push', input, 0) }]);
+  t.same(policy.evaluate('gitgate/push', input, 0), {
+    allow: false,
+    deny: [{ code: 'MINIMAL_DENIED', message: 'mallory may not push' }],
+    warnings: [],
+  });
+});
+
+t.test('an input larger than the WASM memory grows it; non-ASCII text arrives intact', async (t) => {
+  const policy = await loadMinimal(t);
+  // Bigger than the initial memory, with multi-byte UTF-8 so that the encoded length exceeds the text's.
+  const padding = 'ü€'.repeat(WASM_INITIAL_PAGES * 64 * 1024);
+  const subject = `mallory-${'🔑'.repeat(3)}`;
+  const input = JSON.stringify({ identity: { subject }, padding });
+  const decision = policy.evaluate('gitgate/push', input, 0) as { allow: boolean; deny: Array<{ message: string }> };
+  t.equal(decision.allow, true, 'not blocked: only the listed subjects are');
+  const blocked = JSON.stringify({ identity: { subject: 'mallory' }, padding });
+  const denied = policy.evaluate('gitgate/push', blocked, 0) as { deny: Array<{ message: string }> };
+  t.same(denied.deny.map((d) => d.message), ['mallory may not push']);
+  // A small input after the large one is evaluated alone: nothing of the large one leaks into it.
+  t.same(policy.evaluate('gitgate/push', JSON.stringify({ identity: { subject: 'alice' } }), 0), { allow: true, deny: [], warnings: [] });
+});
+
+t.test('an entry point the policy lacks is refused with its code', async (t) => {
+  const policy = await loadMinimal(t);
+  t.throws(() => policy.evaluateToJson('gitgate/nothing', '{}', 0), { code: 'POLICY_ENTRYPOINT_MISSING' });
+});
