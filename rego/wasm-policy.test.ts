@@ -9,7 +9,7 @@ import { WASM_INITIAL_PAGES, WasmPolicy } from './wasm-policy.js';
 
 const minimal = fileURLToPath(new URL('./fixtures/minimal/', import.meta.url));
 
-async function loadMinimal(t: Tap.Test): Promise<WasmPolicy> {
+async function loadMinimal(): Promise<WasmPolicy> {
   const scratch = await mkdtemp(join(tmpdir(), 'gitgate-wasm-policy-'));
   t.teardown(() => rm(scratch, { recursive: true, force: true }));
   const path = join(scratch, 'bundle.tar.gz');
@@ -19,7 +19,7 @@ async function loadMinimal(t: Tap.Test): Promise<WasmPolicy> {
 }
 
 t.test('the result set comes back as JSON text, the same value evaluate returns', async (t) => {
-  const policy = await loadMinimal(t);
+  const policy = await loadMinimal();
   const input = JSON.stringify({ identity: { subject: 'mallory' } });
   const text = policy.evaluateToJson('gitgate/push', input, 0);
   t.same(JSON.parse(text), [{ result: policy.evaluate('gitgate/push', input, 0) }]);
@@ -31,7 +31,7 @@ t.test('the result set comes back as JSON text, the same value evaluate returns'
 });
 
 t.test('an input larger than the WASM memory grows it; non-ASCII text arrives intact', async (t) => {
-  const policy = await loadMinimal(t);
+  const policy = await loadMinimal();
   // Bigger than the initial memory, with multi-byte UTF-8 so that the encoded length exceeds the text's.
   const padding = 'ü€'.repeat(WASM_INITIAL_PAGES * 64 * 1024);
   const subject = `mallory-${'🔑'.repeat(3)}`;
@@ -46,6 +46,6 @@ t.test('an input larger than the WASM memory grows it; non-ASCII text arrives in
 });
 
 t.test('an entry point the policy lacks is refused with its code', async (t) => {
-  const policy = await loadMinimal(t);
+  const policy = await loadMinimal();
   t.throws(() => policy.evaluateToJson('gitgate/nothing', '{}', 0), { code: 'POLICY_ENTRYPOINT_MISSING' });
 });

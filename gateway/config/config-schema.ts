@@ -1,4 +1,5 @@
 import { githubApiConfigSchema } from './github-api-config.js';
+import { approvalsConfigSchema } from './approvals-config.js';
 import { webConfigSchema } from './web-config.js';
 /** JSON Schema of `gitgate.yaml` (draft 2020-12 subset that ajv checks at start). */
 export const gatewayConfigSchema = {
@@ -65,6 +66,7 @@ export const gatewayConfigSchema = {
       },
     },
     github_api: githubApiConfigSchema,
+    approvals: approvalsConfigSchema,
     web: webConfigSchema,
     upstreams: {
       type: 'array',

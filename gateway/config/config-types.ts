@@ -1,4 +1,5 @@
 import type { GitHubApiConfig } from './github-api-config.js';
+import type { ApprovalsConfig } from './approvals-config.js';
 import type { WebConfig } from './web-config.js';
 /** The gateway configuration after validation, with every path absolute and every default applied. */
 export interface GatewayConfig {
@@ -21,6 +22,8 @@ export interface GatewayConfig {
   oidc: OidcIssuerConfig[];
   /** The approvers' web UI at /ui: sessions and sign-in methods. */
   web: WebConfig;
+  /** Just-in-time approvals: hold, expiry, webhooks. */
+  approvals: ApprovalsConfig;
   /** The GitHub REST API proxy; undefined when `github_api` is not configured. */
   githubApi: GitHubApiConfig | undefined;
 }

@@ -5,6 +5,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { builtinRulesPath } from '../secrets/rules-loader.js';
 import { ConfigError } from './errors.js';
 import { gatewayConfigSchema } from './config-schema.js';
+import { resolveApprovalsConfig, type RawApprovalsConfig } from './approvals-config.js';
 import type { GatewayConfig, UpstreamConfig, UpstreamCredentialConfig } from './config-types.js';
 import { resolveWebConfig, type RawWebConfig } from './web-config.js';
 import { resolveGitHubApiConfig, type RawGitHubApiConfig } from './github-api-config.js';
@@ -70,6 +71,7 @@ interface RawConfig {
   secrets?: { rules_file?: string; fingerprint_key_env?: string };
   upstreams?: RawUpstream[];
   web?: RawWebConfig;
+  approvals?: RawApprovalsConfig;
   github_api?: RawGitHubApiConfig;
   identity?: {
     oidc?: { issuer: string; audience: string; groups_claim?: string; algorithms?: string[]; kind?: 'agent' | 'human'; clock_tolerance_seconds?: number }[];
@@ -146,6 +148,7 @@ export function resolveConfig(document: unknown, baseDir: string, source: string
       clockToleranceSeconds: issuer.clock_tolerance_seconds ?? 30,
     })),
     githubApi: resolveGitHubApiConfig(raw.github_api, baseDir),
+    approvals: resolveApprovalsConfig(raw.approvals),
     web: resolveWebConfig(raw.web, baseDir),
     upstreams: (raw.upstreams ?? [{ type: 'file', name: 'local', path: 'repositories' }]).map((u, i) =>
       upstreamOf(u, i, u.type === 'file' && raw.upstreams === undefined ? dataDir : baseDir),
