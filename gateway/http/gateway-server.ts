@@ -9,6 +9,8 @@ import { createGunzip } from 'node:zlib';
 import type { Logger } from 'pino';
 import type { FetchInput, Identity, PolicyEngine, RequestInfo } from '../../rego/index.js';
 import { INPUT_VERSION } from '../../rego/index.js';
+import type { ApprovalService } from '../approvals/approval-service.js';
+import { holdPushForApproval } from '../approvals/push-hold.js';
 import type { AuditLog } from '../audit/index.js';
 import type { GatewayConfig } from '../config/config-types.js';
 import { authenticate } from '../identity/authenticate.js';
@@ -38,6 +40,8 @@ export interface GatewayDependencies {
   handlers?: GatewayHttpHandler[];
   /** The tamper-evident audit log (gateway/audit); startGateway always sets it. */
   audit?: AuditLog;
+  /** Just-in-time approvals (gateway/approvals); without it, pushes needing approval are refused. */
+  approvals?: ApprovalService;
 }
 
 const NO_CACHE = { 'cache-control': 'no-cache, max-age=0, must-revalidate', pragma: 'no-cache', expires: 'Fri, 01 Jan 1980 00:00:00 GMT' };
@@ -232,6 +236,13 @@ export class GatewayServer {
       throw error;
     }
     const resultType = 'application/x-git-receive-pack-result';
+    if (outcome.kind === 'approval' && this.deps.approvals !== undefined) {
+      const { push, input, decision, fileContents } = outcome;
+      log.info({ decision_id: decision.decision_id, approvals: decision.result.approvals, timings_ms: { mirror: mirrorMs, ...outcome.timings } }, 'push needs approval');
+      await holdPushForApproval({ push, input, decision, fileContents, repository, upstreamRequest }, response, { approvals: this.deps.approvals, masker: this.deps.masker, logger: log });
+      return;
+    }
+    if (outcome.kind === 'approval') throw new Error('a push needing approval without an approval service');
     if (outcome.kind === 'reject') {
       log.info(
         {

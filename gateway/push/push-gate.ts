@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { DecisionRecord, Identity, PolicyEngine, PushInput, RefUpdate, RequestInfo } from '../../rego/index.js';
+import type { DecisionRecord, GrantedApproval, Identity, PolicyEngine, PushInput, RefUpdate, RequestInfo } from '../../rego/index.js';
 import { INPUT_VERSION } from '../../rego/index.js';
+import { approvalFingerprint } from '../approvals/approval-fingerprint.js';
+import type { ApprovalFileContent } from '../approvals/approval-types.js';
+import { collectFileContents } from '../approvals/file-contents.js';
 import { CatFileObjectSource } from '../git/cat-file-object-source.js';
 import type { SecretMasker, SecretScanner } from '../secrets/index.js';
 import type { ResolvedRepository } from '../upstream/repository-resolver.js';
@@ -15,6 +18,14 @@ export interface PushGateDependencies {
   scanner: SecretScanner;
   masker: SecretMasker;
   limits?: InspectionLimits;
+  /** Approvals already granted for exactly these commits (ApprovalService); none when absent. */
+  approvals?: PushApprovals;
+}
+
+/** What the push gate needs of approvals: the grant of an approved request, and spending it. */
+export interface PushApprovals {
+  grantedFor(fingerprint: string): Promise<{ request: { id: string }; granted: GrantedApproval[] } | undefined>;
+  markUsed(id: string, how: string): Promise<unknown>;
 }
 
 export interface PushContext {
@@ -46,7 +57,9 @@ export type PushOutcome = PushDecisionOutcome & { timings?: PushTimings };
 
 type PushDecisionOutcome =
   /** `input` and `decision` are undefined for a request without commands (a lone flush). */
-  | { kind: 'forward'; push: ReceivedPush; input: PushInput | undefined; decision: DecisionRecord | undefined }
+  | { kind: 'forward'; push: ReceivedPush; input: PushInput | undefined; decision: DecisionRecord | undefined; usedApproval?: string }
+  /** Nothing is denied but approvals are needed: the caller opens a request (the push is still open). */
+  | { kind: 'approval'; push: ReceivedPush; input: PushInput; decision: DecisionRecord; fileContents: ApprovalFileContent[] }
   | { kind: 'reject'; body: Buffer; input: PushInput | undefined; decision: DecisionRecord | undefined; error?: PushError };
 
 export function requestInfo(remoteAddress: string | undefined, userAgent: string | undefined): RequestInfo {
@@ -102,6 +115,8 @@ export async function decidePush(body: AsyncIterable<Buffer>, context: PushConte
         await inspectRefUpdate(command, { reader, scanner: deps.scanner, upstreamGitDir, limits: deps.limits ?? DEFAULT_INSPECTION_LIMITS }),
       );
     }
+    const fingerprint = approvalFingerprint({ repository: context.repository.name, pusher: context.identity, refs: push.request.commands.map((c) => ({ ref: c.ref, old: c.oldId, new: c.newId })) });
+    const grant = await deps.approvals?.grantedFor(fingerprint);
     const input: PushInput = {
       version: INPUT_VERSION,
       kind: 'push',
@@ -111,12 +126,27 @@ export async function decidePush(body: AsyncIterable<Buffer>, context: PushConte
       updates,
       push_options: [...push.request.pushOptions],
       pack: push.pack,
-      granted_approvals: [],
+      granted_approvals: grant?.granted ?? [],
     };
     const inspected = performance.now();
     const decision = await deps.policy.evaluate('push', input);
     const timings: PushTimings = { receiveMs: received - started, inspectMs: inspected - received, policyMs: performance.now() - inspected };
+    if (decision.result.allow && grant !== undefined && grant.granted.length > 0) {
+      // Single use: spent before the push goes upstream (throws when it was used meanwhile).
+      try {
+        await deps.approvals!.markUsed(grant.request.id, 'the same commits were pushed again');
+      } catch (error) {
+        push.close();
+        const message = `approval request ${grant.request.id} covered this push but could not be used: ${(error as Error).message}`;
+        return { kind: 'reject', body: rejectionResponse(push.request, push.request.commands.map((c) => ({ ref: c.ref, reason: 'gitgate: approval already used' })), [`gitgate: ${message}. Push again to ask for a new approval.`]), input, decision, timings };
+      }
+      return { kind: 'forward', push, input, decision, timings, usedApproval: grant.request.id };
+    }
     if (decision.result.allow) return { kind: 'forward', push, input, decision, timings };
+    if (decision.result.deny.length === 0 && decision.result.approvals.length > 0 && deps.approvals !== undefined) {
+      const fileContents = await collectFileContents(updates, reader, deps.masker);
+      return { kind: 'approval', push, input, decision, fileContents, timings };
+    }
     push.close();
     return { kind: 'reject', body: rejectionFor(push, decision, deps.masker), input, decision, timings };
   } catch (error) {
@@ -151,7 +181,7 @@ function rejectionFor(push: ReceivedPush, decision: DecisionRecord, masker: Secr
   for (const reason of deny) messages.push(`${reason.code}${reason.ref ? ` (${reason.ref})` : ''}: ${reason.message}`);
   for (const approval of approvals) {
     messages.push(
-      `APPROVAL_REQUIRED${approval.ref ? ` (${approval.ref})` : ''}: ${approval.reason}. It needs ${approval.count} approval(s) from ${approval.group}; approvals are not available in this gitgate version yet.`,
+      `APPROVAL_REQUIRED${approval.ref ? ` (${approval.ref})` : ''}: ${approval.reason}. It needs ${approval.count} approval(s) from ${approval.group}${deny.length > 0 ? ', which can only be asked for once nothing else is refused' : '; approvals are not enabled on this gateway'}.`,
     );
   }
   return rejectionResponse(push.request, rejections, messages.map((m) => masker.maskString(m)));

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { PolicyEngine } from '../../rego/index.js';
+import { startApprovals, type ApprovalsRuntime } from '../approvals/approvals-setup.js';
 import type { GatewayConfig } from '../config/config-types.js';
 import { GatewayServer } from '../http/gateway-server.js';
 import { TokenStore } from '../identity/token-store.js';
@@ -15,6 +16,7 @@ export interface RunningGateway {
   policy: PolicyEngine;
   tokens: TokenStore;
   logger: Logger;
+  approvals: ApprovalsRuntime;
   close(): Promise<void>;
 }
 
@@ -44,24 +46,29 @@ export async function startGateway(config: GatewayConfig, options: GatewayStartO
   const tokens = new TokenStore(config.tokensFile);
   const policy = await PolicyEngine.start({ source: config.policies, ...(config.policyData === undefined ? {} : { dataOverrides: config.policyData }) });
   const oidc = config.oidc.map((issuer) => new OidcVerifier(issuer));
-  const server = new GatewayServer({ config, tokens, oidc, policy, scanner, masker, logger });
+  let url = '';
+  const approvals = await startApprovals(config, { tokens, oidc, logger, publicUrl: () => url });
+  const server = new GatewayServer({ config, tokens, oidc, policy, scanner, masker, logger, approvals: approvals.service, handlers: [approvals.handler] });
   let address;
   try {
     address = await server.listen();
   } catch (error) {
     await policy.close();
+    await approvals.close();
     throw error;
   }
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = config.publicUrl ?? `${config.tls === undefined ? 'http' : 'https'}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+  url = config.publicUrl ?? `${config.tls === undefined ? 'http' : 'https'}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
   return {
     server,
     url,
     policy,
     tokens,
     logger,
+    approvals,
     close: async () => {
       await server.close();
+      await approvals.close();
       await policy.close();
     },
   };

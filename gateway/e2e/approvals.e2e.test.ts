@@ -1,0 +1,176 @@
+import t from 'tap';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ApprovalsClient, ApprovalsClientError } from '../approvals/approvals-client.js';
+import type { ApprovalRequest } from '../approvals/approval-types.js';
+import { GitClient, type GitResult } from './git-client.js';
+import { startHarness, type GatewayHarness } from './gateway-harness.js';
+
+// Held pushes with the real git CLI against a file upstream: approval over the REST API, denial,
+// self-approval, binding to the exact commits, two approvers at once.
+const git = new GitClient();
+let harness: GatewayHarness;
+let work: string;
+let alice: ApprovalsClient;
+let bob: ApprovalsClient;
+let carol: ApprovalsClient;
+let agentApi: ApprovalsClient;
+
+t.before(async () => {
+  harness = await startHarness([], undefined, { approvals: { hold_seconds: 60, progress_interval_seconds: 1 } });
+  const url = harness.gateway.url;
+  alice = new ApprovalsClient({ baseUrl: url, token: harness.gateway.tokens.create('alice', ['production-review'], 'human').token });
+  bob = new ApprovalsClient({ baseUrl: url, token: harness.gateway.tokens.create('bob', ['production-review'], 'human').token });
+  carol = new ApprovalsClient({ baseUrl: url, token: harness.gateway.tokens.create('carol', ['frontend'], 'human').token });
+  agentApi = new ApprovalsClient({ baseUrl: url, token: harness.token });
+  work = join(harness.root, 'work');
+  mkdirSync(work);
+  await git.ok(['clone', '-q', harness.remote('demo/hello'), 'clone'], work);
+  work = join(work, 'clone');
+  await git.ok(['config', 'user.name', 'Agent One'], work);
+  await git.ok(['config', 'user.email', 'agent-1@example.com'], work);
+});
+t.teardown(() => harness.close());
+
+async function commitFile(path: string, content: string, message: string): Promise<string> {
+  mkdirSync(join(work, path, '..'), { recursive: true });
+  writeFileSync(join(work, path), content);
+  await git.ok(['add', path], work);
+  await git.ok(['commit', '-q', '-m', message], work);
+  return (await git.ok(['rev-parse', 'HEAD'], work)).trim();
+}
+
+async function upstreamRef(ref: string): Promise<string> {
+  return (await git.run(['--git-dir', join(harness.upstreamDir, 'demo/hello.git'), 'rev-parse', '--verify', '-q', ref], harness.root)).stdout.trim();
+}
+
+/** The pending request for a commit, once the held push has opened it. */
+async function pendingFor(commit: string, client = alice): Promise<ApprovalRequest> {
+  for (let i = 0; i < 200; i++) {
+    const found = (await client.list({ state: 'pending' })).find((r) => r.refs.some((ref) => ref.new === commit));
+    if (found !== undefined) return found;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no pending approval request for ${commit}`);
+}
+
+async function rejected(promise: Promise<unknown>): Promise<ApprovalsClientError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof ApprovalsClientError) return error;
+    throw error;
+  }
+  throw new Error('expected the call to fail');
+}
+
+t.test('a held push to main touching src/ completes once approved over the REST API', async (t) => {
+  const before = await upstreamRef('refs/heads/main');
+  const head = await commitFile('src/feature.js', "export const feature = 'on';\n", 'Add the feature flag');
+  const pushing: Promise<GitResult> = git.run(['push', 'origin', 'main'], work);
+  const request = await pendingFor(head);
+  t.equal(request.repository, 'demo/hello');
+  t.equal(request.pusher.subject, 'agent-1');
+  t.same(request.refs.map((r) => [r.ref, r.old, r.new]), [['refs/heads/main', before, head]]);
+  t.equal(request.requirements[0]?.group, 'production-review');
+  t.equal(request.commits[0]?.id, head);
+  t.same(request.files.map((f) => f.path), ['src/feature.js']);
+  t.equal(request.delivery, 'held');
+  t.match(request.url, new RegExp(`/ui/approvals/${request.id}$`));
+  t.equal(await upstreamRef('refs/heads/main'), before, 'nothing lands before the approval');
+
+  const files = await alice.files(request.id);
+  t.same(files, [{ ref: 'refs/heads/main', path: 'src/feature.js', status: 'added', new_text: "export const feature = 'on';\n" }], 'the new text for the diff');
+  const detail = await alice.show(request.id);
+  t.same(detail.progress, [{ group: 'production-review', required: 1, given: 0 }]);
+  t.equal(detail.can.approve.allowed, true);
+
+  await new Promise((resolve) => setTimeout(resolve, 1500)); // let a progress line or two go out
+  const approved = await alice.approve(request.id, 'looks right');
+  t.equal(approved.state, 'approved');
+  const push = await pushing;
+  t.equal(push.code, 0, push.stderr);
+  t.match(push.stderr, new RegExp(`remote: gitgate: approval request ${request.id} needs 1 approver\\(s\\) of production-review`));
+  t.match(push.stderr, new RegExp(`remote: gitgate: approve or deny at http://127\\.0\\.0\\.1:\\d+/ui/approvals/${request.id}`));
+  t.match(push.stderr, /remote: gitgate: still waiting for approval/);
+  t.match(push.stderr, /remote: gitgate: approved by alice; forwarding the push/);
+  t.match(push.stderr, /main -> main/);
+  t.equal(await upstreamRef('refs/heads/main'), head, 'main moved once approved');
+  const used = (await alice.show(request.id)).approval;
+  t.equal(used.state, 'used');
+  t.same(
+    used.history.map((h) => [h.event, h.by.subject]),
+    [
+      ['requested', 'agent-1'],
+      ['approval-given', 'alice'],
+      ['approved', 'alice'],
+      ['used', 'gitgate'],
+    ],
+  );
+  t.equal(used.approvals[0]?.reason, 'looks right');
+});
+
+t.test('a denied push is refused with the approver\'s reason', async (t) => {
+  const before = await upstreamRef('refs/heads/main');
+  const head = await commitFile('src/risky.js', 'rm -rf /\n', 'Risky change');
+  const pushing = git.run(['push', 'origin', 'main'], work);
+  const request = await pendingFor(head);
+  const error = await rejected(alice.deny(request.id, ''));
+  t.equal(error.code, 'APPROVAL_REASON_REQUIRED');
+  const denied = await alice.deny(request.id, 'do not delete the disk');
+  t.equal(denied.state, 'denied');
+  const push = await pushing;
+  t.not(push.code, 0);
+  t.match(push.stderr, new RegExp(`remote: gitgate: approval request ${request.id} was DENIED by alice: do not delete the disk`));
+  t.match(push.stderr, /! \[remote rejected\] main -> main \(gitgate: denied by alice\)/);
+  t.equal(await upstreamRef('refs/heads/main'), before);
+  t.equal((await rejected(alice.approve(request.id))).code, 'APPROVAL_NOT_PENDING', 'a decided request stays decided');
+  await git.ok(['reset', '-q', '--hard', 'HEAD~1'], work);
+});
+
+t.test('nobody approves their own push; only the group approves; agents never approve', async (t) => {
+  const head = await commitFile('src/self.js', 'self\n', 'Self approval attempt');
+  const pushing = git.run(['push', 'origin', 'main'], work);
+  const request = await pendingFor(head);
+  // The pusher's token belongs to group "agents": not an approver, not human, and the pusher.
+  const self = await rejected(agentApi.approve(request.id, 'me'));
+  t.equal(self.code, 'APPROVAL_SELF_APPROVAL');
+  t.equal(self.status, 403);
+  const selfHuman = new ApprovalsClient({ baseUrl: harness.gateway.url, token: harness.gateway.tokens.create('agent-1', ['production-review'], 'human').token });
+  t.equal((await rejected(selfHuman.approve(request.id, 'it is me, but human'))).code, 'APPROVAL_SELF_APPROVAL', 'same subject under another token');
+  t.equal((await rejected(carol.approve(request.id))).code, 'APPROVAL_NOT_FOUND', 'outside the group the request is not even visible');
+  const robot = new ApprovalsClient({ baseUrl: harness.gateway.url, token: harness.gateway.tokens.create('review-bot', ['production-review'], 'agent').token });
+  t.equal((await rejected(robot.approve(request.id))).code, 'APPROVAL_NOT_HUMAN');
+  t.equal((await rejected(new ApprovalsClient({ baseUrl: harness.gateway.url, token: 'ggt_aaaaaaaa_notavalidtokennotavalidtokennotavalid' }).list())).code, 'APPROVAL_UNAUTHENTICATED');
+  t.equal((await agentApi.show(request.id)).approval.state, 'pending', 'the pusher can follow its own request');
+  await bob.cancel(request.id, 'test over');
+  const push = await pushing;
+  t.not(push.code, 0);
+  t.match(push.stderr, /is cancelled; nothing was applied/);
+  await git.ok(['reset', '-q', '--hard', 'HEAD~1'], work);
+});
+
+t.test('two approvers at once: both approvals land and the push needs both', async (t) => {
+  const twoApprovers = { gitgate: { config: { production: { approvals_required: 2 } } } };
+  const h2 = await startHarness([], twoApprovers, { approvals: { hold_seconds: 60, progress_interval_seconds: 5 } });
+  t.teardown(() => h2.close());
+  const a = new ApprovalsClient({ baseUrl: h2.gateway.url, token: h2.gateway.tokens.create('alice', ['production-review'], 'human').token });
+  const b = new ApprovalsClient({ baseUrl: h2.gateway.url, token: h2.gateway.tokens.create('bob', ['production-review'], 'human').token });
+  const clone = join(h2.root, 'clone');
+  await git.ok(['clone', '-q', h2.remote('demo/hello'), clone], h2.root);
+  mkdirSync(join(clone, 'src'), { recursive: true });
+  writeFileSync(join(clone, 'src', 'two.js'), 'two\n');
+  await git.ok(['add', '.'], clone);
+  await git.ok(['-c', 'user.name=Agent', '-c', 'user.email=agent@example.com', 'commit', '-q', '-m', 'Needs two'], clone);
+  const head = (await git.ok(['rev-parse', 'HEAD'], clone)).trim();
+  const pushing = git.run(['push', 'origin', 'main'], clone);
+  const request = await pendingFor(head, a);
+  // Both approve at the same moment: both approvals land (the store serialises the updates).
+  const results = await Promise.all([a.approve(request.id, 'one'), b.approve(request.id, 'two')]);
+  t.same(results.map((r) => r.state).sort(), ['approved', 'pending'], 'the first made it 1 of 2, the second 2 of 2');
+  const final = (await a.show(request.id)).approval;
+  t.same(final.approvals.map((g) => g.approver.subject).sort(), ['alice', 'bob']);
+  const push = await pushing;
+  t.equal(push.code, 0, push.stderr);
+  t.equal((await git.run(['--git-dir', join(h2.upstreamDir, 'demo/hello.git'), 'rev-parse', 'main'], h2.root)).stdout.trim(), head);
+});
