@@ -6,6 +6,7 @@ import { PolicyEngine } from '../../rego/index.js';
 import { startApprovals, type ApprovalsRuntime } from '../approvals/approvals-setup.js';
 import type { GatewayConfig } from '../config/config-types.js';
 import { GatewayServer } from '../http/gateway-server.js';
+import { GitHubApiHandler } from '../github-api/github-api-handler.js';
 import { TokenStore } from '../identity/token-store.js';
 import { OidcVerifier } from '../identity/oidc-verifier.js';
 import { loadRuleSet, pinoMaskingOptions, SecretMasker, SecretScanner } from '../secrets/index.js';
@@ -48,7 +49,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayStartO
   const oidc = config.oidc.map((issuer) => new OidcVerifier(issuer));
   let url = '';
   const approvals = await startApprovals(config, { tokens, oidc, logger, publicUrl: () => url });
-  const server = new GatewayServer({ config, tokens, oidc, policy, scanner, masker, logger, approvals: approvals.service, handlers: [approvals.handler] });
+  const githubApi = config.githubApi === undefined ? [] : [new GitHubApiHandler({ config, api: config.githubApi, tokens, oidc, policy, scanner, masker, logger, approvals: approvals.service })];
+  const server = new GatewayServer({ config, tokens, oidc, policy, scanner, masker, logger, approvals: approvals.service, handlers: [...githubApi, approvals.handler] });
   let address;
   try {
     address = await server.listen();

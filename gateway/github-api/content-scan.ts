@@ -1,0 +1,64 @@
+import type { ApiSecretFinding } from '../../rego/index.js';
+import { scanAddedLines, type SecretFinding, type SecretScanner } from '../secrets/index.js';
+
+/** What the gateway needs from GitHub to scan only the added lines of a file update. */
+export type OldBlobReader = (sha: string) => Promise<Buffer | undefined>;
+
+function policyFinding(finding: SecretFinding): ApiSecretFinding {
+  return { rule: finding.ruleId, description: finding.description, path: finding.path, line: finding.line, preview: finding.preview, fingerprint: finding.fingerprint };
+}
+
+function decodeBase64(text: string): Buffer {
+  return Buffer.from(text.replace(/\s+/g, ''), 'base64');
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Secrets in content a call writes, as a push's added lines would be scanned:
+ * - `PUT contents/{path}`: the new file; for an update (`sha` given) only its added lines, the old
+ *   blob read from GitHub when the new content holds a candidate at all;
+ * - `POST git/blobs`: the blob (utf-8 or base64);
+ * - `POST git/trees`: inline `content` of tree entries, by entry path;
+ * - `POST git/commits`: the commit message.
+ */
+export async function scanWrittenContent(
+  template: string,
+  method: string,
+  params: Record<string, string>,
+  body: unknown,
+  scanner: SecretScanner,
+  readOldBlob: OldBlobReader,
+): Promise<ApiSecretFinding[] | undefined> {
+  if (!isRecord(body)) return undefined;
+  const findings: SecretFinding[] = [];
+  if (method === 'PUT' && template.endsWith('/contents/{path}')) {
+    if (typeof body['content'] !== 'string') return [];
+    const path = params['path'] ?? '(file)';
+    const content = decodeBase64(body['content']);
+    const whole = scanner.scanFile({ path, content });
+    if (whole.findings.length > 0 && typeof body['sha'] === 'string') {
+      const old = await readOldBlob(body['sha']);
+      findings.push(...(old === undefined ? whole.findings : scanAddedLines(scanner, { path, oldContent: old, newContent: content }).findings));
+    } else findings.push(...whole.findings);
+  } else if (method === 'POST' && template.endsWith('/git/blobs')) {
+    if (typeof body['content'] !== 'string') return [];
+    const content = body['encoding'] === 'base64' ? decodeBase64(body['content']) : Buffer.from(body['content'], 'utf8');
+    findings.push(...scanner.scanFile({ path: '(blob)', content }).findings);
+  } else if (method === 'POST' && template.endsWith('/git/trees')) {
+    const entries = Array.isArray(body['tree']) ? body['tree'] : [];
+    for (const entry of entries) {
+      if (!isRecord(entry) || typeof entry['content'] !== 'string') continue;
+      const path = typeof entry['path'] === 'string' && entry['path'] !== '' ? entry['path'] : '(tree entry)';
+      findings.push(...scanner.scanFile({ path, content: Buffer.from(entry['content'], 'utf8') }).findings);
+    }
+  } else if (method === 'POST' && template.endsWith('/git/commits')) {
+    if (typeof body['message'] !== 'string') return [];
+    findings.push(...scanner.scanFile({ path: '(commit message)', content: Buffer.from(body['message'], 'utf8') }).findings);
+  } else {
+    return undefined;
+  }
+  return findings.filter((f) => f.status === 'detected').map(policyFinding);
+}

@@ -1,0 +1,335 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { DecisionRecord, GrantedApproval, Identity, PolicyEngine, RequestInfo } from '../../rego/index.js';
+import type { ApprovalRequest, ApprovalService } from '../approvals/index.js';
+import type { AuditLog } from '../audit/index.js';
+import { auditActorOf } from '../audit/index.js';
+import type { GatewayConfig } from '../config/config-types.js';
+import type { GitHubApiConfig } from '../config/github-api-config.js';
+import type { GatewayHttpHandler } from '../http/http-handler.js';
+import { authenticate } from '../identity/authenticate.js';
+import type { OidcVerifier } from '../identity/oidc-verifier.js';
+import type { TokenStore } from '../identity/token-store.js';
+import { requestInfo } from '../push/push-gate.js';
+import type { SecretMasker, SecretScanner } from '../secrets/index.js';
+import { apiApprovalFingerprint, approvalRefsOf, findApproval, openApiApproval } from './api-approval.js';
+import { inspectApiCall, type InspectedCall } from './api-call-inspection.js';
+import { forwardedHeaders, normalizedAuthorization, parseJsonBody, readBody, resolveApiRepository, sendApiError, type ApiRepository } from './api-request.js';
+import { GitHubApiError } from './errors.js';
+import { GitHubUpstream } from './github-upstream.js';
+import { relayResponse } from './response-relay.js';
+import { apiPathSegments, InvalidApiPathError, RouteMatcher, type RouteMatch } from './route-matcher.js';
+import type { HttpMethod } from './route-table.js';
+import { createGitHubCredential, type CredentialScope, type GitHubCredential } from './upstream-credential.js';
+
+export interface GitHubApiHandlerDependencies {
+  config: GatewayConfig;
+  api: GitHubApiConfig;
+  tokens: TokenStore;
+  oidc: OidcVerifier[];
+  policy: PolicyEngine;
+  scanner: SecretScanner;
+  masker: SecretMasker;
+  logger: Logger;
+  approvals?: ApprovalService | undefined;
+  audit?: AuditLog | undefined;
+  /** Replaces the credential built from the config (tests). */
+  credential?: GitHubCredential;
+}
+
+const METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** What one call came to, for the log and the audit event. */
+interface CallRecord {
+  info: RequestInfo;
+  identity?: Identity;
+  method: string;
+  path: string;
+  route: string | null;
+  params: Record<string, string>;
+  repository: string | null;
+  decision: 'allow' | 'deny' | 'approval' | 'none';
+  decisionId?: string;
+  denyCodes?: string[];
+  approvalId?: string;
+  status: number;
+  bytesIn: number;
+  bytesOut: number;
+  error?: string;
+}
+
+/**
+ * The GitHub REST API through gitgate, under `github_api.prefix`: the agent authenticates as for
+ * git; the call is matched to a route template, limited to configured repositories, decided by
+ * the `gitgate/api` policy (a merge with its pull request's base and head read from GitHub, a
+ * content write with its secret findings), held for approval when the policy asks, and forwarded
+ * with the gateway's credential; the answer comes back with its headers and a masked body.
+ */
+export class GitHubApiHandler implements GatewayHttpHandler {
+  readonly name = 'github-api';
+  private readonly matcher = new RouteMatcher();
+  private readonly upstream: GitHubUpstream;
+  private readonly credential: GitHubCredential;
+
+  constructor(private readonly deps: GitHubApiHandlerDependencies) {
+    this.upstream = new GitHubUpstream(deps.api.baseUrl, deps.api.timeoutSeconds * 1000);
+    this.credential = deps.credential ?? createGitHubCredential(deps.api.credential, this.upstream, deps.masker);
+  }
+
+  claims(_method: string, url: URL): boolean {
+    const { prefix } = this.deps.api;
+    return url.pathname === prefix || url.pathname.startsWith(`${prefix}/`);
+  }
+
+  async handle(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
+    const method = request.method ?? 'GET';
+    const path = url.pathname.slice(this.deps.api.prefix.length) || '/';
+    const record: CallRecord = {
+      info: requestInfo(request.socket.remoteAddress, request.headers['user-agent']),
+      method,
+      path,
+      route: null,
+      params: {},
+      repository: null,
+      decision: 'none',
+      status: 0,
+      bytesIn: 0,
+      bytesOut: 0,
+    };
+    try {
+      await this.serve(request, response, url, record);
+    } catch (error) {
+      const known = error instanceof GitHubApiError ? error : error instanceof InvalidApiPathError ? new GitHubApiError('API_PATH_INVALID', 400, error.message) : undefined;
+      if (known === undefined) {
+        this.deps.logger.error({ err: error, request_id: record.info.id, path }, 'GitHub API call failed');
+        record.error = 'INTERNAL';
+        record.status = 500;
+        sendApiError(response, 500, 'gitgate: internal error; the operators have the details in the gateway log', this.deps.api.documentationUrl);
+      } else {
+        record.error = known.code;
+        record.status = known.status;
+        sendApiError(response, known.status, this.deps.masker.maskString(`gitgate: ${known.message}`), this.deps.api.documentationUrl, { gitgate: { code: known.code } });
+      }
+    } finally {
+      await this.record(record);
+    }
+  }
+
+  private async serve(request: IncomingMessage, response: ServerResponse, url: URL, record: CallRecord): Promise<void> {
+    const { api, masker } = this.deps;
+    if (!METHODS.has(record.method)) throw new GitHubApiError('API_METHOD_NOT_ALLOWED', 405, `${record.method} is not a method of the GitHub REST API`);
+    const method = record.method as HttpMethod;
+    const auth = await authenticate(normalizedAuthorization(request.headers.authorization), this.deps.tokens, this.deps.oidc);
+    if (!auth.ok) {
+      request.resume();
+      throw new GitHubApiError('API_UNAUTHENTICATED', 401, `${auth.message.replace(/^gitgate: /, '')} (send the gitgate token as "Authorization: Bearer <token>" or "token <token>")`);
+    }
+    record.identity = auth.identity;
+    const segments = apiPathSegments(record.path);
+    const match = this.matcher.match(method, segments);
+    record.route = match?.template ?? null;
+    record.params = match?.params ?? {};
+    const repository = this.repositoryOf(segments, match);
+    record.repository = repository?.info.name ?? null;
+    const raw = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : await readBody(request, api.maxBodyBytes);
+    if (method === 'GET' || method === 'HEAD') request.resume();
+    record.bytesIn = raw.length;
+    const body = parseJsonBody(raw);
+    const scope: CredentialScope | undefined = repository === undefined ? undefined : { owner: repository.owner, repo: repository.repo };
+    const authorization = (): Promise<string> => this.credential.authorization(scope);
+    const inspected = await inspectApiCall(
+      { method, path: record.path, query: url.searchParams, match, body, repository: repository?.info ?? null },
+      { identity: auth.identity, request: record.info, grantedApprovals: [], upstream: this.upstream, authorization, scanner: this.deps.scanner },
+    );
+    const { input } = inspected;
+    const refs = approvalRefsOf(input, inspected.pullRequest);
+    const fingerprint = apiApprovalFingerprint(input, refs);
+    const existing = this.deps.approvals === undefined ? undefined : await findApproval(this.deps.approvals, fingerprint);
+    let approved = existing?.approved;
+    input.granted_approvals = approved?.granted ?? [];
+    let decision = await this.decide(input, record);
+    if (decision.result.deny.length > 0) {
+      const reasons = decision.result.deny.map((d) => `${d.code}${d.ref === undefined ? '' : ` (${d.ref})`}: ${d.message}`);
+      throw new GitHubApiError('API_POLICY_DENIED', 403, masker.maskString(`gitgate refused ${method} ${record.path}:\n${reasons.join('\n')}`));
+    }
+    if (decision.result.approvals.length > 0) {
+      const outcome = await this.awaitApproval(request, input, decision, refs, existing?.pending, repository, record);
+      if ('pending' in outcome) {
+        this.sendPending(response, record, outcome.pending);
+        return;
+      }
+      approved = outcome;
+      input.granted_approvals = outcome.granted;
+      decision = await this.decide(input, record);
+      if (!decision.result.allow) {
+        const reasons = [...decision.result.deny.map((d) => `${d.code}: ${d.message}`), ...decision.result.approvals.map((a) => `needs approval by ${a.group}: ${a.reason}`)];
+        throw new GitHubApiError('API_POLICY_DENIED', 403, masker.maskString(`gitgate refused ${method} ${record.path} even after approval ${outcome.request.id}:\n${reasons.join('\n')}`));
+      }
+    }
+    if (approved !== undefined && this.deps.approvals !== undefined) {
+      record.approvalId = approved.request.id;
+      try {
+        await this.deps.approvals.markUsed(approved.request.id, `gitgate sends the approved API call ${method} ${record.path}`);
+      } catch (error) {
+        throw new GitHubApiError('API_POLICY_DENIED', 409, `the approval ${approved.request.id} was used already (${(error as Error).message}); send the call again to ask for a new one`);
+      }
+    }
+    await this.forward(request, response, method, url, inspected, raw, authorization, record);
+  }
+
+  private repositoryOf(segments: readonly string[], match: RouteMatch | undefined): ApiRepository | undefined {
+    const { config, api } = this.deps;
+    if (segments[0] === 'repos') {
+      const [, owner, repo] = segments;
+      if (owner === undefined || repo === undefined) throw new GitHubApiError('API_REPOSITORY_NOT_SERVED', 404, 'a repository call needs /repos/{owner}/{repo}');
+      const repository = resolveApiRepository(config, api, owner, repo);
+      if (repository === undefined) {
+        throw new GitHubApiError(
+          'API_REPOSITORY_NOT_SERVED',
+          404,
+          `repository ${owner}/${repo} is not served here: no configured upstream allows ${api.gitHost}/${owner}/${repo}. Ask the gitgate operators to add it.`,
+        );
+      }
+      return repository;
+    }
+    if (match !== undefined && !match.template.startsWith('/repos/')) return undefined;
+    throw new GitHubApiError(
+      'API_REPOSITORY_NOT_SERVED',
+      404,
+      `gitgate serves the GitHub API for configured repositories only (/repos/{owner}/{repo}/...) and a few account calls (/user, /rate_limit, /meta); ${segments.length === 0 ? '/' : `/${segments.join('/')}`} is neither`,
+    );
+  }
+
+  private async decide(input: InspectedCall['input'], record: CallRecord): Promise<DecisionRecord> {
+    const decision = await this.deps.policy.evaluate('api', input);
+    record.decisionId = decision.decision_id;
+    record.decision = decision.result.deny.length > 0 ? 'deny' : decision.result.approvals.length > 0 ? 'approval' : 'allow';
+    record.denyCodes = decision.result.deny.map((d) => d.code);
+    return decision;
+  }
+
+  /**
+   * Opens (or joins) the approval request and waits up to approval_wait_seconds. Resolves with the
+   * granted approvals once approved, undefined while still pending; throws when refused.
+   */
+  private async awaitApproval(
+    request: IncomingMessage,
+    input: InspectedCall['input'],
+    decision: DecisionRecord,
+    refs: ReturnType<typeof approvalRefsOf>,
+    pending: ApprovalRequest | undefined,
+    repository: ApiRepository | undefined,
+    record: CallRecord,
+  ): Promise<{ request: ApprovalRequest; granted: GrantedApproval[] } | { pending: ApprovalRequest }> {
+    const { approvals, api } = this.deps;
+    const needs = decision.result.approvals.map((a) => `${a.group} (${a.count}): ${a.reason}`).join('; ');
+    if (approvals === undefined) {
+      throw new GitHubApiError('API_APPROVAL_REQUIRED', 403, `${input.api.method} ${input.api.path} needs approval by ${needs}, and this gateway has no approval service to ask. Tell the gitgate operators.`);
+    }
+    let approval: ApprovalRequest;
+    try {
+      approval = pending ?? (await openApiApproval(approvals, { input, decision, refs, repositoryPath: repository?.path ?? '(account)' }));
+    } catch (error) {
+      throw new GitHubApiError('API_APPROVAL_REQUIRED', 503, `${input.api.method} ${input.api.path} needs approval by ${needs}, but the approval request could not be stored (${(error as { code?: string }).code ?? 'error'}); try again later`);
+    }
+    record.approvalId = approval.id;
+    this.deps.logger.info({ request_id: record.info.id, approval_id: approval.id, wait_seconds: api.approvalWaitSeconds }, 'GitHub API call held for approval');
+    const gone = new AbortController();
+    const onClose = (): void => gone.abort();
+    request.socket.once('close', onClose);
+    let decided: ApprovalRequest;
+    try {
+      decided = await approvals.waitForDecision(approval.id, api.approvalWaitSeconds * 1000, gone.signal);
+    } finally {
+      request.socket.off('close', onClose);
+    }
+    if (decided.state === 'pending') return { pending: decided };
+    if (decided.state === 'approved') {
+      const granted = await approvals.grantedFor(decided.fingerprint);
+      if (granted !== undefined) return granted;
+    }
+    const why = decided.denial === undefined ? decided.state : `denied by ${decided.denial.by.subject}: ${decided.denial.reason}`;
+    throw new GitHubApiError('API_POLICY_DENIED', 403, `${input.api.method} ${input.api.path} was not approved (${decided.id}: ${why}); nothing was sent to GitHub`, undefined);
+  }
+
+  private sendPending(response: ServerResponse, record: CallRecord, approval: ApprovalRequest): void {
+    const groups = approval.requirements.map((r) => `${r.count} of ${r.group}`).join(', ');
+    record.status = 202;
+    sendApiError(
+      response,
+      202,
+      `gitgate: ${record.method} ${record.path} needs approval by ${groups} and was not sent to GitHub. Approve it at ${approval.url}, then send the same call again: it goes through once approved (approval ${approval.id}).`,
+      this.deps.api.documentationUrl,
+      { gitgate: { code: 'API_APPROVAL_PENDING', approval_id: approval.id, approval_url: approval.url, expires_at: approval.expires_at } },
+    );
+  }
+
+  private async forward(
+    request: IncomingMessage,
+    response: ServerResponse,
+    method: HttpMethod,
+    url: URL,
+    inspected: InspectedCall,
+    raw: Buffer,
+    authorization: () => Promise<string>,
+    record: CallRecord,
+  ): Promise<void> {
+    const { api, audit, masker } = this.deps;
+    const credential = await authorization();
+    const body = inspected.bodyOverride !== undefined ? Buffer.from(JSON.stringify(inspected.bodyOverride)) : method === 'GET' || method === 'HEAD' ? undefined : raw;
+    if (audit !== undefined && method !== 'GET' && method !== 'HEAD') {
+      // A write is on record before it reaches GitHub; if it cannot be recorded it is not sent.
+      try {
+        await audit.append({ type: 'api.call', request_id: record.info.id, actor: auditActorOf(record.identity!), repository: record.repository, data: { ...this.auditData(record), phase: 'forwarding' } });
+      } catch (error) {
+        throw new GitHubApiError('API_UPSTREAM_FAILED', 503, `the call could not be recorded in the audit log (${(error as { code?: string }).code ?? 'error'}), so it was not sent; try again later`);
+      }
+    }
+    const upstream = await this.upstream.send({ method, path: `${record.path}${url.search}`, headers: forwardedHeaders(request, credential), body });
+    if (upstream.statusCode === 401) this.credential.refused(credential);
+    record.status = upstream.statusCode ?? 502;
+    const gatewayBase = `${this.publicBase(request)}${api.prefix}`;
+    record.bytesOut = await relayResponse(upstream, response, { masker, upstreamBase: this.upstream.baseUrl, gatewayBase, head: method === 'HEAD' });
+  }
+
+  private publicBase(request: IncomingMessage): string {
+    const { config } = this.deps;
+    if (config.publicUrl !== undefined) return config.publicUrl;
+    return `${config.tls === undefined ? 'http' : 'https'}://${request.headers.host ?? `${config.listen.host}:${config.listen.port}`}`;
+  }
+
+  private auditData(record: CallRecord): Record<string, unknown> {
+    return {
+      method: record.method,
+      route: record.route,
+      path: record.path,
+      params: record.params,
+      decision: record.decision,
+      ...(record.decisionId === undefined ? {} : { decision_id: record.decisionId }),
+      ...(record.denyCodes === undefined || record.denyCodes.length === 0 ? {} : { deny: record.denyCodes }),
+      ...(record.approvalId === undefined ? {} : { approval_id: record.approvalId }),
+      status: record.status,
+      bytes_in: record.bytesIn,
+      bytes_out: record.bytesOut,
+      ...(record.error === undefined ? {} : { error: record.error }),
+    };
+  }
+
+  /** One log line and one audit event per call, whatever came of it. */
+  private async record(record: CallRecord): Promise<void> {
+    const data = this.auditData(record);
+    this.deps.logger.info({ request_id: record.info.id, subject: record.identity?.subject, repository: record.repository, ...data }, 'GitHub API call');
+    if (this.deps.audit === undefined) return;
+    try {
+      await this.deps.audit.append({
+        type: 'api.call',
+        request_id: record.info.id,
+        actor: record.identity === undefined ? null : auditActorOf(record.identity),
+        repository: record.repository,
+        data: { ...data, phase: 'completed' },
+      });
+    } catch (error) {
+      this.deps.logger.error({ err: error, request_id: record.info.id }, 'the API call could not be recorded in the audit log');
+    }
+  }
+}

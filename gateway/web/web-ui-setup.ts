@@ -1,0 +1,68 @@
+import type { Logger } from 'pino';
+import type { ApprovalService, ApproverAuthenticator } from '../approvals/index.js';
+import type { GatewayConfig } from '../config/config-types.js';
+import { readFileSync } from 'node:fs';
+import type { WebOidcConfig } from '../config/web-config.js';
+import type { TokenStore } from '../identity/token-store.js';
+import { OidcLogin } from './oidc-login.js';
+import { SamlLogin } from './saml-login.js';
+import { SessionApproverAuthenticator } from './session-authenticator.js';
+import { SessionStore } from './session-store.js';
+import { WebUiHandler, type WebRoutes } from './web-ui-handler.js';
+import { WebError } from './web-errors.js';
+
+export interface WebUi {
+  /** Serves /ui; pass it in GatewayDependencies.handlers. */
+  handler: WebUiHandler;
+  /** Add to the approvals REST API's authenticators: a browser session may call it too. */
+  authenticator: ApproverAuthenticator;
+  sessions: SessionStore;
+}
+
+export interface WebUiSetupOptions {
+  approvals: ApprovalService;
+  tokens: TokenStore;
+  logger: Logger;
+  publicUrl: () => string;
+  extraRoutes?: WebRoutes[];
+  /** For tests of session expiry. */
+  now?: () => number;
+}
+
+/** The OIDC client secret, read at each code exchange (rotation needs no restart); never logged. */
+function readClientSecret(source: NonNullable<WebOidcConfig['clientSecret']>): string {
+  if (source.kind === 'env') {
+    const value = process.env[source.name];
+    if (value === undefined || value === '') throw new WebError('LOGIN_PROVIDER_UNAVAILABLE', `the OIDC client secret variable ${source.name} (web.oidc.client_secret_env) is not set`);
+    return value;
+  }
+  try {
+    return readFileSync(source.path, 'utf8').trim();
+  } catch (error) {
+    throw new WebError('LOGIN_PROVIDER_UNAVAILABLE', `cannot read the OIDC client secret file ${source.path} (web.oidc.client_secret_file): ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+}
+
+/**
+ * The web UI from the `web` config section: sessions, and the sign-in methods configured (OIDC,
+ * SAML with its IdP metadata read now, so a bad file stops the start; static human tokens).
+ */
+export function createWebUi(config: GatewayConfig, options: WebUiSetupOptions): WebUi {
+  const { web } = config;
+  const sessions = new SessionStore({ ttlSeconds: web.sessionTtlSeconds, idleSeconds: web.sessionIdleSeconds, ...(options.now === undefined ? {} : { now: options.now }) });
+  const secretSource = web.oidc?.clientSecret;
+  const oidc = web.oidc === undefined ? undefined : new OidcLogin({ ...web.oidc, clientSecret: secretSource === undefined ? undefined : () => readClientSecret(secretSource) });
+  const saml = web.saml === undefined ? undefined : new SamlLogin(web.saml);
+  const secureCookies = config.tls !== undefined || (config.publicUrl ?? '').startsWith('https://');
+  const logger = options.logger.child({ component: 'web-ui' });
+  const handler = new WebUiHandler({
+    approvals: options.approvals,
+    sessions,
+    login: { oidc, saml, tokens: web.tokenLogin ? options.tokens : undefined },
+    logger,
+    publicUrl: options.publicUrl,
+    secureCookies,
+    ...(options.extraRoutes === undefined ? {} : { extraRoutes: options.extraRoutes }),
+  });
+  return { handler, authenticator: new SessionApproverAuthenticator(sessions, handler.context.cookieName), sessions };
+}
