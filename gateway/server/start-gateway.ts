@@ -8,6 +8,7 @@ import type { GatewayConfig } from '../config/config-types.js';
 import { GatewayServer } from '../http/gateway-server.js';
 import { GitHubApiHandler } from '../github-api/github-api-handler.js';
 import { TokenStore } from '../identity/token-store.js';
+import { createWebUi } from '../web/web-ui-setup.js';
 import { OidcVerifier } from '../identity/oidc-verifier.js';
 import { loadRuleSet, pinoMaskingOptions, SecretMasker, SecretScanner } from '../secrets/index.js';
 
@@ -49,8 +50,10 @@ export async function startGateway(config: GatewayConfig, options: GatewayStartO
   const oidc = config.oidc.map((issuer) => new OidcVerifier(issuer));
   let url = '';
   const approvals = await startApprovals(config, { tokens, oidc, logger, publicUrl: () => url });
+  const webUi = createWebUi(config, { approvals: approvals.service, tokens, logger, publicUrl: () => url });
+  approvals.authenticators.push(webUi.authenticator);
   const githubApi = config.githubApi === undefined ? [] : [new GitHubApiHandler({ config, api: config.githubApi, tokens, oidc, policy, scanner, masker, logger, approvals: approvals.service })];
-  const server = new GatewayServer({ config, tokens, oidc, policy, scanner, masker, logger, approvals: approvals.service, handlers: [...githubApi, approvals.handler] });
+  const server = new GatewayServer({ config, tokens, oidc, policy, scanner, masker, logger, approvals: approvals.service, handlers: [...githubApi, approvals.handler, webUi.handler] });
   let address;
   try {
     address = await server.listen();
