@@ -299,7 +299,10 @@ export class ApprovalService {
       before = current;
       return step(current);
     });
-    if (before !== undefined && after !== before) this.emit(before, after);
+    if (before !== undefined && after !== before) {
+      this.emit(before, after);
+      if (isFinal(after.state) && after.state !== 'used') await this.store.removeQuarantine(after.id).catch(() => undefined);
+    }
     return after;
   }
 
@@ -315,7 +318,6 @@ export class ApprovalService {
         }
       }
     }
-    if (isFinal(after.state) && after.state !== 'used') void this.store.removeQuarantine(after.id).catch(() => undefined);
     if (after.state === 'approved' && before?.state === 'pending' && after.delivery === 'quarantined') this.deliver(after.id);
   }
 
@@ -346,6 +348,10 @@ export class ApprovalService {
         body.destroy();
       }
       this.logger.info({ approval_id: id, outcome: result.outcome, detail: result.detail }, 'quarantined push forwarded');
+      if (result.outcome === 'failed') {
+        await this.change(id, (r) => machine.releaseAfterFailedForward(r, result));
+        return;
+      }
       await this.change(id, (r) => machine.recordForward(r, result));
       await this.store.removeQuarantine(id);
     })().catch((error: unknown) => this.logger.error({ err: error, approval_id: id }, 'delivering a quarantined push failed'));

@@ -92,7 +92,7 @@ export function isExpired(request: ApprovalRequest, now: Date): boolean {
 
 /** Throws unless the request can still be decided or used at `now`. */
 function assertOpen(request: ApprovalRequest, now: Date, wanted: ApprovalState): void {
-  if (isExpired(request, now)) throw new ApprovalError('APPROVAL_EXPIRED', `approval request ${request.id} expired at ${request.expires_at}; push again to ask anew`);
+  if (isExpired(request, now) || request.state === 'expired') throw new ApprovalError('APPROVAL_EXPIRED', `approval request ${request.id} expired at ${request.expires_at}; push again to ask anew`);
   if (request.state !== wanted) {
     const code = request.state === 'used' ? 'APPROVAL_ALREADY_USED' : 'APPROVAL_NOT_PENDING';
     throw new ApprovalError(code, `approval request ${request.id} is ${request.state}, not ${wanted}`);
@@ -171,6 +171,15 @@ export function recordForward(request: ApprovalRequest, result: NonNullable<Appr
     request.state,
     { forward: result },
   );
+}
+
+/**
+ * A forward that could not deliver at all (upstream unreachable, error before any ref was applied)
+ * gives the approval back: the pusher can still push the same commits again.
+ */
+export function releaseAfterFailedForward(request: ApprovalRequest, result: NonNullable<ApprovalRequest['forward']>): ApprovalRequest {
+  if (request.state !== 'used') return recordForward(request, result);
+  return withEntry(request, { event: 'forward-failed', at: result.at, by: GATEWAY_ACTOR, reason: `${result.detail.join('; ')}; the approval stays usable by a re-push` }, 'approved', { forward: result });
 }
 
 /** The approvals of an approved request as the policy input's `granted_approvals`. */

@@ -6,6 +6,8 @@ export interface ApprovalsConfig {
   expirySeconds: number;
   /** Seconds between two `remote:` progress lines of a held push. */
   progressIntervalSeconds: number;
+  /** Forward a quarantined push as soon as it is approved (false: the pusher pushes the same commits again). */
+  autoForward: boolean;
   webhooks: ApprovalWebhookConfig[];
 }
 
@@ -32,6 +34,7 @@ export const approvalsConfigSchema = {
     hold_seconds: { type: 'integer', minimum: 0, maximum: 3600 },
     expiry_seconds: { type: 'integer', minimum: 1, maximum: 30 * 24 * 3600 },
     progress_interval_seconds: { type: 'integer', minimum: 1, maximum: 60 },
+    auto_forward: { type: 'boolean' },
     webhooks: {
       type: 'array',
       items: {
@@ -55,6 +58,7 @@ export interface RawApprovalsConfig {
   hold_seconds?: number;
   expiry_seconds?: number;
   progress_interval_seconds?: number;
+  auto_forward?: boolean;
   webhooks?: { url: string; format?: 'json' | 'slack'; events?: ApprovalWebhookEvent[]; secret_env?: string; timeout_seconds?: number; retries?: number }[];
 }
 
@@ -66,6 +70,7 @@ export function resolveApprovalsConfig(raw: RawApprovalsConfig | undefined): App
     holdSeconds: raw?.hold_seconds ?? DEFAULT_APPROVALS_CONFIG.holdSeconds,
     expirySeconds: raw?.expiry_seconds ?? DEFAULT_APPROVALS_CONFIG.expirySeconds,
     progressIntervalSeconds: raw?.progress_interval_seconds ?? DEFAULT_APPROVALS_CONFIG.progressIntervalSeconds,
+    autoForward: raw?.auto_forward ?? true,
     webhooks: (raw?.webhooks ?? []).map((hook) => ({
       url: hook.url,
       format: hook.format ?? 'json',
