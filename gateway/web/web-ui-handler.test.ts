@@ -98,14 +98,22 @@ t.test('decisions: CSRF token required, deny needs a reason, approve recorded', 
   t.match(shown, 'reviewed &lt;ok&gt;');
 });
 
-t.test('an approver outside the group sees why they cannot decide; deny with reason works for a member', async (t) => {
+t.test('outside the groups of a request it is not even visible; the pusher cannot approve; a member denies with a reason', async (t) => {
   const request = await createHostileRequest(fx.approvals);
   const outsider = new CookieClient(fx.url);
   await outsider.signInWithToken(fx.outsiderToken);
-  const page = await (await outsider.request(`/ui/approvals/${request.id}`)).text();
-  t.match(page, /You cannot approve: mallory is not in production-review/);
-  const tried = await outsider.request(`/ui/approvals/${request.id}/approve`, { form: { csrf: CookieClient.csrfOf(page) } });
-  t.equal(tried.status, 403);
+  const list = await (await outsider.request('/ui')).text();
+  t.notMatch(list, request.id);
+  t.equal((await outsider.request(`/ui/approvals/${request.id}`)).status, 404);
+  const tried = await outsider.request(`/ui/approvals/${request.id}/approve`, { form: { csrf: CookieClient.csrfOf(list) } });
+  t.equal(tried.status, 404);
+  const pusher = new CookieClient(fx.url);
+  await pusher.signInWithToken(fx.tokens.create('agent-7', ['production-review'], 'human').token);
+  const own = await (await pusher.request(`/ui/approvals/${request.id}`)).text();
+  t.match(own, /You cannot approve: agent-7 pushed these commits and cannot approve them/);
+  const selfApproval = await pusher.request(`/ui/approvals/${request.id}/approve`, { form: { csrf: CookieClient.csrfOf(own), reason: 'mine' } });
+  t.equal(selfApproval.status, 403);
+  t.match(await selfApproval.text(), /role="alert">agent-7 pushed these commits and cannot approve them/);
   const member = new CookieClient(fx.url);
   await member.signInWithToken(fx.approverToken);
   const csrf = CookieClient.csrfOf(await (await member.request(`/ui/approvals/${request.id}`)).text());

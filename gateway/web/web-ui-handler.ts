@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { canView } from '../approvals/approvals-http-handler.js';
 import { ApprovalError, type ApprovalService } from '../approvals/index.js';
 import type { GatewayHttpHandler } from '../http/http-handler.js';
 import { sendAsset } from './http-io.js';
@@ -93,20 +94,29 @@ export class WebUiHandler implements GatewayHttpHandler {
     web.message(401, 'Sign in first', 'Your session ended or you are not signed in; sign in and try again.', { href: '/ui/login', text: 'Sign in' });
   }
 
+  /** Like the REST API: the pusher, approvers of the request's groups and admins see a request. */
   private async list(web: WebRequest): Promise<void> {
-    const pending = await this.deps.approvals.list({ state: 'pending' });
-    const recent = await this.deps.approvals.list({ state: ['approved', 'denied', 'expired', 'used', 'cancelled'], limit: 20 });
+    const viewer = serviceIdentity(web.identity!);
+    const visible = (await this.deps.approvals.list()).filter((request) => canView(request, viewer));
+    const pending = visible.filter((request) => request.state === 'pending');
+    const recent = visible.filter((request) => request.state !== 'pending').slice(0, 20);
     web.html(200, approvalListPage(web.session!, pending, recent));
   }
 
-  private async show(web: WebRequest, id: string, status = 200, options: ApprovalPageOptions = {}): Promise<void> {
-    let detail;
+  /** Someone who may not see a request learns nothing about it, not even that it exists. */
+  private async visible(web: WebRequest, id: string): Promise<boolean> {
     try {
-      detail = await this.deps.approvals.detail(id, serviceIdentity(web.identity!));
+      if (canView(await this.deps.approvals.get(id), serviceIdentity(web.identity!))) return true;
     } catch (error) {
-      if (error instanceof ApprovalError && error.code === 'APPROVAL_NOT_FOUND') return web.message(404, 'Not found', error.message);
-      throw error;
+      if (!(error instanceof ApprovalError && error.code === 'APPROVAL_NOT_FOUND')) throw error;
     }
+    web.message(404, 'Not found', `There is no approval request ${id} that you can see.`);
+    return false;
+  }
+
+  private async show(web: WebRequest, id: string, status = 200, options: ApprovalPageOptions = {}): Promise<void> {
+    if (!(await this.visible(web, id))) return;
+    const detail = await this.deps.approvals.detail(id, serviceIdentity(web.identity!));
     const contents = await this.deps.approvals.fileContents(id);
     const done = web.url.searchParams.get('done');
     const notice = options.notice ?? (done === 'approve' ? { kind: 'ok' as const, text: 'Your approval is recorded.' } : done === 'deny' ? { kind: 'ok' as const, text: 'The push is denied.' } : undefined);
@@ -115,6 +125,7 @@ export class WebUiHandler implements GatewayHttpHandler {
 
   private async decide(web: WebRequest, id: string, decision: 'approve' | 'deny'): Promise<void> {
     const form = await web.csrfCheckedForm();
+    if (!(await this.visible(web, id))) return;
     const reason = (form.get('reason') ?? '').trim().slice(0, 2000);
     const approver = serviceIdentity(web.identity!);
     try {
