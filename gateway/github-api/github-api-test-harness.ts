@@ -17,18 +17,20 @@ export interface ApiHarness {
 
 export const GATEWAY_TOKEN_ENV = 'GITGATE_TEST_GITHUB_TOKEN';
 
-/** `acme/app`: main (protected), feature/x, release notes; pull #1 feature/x -> main, #2 feature/y -> feature/x; 7 issues. */
+/** `acme/app`: main (protected) and feature branches; pulls #1, #3, #4 into main, #2 feature/y -> feature/x; 7 issues. */
 export function defaultRepositories(secret: string): NewFakeRepository[] {
   return [
     {
       owner: 'acme',
       name: 'app',
-      branches: ['feature/x', 'feature/y'],
+      branches: ['feature/x', 'feature/y', 'feature/z', 'feature/w'],
       protectedBranches: ['main'],
       files: { 'README.md': '# app\n', 'config/settings.py': `DEBUG = False\nGITHUB_TOKEN = "${secret}"\n` },
       pulls: [
         { number: 1, base: 'main', head: 'feature/x' },
         { number: 2, base: 'feature/x', head: 'feature/y' },
+        { number: 3, base: 'main', head: 'feature/z' },
+        { number: 4, base: 'main', head: 'feature/w' },
       ],
       issues: 7,
     },
