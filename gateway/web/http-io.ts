@@ -82,6 +82,6 @@ export async function readForm(request: IncomingMessage, limit = 256 * 1024): Pr
 /** A `next` parameter is followed only when it is a local /ui path (no open redirect). */
 export function safeNext(value: string | null | undefined): string {
   if (value === null || value === undefined) return '/ui';
-  if (!/^\/ui(\/[A-Za-z0-9._~%/?=&-]*)?$/.test(value) || value.includes('//')) return '/ui';
+  if (!/^\/ui(?:\/[A-Za-z0-9._~%/-]*)?(?:\?[A-Za-z0-9._~%=&+-]*)?$/.test(value) || value.includes('//')) return '/ui';
   return value;
 }
