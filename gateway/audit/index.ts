@@ -1,1 +1,14 @@
 export * from './audit-types.js';
+export { AuditError, type AuditErrorCode } from './errors.js';
+export { RequestAuditTrail, decisionLogEntry } from './request-audit-trail.js';
+export { recordPushIntent, recordPushResult, type PushIntent, type PushAuditContext } from './push-audit.js';
+export { AuditPackStore, DEFAULT_PACK_RETENTION_DAYS, type StoredPack } from './pack-store.js';
+export { ChainedAuditLog, type ChainedAuditLogOptions } from './chained-audit-log.js';
+export { JsonlSegmentStore, DEFAULT_SEGMENT_BYTES, type JsonlSegmentStoreOptions } from './jsonl-segment-store.js';
+export type { AuditStore, AuditCheckpoint, AuditHead, AuditSegmentInfo, StoredRecord } from './audit-store.js';
+export { CheckpointSigner, loadPublicKey } from './checkpoint-signer.js';
+export { verifyAuditChain, type ChainVerification, type ChainProblem, type ChainProblemCode } from './verify-chain.js';
+export { openAudit, auditPackDirectory, type OpenedAudit } from './open-audit.js';
+export { reconcileForwards, pendingForwards, upstreamRefs, type ReconcileSummary } from './reconcile-forwards.js';
+export { auditEvents, listAuditEvents, requestEvents, summarizeRequests, verificationStatus, decisionOutcome, type AuditRequestSummary } from './audit-queries.js';
+export { materializePush, type MaterializedPush } from './materialize.js';

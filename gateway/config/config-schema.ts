@@ -1,6 +1,7 @@
 import { githubApiConfigSchema } from './github-api-config.js';
 import { approvalsConfigSchema } from './approvals-config.js';
 import { webConfigSchema } from './web-config.js';
+import { auditConfigSchema } from './audit-config.js';
 /** JSON Schema of `gitgate.yaml` (draft 2020-12 subset that ajv checks at start). */
 export const gatewayConfigSchema = {
   type: 'object',
@@ -68,6 +69,7 @@ export const gatewayConfigSchema = {
     github_api: githubApiConfigSchema,
     approvals: approvalsConfigSchema,
     web: webConfigSchema,
+    audit: auditConfigSchema,
     upstreams: {
       type: 'array',
       minItems: 1,

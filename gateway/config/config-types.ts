@@ -1,6 +1,7 @@
 import type { GitHubApiConfig } from './github-api-config.js';
 import type { ApprovalsConfig } from './approvals-config.js';
 import type { WebConfig } from './web-config.js';
+import type { AuditConfig } from './audit-config.js';
 /** The gateway configuration after validation, with every path absolute and every default applied. */
 export interface GatewayConfig {
   /** The file it came from; undefined for the embedded defaults. */
@@ -20,6 +21,8 @@ export interface GatewayConfig {
   upstreams: UpstreamConfig[];
   /** OIDC issuers whose JWTs are accepted besides the static tokens. */
   oidc: OidcIssuerConfig[];
+  /** The tamper-evident audit log: where, segment size, checkpoints, pack retention, signing key. */
+  audit: AuditConfig;
   /** The approvers' web UI at /ui: sessions and sign-in methods. */
   web: WebConfig;
   /** Just-in-time approvals: hold, expiry, webhooks. */

@@ -5,6 +5,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { builtinRulesPath } from '../secrets/rules-loader.js';
 import { ConfigError } from './errors.js';
 import { gatewayConfigSchema } from './config-schema.js';
+import { resolveAuditConfig, type RawAuditConfig } from './audit-config.js';
 import { resolveApprovalsConfig, type RawApprovalsConfig } from './approvals-config.js';
 import type { GatewayConfig, UpstreamConfig, UpstreamCredentialConfig } from './config-types.js';
 import { resolveWebConfig, type RawWebConfig } from './web-config.js';
@@ -70,6 +71,7 @@ interface RawConfig {
   policies?: { directory?: string; bundle?: string; data?: Record<string, unknown> };
   secrets?: { rules_file?: string; fingerprint_key_env?: string };
   upstreams?: RawUpstream[];
+  audit?: RawAuditConfig;
   web?: RawWebConfig;
   approvals?: RawApprovalsConfig;
   github_api?: RawGitHubApiConfig;
@@ -147,6 +149,7 @@ export function resolveConfig(document: unknown, baseDir: string, source: string
       kind: issuer.kind ?? 'agent',
       clockToleranceSeconds: issuer.clock_tolerance_seconds ?? 30,
     })),
+    audit: resolveAuditConfig(raw.audit, baseDir, dataDir),
     githubApi: resolveGitHubApiConfig(raw.github_api, baseDir),
     approvals: resolveApprovalsConfig(raw.approvals),
     web: resolveWebConfig(raw.web, baseDir),

@@ -11,7 +11,7 @@ import type { FetchInput, Identity, PolicyEngine, RequestInfo } from '../../rego
 import { INPUT_VERSION } from '../../rego/index.js';
 import type { ApprovalService } from '../approvals/approval-service.js';
 import { holdPushForApproval } from '../approvals/push-hold.js';
-import type { AuditLog } from '../audit/index.js';
+import { AuditError, decisionLogEntry, recordPushIntent, recordPushResult, RequestAuditTrail, type AuditLog, type AuditPackStore, type PushIntent } from '../audit/index.js';
 import type { GatewayConfig } from '../config/config-types.js';
 import { authenticate } from '../identity/authenticate.js';
 import type { TokenStore } from '../identity/token-store.js';
@@ -40,6 +40,8 @@ export interface GatewayDependencies {
   handlers?: GatewayHttpHandler[];
   /** The tamper-evident audit log (gateway/audit); startGateway always sets it. */
   audit?: AuditLog;
+  /** Where pushed packs are kept for replay (gateway/audit); none: packs are not kept. */
+  auditPacks?: AuditPackStore;
   /** Just-in-time approvals (gateway/approvals); without it, pushes needing approval are refused. */
   approvals?: ApprovalService;
 }
@@ -60,11 +62,20 @@ function sendText(response: ServerResponse, status: number, message: string, hea
 export class GatewayServer {
   readonly server: Server;
   private readonly mirrors: UpstreamMirrors;
+  /** The audit events of each git request in flight. */
+  private readonly trails = new WeakMap<ServerResponse, RequestAuditTrail>();
 
   constructor(private readonly deps: GatewayDependencies) {
     this.mirrors = new UpstreamMirrors(join(deps.config.dataDir, 'mirrors'));
     const listener: RequestListener = (request, response) => {
       this.handle(request, response).catch((error: unknown) => {
+        if (error instanceof AuditError) {
+          // Fail closed: what cannot be recorded is not done.
+          deps.logger.error({ err: error, url: request.url }, 'request refused: the audit log failed');
+          sendText(response, 503, `gitgate: this request cannot be recorded in the audit log (${error.code}), so it was refused; nothing was applied. Tell the gitgate operators.`);
+          return;
+        }
+        this.trails.get(response)?.note('error', { code: 'INTERNAL', message: (error as Error).message });
         deps.logger.error({ err: error, url: request.url }, 'request failed');
         sendText(response, 500, 'gitgate: internal error; the operators have the details in the gateway log');
       });
@@ -105,7 +116,13 @@ export class GatewayServer {
       sendText(response, route.status, `gitgate: ${route.message}`);
       return;
     }
+    const info = requestInfo(request.socket.remoteAddress, request.headers['user-agent']);
+    const trail = new RequestAuditTrail(this.deps.audit, info.id, logger);
+    this.trails.set(response, trail);
+    trail.note('request.received', { method, path: url.pathname, service: route.service, phase: route.phase, remote_address: info.remote_address, user_agent: info.user_agent });
     const auth = await authenticate(request.headers.authorization, this.deps.tokens, this.deps.oidc);
+    if (auth.ok) trail.identify(auth.identity);
+    trail.note('authentication', auth.ok ? { ok: true, method: auth.identity.authentication } : { ok: false, reason: auth.reason });
     if (!auth.ok) {
       logger.info({ url: request.url, reason: auth.reason }, 'unauthenticated request refused');
       sendText(response, 401, auth.message, { 'www-authenticate': 'Basic realm="gitgate", charset="UTF-8"' });
@@ -113,11 +130,12 @@ export class GatewayServer {
     }
     const repository = resolveRepository(this.deps.config, route.repositoryPath);
     if (repository === undefined) {
+      trail.note('error', { code: 'REPOSITORY_NOT_SERVED', message: `repository '${route.repositoryPath}' is not served here` });
       logger.info({ repository: route.repositoryPath, subject: auth.identity.subject }, 'unknown repository refused');
       sendText(response, 404, `gitgate: repository '${route.repositoryPath}' is not served here: no configured upstream allows it`);
       return;
     }
-    const info = requestInfo(request.socket.remoteAddress, request.headers['user-agent']);
+    trail.setRepository(repository.name);
     const upstreamRequest: UpstreamRequest = {
       gitProtocol: sanitizeGitProtocol(firstHeader(request.headers['git-protocol'])),
       userAgent: firstHeader(request.headers['user-agent']),
@@ -132,6 +150,7 @@ export class GatewayServer {
       else await this.handlePush(request, response, repository, auth.identity, info, upstreamRequest, log);
     } catch (error) {
       if (error instanceof UpstreamError) {
+        trail.note('error', { code: error.code, message: error.message });
         log.warn({ code: error.code, err: error }, 'upstream failed');
         sendText(response, 502, `gitgate: the upstream of '${repository.path}' failed: ${error.message} (${error.code}). Try again later; if it persists, tell the gitgate operators.`);
         return;
@@ -158,6 +177,8 @@ export class GatewayServer {
       fetch: { phase: route.phase === 'advertisement' ? 'advertisement' : 'upload', protocol_version: protocolVersionOf(upstreamRequest.gitProtocol) },
     };
     const decision = await this.deps.policy.evaluate('fetch', input);
+    // Durable before anything is served (and with it every earlier event of the request).
+    await this.trails.get(response)?.record('policy.decision', decisionLogEntry(decision, input));
     log.info({ decision_id: decision.decision_id, allow: decision.result.allow, deny: decision.result.deny.map((d) => d.code) }, 'fetch decided');
     if (decision.result.allow) return true;
     const reasons = [...decision.result.deny.map((d) => `${d.code}: ${d.message}`), ...decision.result.approvals.map((a) => `needs approval by ${a.group}: ${a.reason}`)];
@@ -167,7 +188,8 @@ export class GatewayServer {
 
   private async relayAdvertisement(route: SmartHttpRoute, repository: ResolvedRepository, upstreamRequest: UpstreamRequest, response: ServerResponse): Promise<void> {
     const upstream = await upstreamFor(repository).advertise(route.service, upstreamRequest);
-    await this.relay(upstream.status, upstream.contentType, upstream.body, response);
+    const bytes = await this.relay(upstream.status, upstream.contentType, upstream.body, response);
+    this.trails.get(response)?.note('fetch.served', { service: route.service, phase: 'advertisement', status: upstream.status, bytes });
   }
 
   private async relayUploadPack(request: IncomingMessage, repository: ResolvedRepository, upstreamRequest: UpstreamRequest, response: ServerResponse, log: Logger): Promise<void> {
@@ -175,10 +197,11 @@ export class GatewayServer {
     const upstream = await upstreamFor(repository).rpc('git-upload-pack', request, { ...upstreamRequest, contentEncoding: encoding });
     const bytes = await this.relay(upstream.status, upstream.contentType, upstream.body, response);
     log.info({ bytes, protocol_version: protocolVersionOf(upstreamRequest.gitProtocol) }, 'fetch served');
+    this.trails.get(response)?.note('fetch.served', { service: 'git-upload-pack', phase: 'upload', status: upstream.status, bytes, protocol_version: protocolVersionOf(upstreamRequest.gitProtocol) });
   }
 
   /** Streams the upstream's answer to the client; returns the bytes relayed (for the log). */
-  private async relay(status: number, contentType: string, body: Readable, response: ServerResponse): Promise<number> {
+  private async relay(status: number, contentType: string, body: Readable, response: ServerResponse, capture?: Buffer[]): Promise<number> {
     if (status === 401 || status === 403) {
       body.resume();
       throw new UpstreamError('UPSTREAM_FAILED', `the upstream refused the gateway's credential (HTTP ${status})`);
@@ -189,7 +212,11 @@ export class GatewayServer {
     }
     response.writeHead(status, { 'content-type': contentType, ...NO_CACHE });
     let bytes = 0;
-    body.on('data', (chunk: Buffer) => (bytes += chunk.length));
+    body.on('data', (chunk: Buffer) => {
+      // The audit keeps the start of a push's answer (the report-status) to record each ref's result.
+      if (capture !== undefined && bytes < 1024 * 1024) capture.push(chunk);
+      bytes += chunk.length;
+    });
     try {
       await pipeline(body, response);
     } catch (error) {
@@ -229,6 +256,7 @@ export class GatewayServer {
       outcome = await decidePush(body, { repository, objectStoreGitDir, ...(refreshObjectStore === undefined ? {} : { refreshObjectStore }), identity, request: info }, this.deps);
     } catch (error) {
       if (error instanceof PushError) {
+        this.trails.get(response)?.note('error', { code: error.code, message: error.message });
         log.warn({ code: error.code, err: error }, 'push refused: unreadable request');
         sendText(response, 400, `gitgate: ${this.deps.masker.maskString(error.message)}`);
         return;
@@ -236,6 +264,14 @@ export class GatewayServer {
       throw error;
     }
     const resultType = 'application/x-git-receive-pack-result';
+    const trail = this.trails.get(response) ?? new RequestAuditTrail(undefined, info.id);
+    try {
+      if (outcome.decision !== undefined) await trail.record('policy.decision', decisionLogEntry(outcome.decision, outcome.input));
+      if (outcome.kind === 'reject' && outcome.error !== undefined) trail.note('error', { code: outcome.error.code, message: outcome.error.message });
+    } catch (error) {
+      if ('push' in outcome) outcome.push.close();
+      throw error;
+    }
     if (outcome.kind === 'approval' && this.deps.approvals !== undefined) {
       const { push, input, decision, fileContents } = outcome;
       log.info({ decision_id: decision.decision_id, approvals: decision.result.approvals, timings_ms: { mirror: mirrorMs, ...outcome.timings } }, 'push needs approval');
@@ -262,14 +298,28 @@ export class GatewayServer {
       { decision_id: decision?.decision_id, refs: push.request.commands.map((c) => c.ref), pack: push.pack, timings_ms: { mirror: mirrorMs, ...outcome.timings } },
       'push allowed; forwarding',
     );
+    // The intent is synced before the push goes upstream; the outcome follows (restart reconciles
+    // an intent left without one).
+    let intent: PushIntent;
+    try {
+      intent = await recordPushIntent({ trail, packs: this.deps.auditPacks, repository, objectStoreGitDir, logger: log }, push);
+    } catch (error) {
+      push.close();
+      throw error;
+    }
+    let forwardResult: Parameters<typeof recordPushResult>[1] = { status: null, bytes: 0, response: Buffer.alloc(0), error: { code: 'FORWARD_INTERRUPTED', message: 'the forward ended without an answer' } };
     try {
       const upstream = await upstreamFor(repository).rpc('git-receive-pack', push.forwardBody(), upstreamRequest);
       if (upstream.status >= 400) {
         upstream.body.resume();
+        forwardResult = { ...forwardResult, status: upstream.status };
         throw new UpstreamError('UPSTREAM_FAILED', `the upstream answered HTTP ${upstream.status}`);
       }
-      await this.relay(upstream.status, upstream.contentType, upstream.body, response);
+      const captured: Buffer[] = [];
+      const bytes = await this.relay(upstream.status, upstream.contentType, upstream.body, response, captured);
+      forwardResult = { status: upstream.status, bytes, response: Buffer.concat(captured) };
     } catch (error) {
+      if (error instanceof Error) forwardResult = { ...forwardResult, error: { code: (error as { code?: string }).code ?? 'ERROR', message: error.message } };
       if (!(error instanceof UpstreamError) || response.headersSent) throw error;
       log.warn({ code: error.code, err: error }, 'upstream failed during an allowed push');
       response.writeHead(200, { 'content-type': resultType, ...NO_CACHE });
@@ -281,6 +331,7 @@ export class GatewayServer {
         ),
       );
     } finally {
+      await recordPushResult(intent, forwardResult).catch((error: unknown) => log.error({ err: error }, 'push outcome not recorded; restart reconciliation will record it'));
       push.close();
     }
   }

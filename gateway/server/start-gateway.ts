@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { PolicyEngine } from '../../rego/index.js';
 import { startApprovals, type ApprovalsRuntime } from '../approvals/approvals-setup.js';
+import { openAudit, type OpenedAudit } from '../audit/index.js';
 import type { GatewayConfig } from '../config/config-types.js';
 import { GatewayServer } from '../http/gateway-server.js';
 import { GitHubApiHandler } from '../github-api/github-api-handler.js';
@@ -18,6 +19,8 @@ export interface RunningGateway {
   policy: PolicyEngine;
   tokens: TokenStore;
   logger: Logger;
+  /** The audit log: the web UI queries `audit.store` and checks with `audit.publicKey`. */
+  audit: OpenedAudit;
   approvals: ApprovalsRuntime;
   close(): Promise<void>;
 }
@@ -48,17 +51,19 @@ export async function startGateway(config: GatewayConfig, options: GatewayStartO
   const tokens = new TokenStore(config.tokensFile);
   const policy = await PolicyEngine.start({ source: config.policies, ...(config.policyData === undefined ? {} : { dataOverrides: config.policyData }) });
   const oidc = config.oidc.map((issuer) => new OidcVerifier(issuer));
+  const audit = await openAudit(config, masker, logger);
   let url = '';
   const approvals = await startApprovals(config, { tokens, oidc, logger, publicUrl: () => url });
   const webUi = createWebUi(config, { approvals: approvals.service, tokens, logger, publicUrl: () => url });
   approvals.authenticators.push(webUi.authenticator);
-  const githubApi = config.githubApi === undefined ? [] : [new GitHubApiHandler({ config, api: config.githubApi, tokens, oidc, policy, scanner, masker, logger, approvals: approvals.service })];
-  const server = new GatewayServer({ config, tokens, oidc, policy, scanner, masker, logger, approvals: approvals.service, handlers: [...githubApi, approvals.handler, webUi.handler] });
+  const githubApi = config.githubApi === undefined ? [] : [new GitHubApiHandler({ config, api: config.githubApi, tokens, oidc, policy, scanner, masker, logger, approvals: approvals.service, audit: audit.log })];
+  const server = new GatewayServer({ config, tokens, oidc, policy, scanner, masker, logger, audit: audit.log, auditPacks: audit.packs, approvals: approvals.service, handlers: [...githubApi, approvals.handler, webUi.handler] });
   let address;
   try {
     address = await server.listen();
   } catch (error) {
     await policy.close();
+    await audit.close();
     await approvals.close();
     throw error;
   }
@@ -70,9 +75,11 @@ export async function startGateway(config: GatewayConfig, options: GatewayStartO
     policy,
     tokens,
     logger,
+    audit,
     approvals,
     close: async () => {
       await server.close();
+      await audit.close();
       await approvals.close();
       await policy.close();
     },

@@ -1,0 +1,93 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AuditError } from './errors.js';
+
+/** A stored pack file, named by the SHA-256 of its bytes. */
+export interface StoredPack {
+  sha256: string;
+  bytes: number;
+}
+
+export const DEFAULT_PACK_RETENTION_DAYS = 90;
+const PACK_NAME = /^([0-9a-f]{64})\.(pack|idx)$/;
+
+/**
+ * Packs kept for replay, by content hash: `<sha256>.pack` (and `<sha256>.idx` beside a replay
+ * pack). Writing the same content twice keeps one file. Files older than the retention are pruned.
+ */
+export class AuditPackStore {
+  constructor(
+    readonly directory: string,
+    private readonly retentionDays = DEFAULT_PACK_RETENTION_DAYS,
+  ) {}
+
+  packPath(sha256: string): string {
+    return join(this.directory, `${sha256}.pack`);
+  }
+
+  idxPath(sha256: string): string {
+    return join(this.directory, `${sha256}.idx`);
+  }
+
+  has(sha256: string): boolean {
+    return existsSync(this.packPath(sha256));
+  }
+
+  /** Writes the stream to `<sha256>.pack` (synced), returning its hash and size. */
+  async put(content: AsyncIterable<Buffer>, idxFrom?: string): Promise<StoredPack> {
+    await mkdir(this.directory, { recursive: true, mode: 0o700 });
+    const temporary = join(this.directory, `.incoming-${randomUUID()}`);
+    const handle = await open(temporary, 'wx', 0o600);
+    const hash = createHash('sha256');
+    let bytes = 0;
+    try {
+      for await (const chunk of content) {
+        hash.update(chunk);
+        bytes += chunk.length;
+        await handle.write(chunk);
+      }
+      await handle.sync();
+    } catch (error) {
+      await handle.close();
+      await rm(temporary, { force: true });
+      throw new AuditError('AUDIT_STORE_FAILED', `cannot keep a pack in ${this.directory}: ${(error as Error).message}`, { cause: error });
+    }
+    await handle.close();
+    const sha256 = hash.digest('hex');
+    if (this.has(sha256)) {
+      await rm(temporary, { force: true });
+      const now = new Date();
+      await utimes(this.packPath(sha256), now, now); // seen again: retention counts from now
+    } else await rename(temporary, this.packPath(sha256));
+    if (idxFrom !== undefined) await rename(idxFrom, this.idxPath(sha256));
+    return { sha256, bytes };
+  }
+
+  async putFile(path: string, idxFrom?: string): Promise<StoredPack> {
+    return this.put(createReadStream(path) as AsyncIterable<Buffer>, idxFrom);
+  }
+
+  /** Removes packs (and their idx) last written before the retention window; returns how many. */
+  async prune(now = Date.now()): Promise<number> {
+    let names: string[];
+    try {
+      names = await readdir(this.directory);
+    } catch {
+      return 0;
+    }
+    const cutoff = now - this.retentionDays * 86_400_000;
+    let removed = 0;
+    for (const name of names) {
+      const match = PACK_NAME.exec(name);
+      if (match === null || match[2] !== 'pack') continue;
+      const path = join(this.directory, name);
+      if ((await stat(path)).mtimeMs >= cutoff) continue;
+      await rm(path, { force: true });
+      await rm(this.idxPath(match[1]!), { force: true });
+      removed += 1;
+    }
+    return removed;
+  }
+}

@@ -1,0 +1,92 @@
+import type { Logger } from 'pino';
+import type { ReceivedPush } from '../push/receive-pack-intake.js';
+import type { ResolvedRepository } from '../upstream/repository-resolver.js';
+import type { AuditPackStore, StoredPack } from './pack-store.js';
+import { parseReceivePackReport } from './receive-pack-report.js';
+import { buildReplayPack } from './replay-pack.js';
+import type { RequestAuditTrail } from './request-audit-trail.js';
+
+/** What the intent of a forwarded push recorded; handed to `recordPushResult`. */
+export interface PushIntent {
+  trail: RequestAuditTrail;
+  push: ReceivedPush;
+  pack: StoredPack | undefined;
+  /** Builds the replay pack (after the forward, so it does not slow the push down). */
+  replay: () => Promise<StoredPack | { error: string } | undefined>;
+}
+
+export interface PushAuditContext {
+  trail: RequestAuditTrail;
+  packs: AuditPackStore | undefined;
+  repository: ResolvedRepository;
+  objectStoreGitDir: string | undefined;
+  logger: Logger;
+  /** Set when an approval let this push through. */
+  approvalId?: string;
+}
+
+/** The pack section of a received push (the forward body after the command section). */
+async function* packBytesOf(push: ReceivedPush): AsyncIterable<Buffer> {
+  let first = true;
+  for await (const chunk of push.forwardBody()) {
+    if (first) {
+      first = false;
+      continue;
+    }
+    yield chunk as Buffer;
+  }
+}
+
+/**
+ * Keeps the pushed pack by content hash and writes the forward intent, synced, BEFORE anything
+ * goes upstream: a push that reached the upstream always has its intent in the log. Throws
+ * AuditError when either cannot be stored (the push is then refused).
+ */
+export async function recordPushIntent(context: PushAuditContext, push: ReceivedPush): Promise<PushIntent> {
+  const { trail, packs, repository } = context;
+  let pack: StoredPack | undefined;
+  if (packs !== undefined && push.pack !== null) pack = await packs.put(packBytesOf(push));
+  await trail.record('upstream.forward', {
+    upstream: repository.upstreamUrl,
+    repository_path: repository.path,
+    upstream_kind: repository.kind,
+    commands: push.request.commands.map((c) => ({ ref: c.ref, old: c.oldId, new: c.newId, operation: c.operation })),
+    push_options: [...push.request.pushOptions],
+    pack: push.pack === null ? null : { sha256: pack?.sha256 ?? null, bytes: push.pack.size, objects: push.pack.objects },
+    ...(context.approvalId === undefined ? {} : { approval_id: context.approvalId }),
+  });
+  const replay = () =>
+    packs === undefined || context.objectStoreGitDir === undefined || push.request.commands.length === 0
+      ? Promise.resolve(undefined)
+      : buildReplayPack({
+          packs,
+          pushedPack: pack?.sha256,
+          objectStoreGitDir: context.objectStoreGitDir,
+          pushedCommits: [...push.pushed.commits.keys()],
+          tips: push.request.commands.filter((c) => c.operation !== 'delete').map((c) => c.newId),
+        }).catch((error: unknown) => {
+          context.logger.warn({ err: error }, 'replay pack not built');
+          return { error: (error as Error).message };
+        });
+  return { trail, push, pack, replay };
+}
+
+/** The outcome of a forward: status, bytes, the upstream's per-ref report, the replay pack. */
+export async function recordPushResult(
+  intent: PushIntent,
+  outcome: { status: number | null; bytes: number; response: Buffer; error?: { code: string; message: string } },
+): Promise<void> {
+  const { capabilities } = intent.push.request;
+  const report = parseReceivePackReport(outcome.response, capabilities.has('side-band-64k') || capabilities.has('side-band'));
+  // The replay pack (thin bases filled in, plus what `git show` needs from before the push).
+  const replay = await intent.replay();
+  await intent.trail.record('upstream.result', {
+    status: outcome.status,
+    bytes: outcome.bytes,
+    unpack: report.unpack,
+    refs: report.refs,
+    landed: report.refs.filter((r) => r.ok).map((r) => r.ref),
+    replay_pack: replay === undefined ? null : 'error' in replay ? { error: replay.error } : { sha256: replay.sha256, bytes: replay.bytes },
+    ...(outcome.error === undefined ? {} : { error: outcome.error }),
+  });
+}
