@@ -43,7 +43,7 @@ export const githubApiConfigSchema = {
   additionalProperties: false,
   required: ['credential'],
   properties: {
-    prefix: { type: 'string', pattern: '^/[A-Za-z0-9._~/-]*[A-Za-z0-9._~-]$' },
+    prefix: { type: 'string', pattern: '^/[A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*/?$' },
     base_url: { type: 'string', pattern: '^https?://[^/?#]+(/[^?#]*)?$' },
     git_host: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9.-]*(:\\d{1,5})?$' },
     approval_wait_seconds: { type: 'integer', minimum: 0, maximum: 3600 },

@@ -55,6 +55,7 @@ function matchSegments(pattern: readonly Segment[], path: readonly string[], p: 
 
 export class InvalidApiPathError extends Error {
   readonly code = 'API_PATH_INVALID';
+  override readonly name = 'InvalidApiPathError';
 }
 
 /**
