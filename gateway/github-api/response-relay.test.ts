@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { createServer, get, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
@@ -16,7 +16,7 @@ async function listen(server: Server): Promise<string> {
 }
 
 /** An upstream answering with `body` in 7,919-byte pieces, and a relay in front of it. */
-async function relayOf(t: Tap.Test, headers: Record<string, string>, body: Buffer): Promise<{ response: Response; bytes: Promise<number> }> {
+async function relayOf(t: Test, headers: Record<string, string>, body: Buffer): Promise<{ response: Response; bytes: Promise<number> }> {
   const upstream = createServer((_request, response) => {
     response.writeHead(200, headers);
     let at = 0;
