@@ -18,5 +18,11 @@ export const allCommands: LazyCommand[] = [
   ),
   { words: ['scan'], load: async () => (await import('./scan-command.js')).scanCommand },
   { words: ['token', 'create'], load: async () => (await import('./token-command.js')).tokenCreateCommand },
+  ...['list', 'show', 'approve', 'deny', 'cancel', 'wait'].map(
+    (verb): LazyCommand => ({
+      words: ['approvals', verb],
+      load: async () => (await import('./approvals-command.js')).approvalsCommands.find((command) => command.words[1] === verb)!,
+    }),
+  ),
   { words: ['credential-helper'], load: async () => (await import('./credential-helper-command.js')).credentialHelperCommand },
 ];

@@ -2,6 +2,7 @@ import { CliUsageError, stringOption, type CliIO, type Command } from './command
 import { configFromArgs } from './config-option.js';
 import type { GatewayConfig } from '../config/config-types.js';
 import { DEMO_REPOSITORY, ensureDemoRepository, ensureDemoToken } from '../demo/demo-setup.js';
+import { adminTokenPath, ensureAdminToken } from '../approvals/admin-token.js';
 import { TokenStore } from '../identity/token-store.js';
 import { startGateway, type GatewayStartOptions } from '../server/start-gateway.js';
 
@@ -20,6 +21,7 @@ export async function runServe(config: GatewayConfig, io: CliIO, stop: Promise<v
     const upstream = config.upstreams[0];
     if (upstream?.type === 'file') ensureDemoRepository(upstream.path);
     demoToken = ensureDemoToken(config.dataDir, new TokenStore(config.tokensFile));
+    ensureAdminToken(config.dataDir, new TokenStore(config.tokensFile));
   }
   io.stderr('gitgate: compiling policies and starting...\n');
   const gateway = await startGateway(config, options);
@@ -28,7 +30,8 @@ export async function runServe(config: GatewayConfig, io: CliIO, stop: Promise<v
     io.stdout(
       `gitgate is ready on ${gateway.url} (embedded demo defaults; data in ${config.dataDir})\n` +
         `  clone:  git clone ${origin.protocol}//agent:${demoToken}@${origin.host}/${DEMO_REPOSITORY}.git\n` +
-        `  config: none given; write a gitgate.yaml and run gitgate serve --config gitgate.yaml (tokens: ${config.tokensFile})\n`,
+        `  config: none given; write a gitgate.yaml and run gitgate serve --config gitgate.yaml (tokens: ${config.tokensFile})\n` +
+        `  approve: pushes to main touching src/ wait for approval: gitgate approvals list | approve <id> (approver token in ${adminTokenPath(config.dataDir)})\n`,
     );
   } else {
     io.stdout(
