@@ -175,3 +175,30 @@ t.test('object contents handed to onObject are the objects git has', async (t) =
     if (!raw.equals(content)) t.fail(`content of ${id} differs from git cat-file`);
   }
 });
+
+t.test('readObject reads every object back after end(), with a tiny cache and thin-pack bases', async (t) => {
+  const thin = makePackWithGit(repo, { revs: ['main', '^main~10'], thin: true, depth: 250, window: 50 });
+  const source = new CatFileObjectSource(repo);
+  const ids: string[] = [];
+  const decoder = new PackDecoder({ baseCacheBytes: 16 * 1024, resolveExternalBase: (id) => source.read(id), onObject: (o) => ids.push(o.id) });
+  try {
+    t.throws(() => decoder.readObject(ids[0] ?? '00'.repeat(20)), /only after end/);
+    for (let pos = 0; pos < thin.length; pos += 4096) decoder.write(thin.subarray(pos, pos + 4096));
+    const summary = await decoder.end();
+    t.ok(summary.externalBaseCount > 0);
+    // Backwards, so most reads miss the small cache and rebuild along the delta chain.
+    for (const id of [...ids].reverse()) {
+      const object = decoder.readObject(id)!;
+      const expected = (await source.read(id))!;
+      if (object.type !== expected.type || !object.content.equals(expected.content)) {
+        t.fail(`object ${id} read back differs from git's`);
+        return;
+      }
+    }
+    t.pass(`${ids.length} objects read back equal git's`);
+    t.equal(decoder.readObject('ab'.repeat(20)), undefined, 'an id not in the pack');
+  } finally {
+    decoder.close();
+    source.close();
+  }
+});

@@ -105,6 +105,8 @@ export class PackDecoder {
   private readonly refBaseIds = new Map<number, Buffer>();
   private readonly externalBases: ExternalBaseStore;
   private entriesEnd = Infinity;
+  /** Set once `end()` has resolved every object: `readObject` may be used. */
+  private ended = false;
   private resolvedBytes = 0;
   private deltaCount = 0;
   private maxDepth = 0;
@@ -153,7 +155,7 @@ export class PackDecoder {
     this.trailer = trailer;
     this.entriesEnd = trailer.entriesEnd;
     await this.resolveWaitingDeltas();
-    this.externalBases.close();
+    this.ended = true;
     return {
       version: trailer.version,
       objectCount: trailer.objectCount,
@@ -172,7 +174,19 @@ export class PackDecoder {
     return this.trailer?.checksum;
   }
 
-  /** Frees the cache; closes the spool if the decoder created it. */
+  /**
+   * An object of the pack by id, once `end()` has resolved: read back from the spool (and the
+   * thin-pack bases) through the base cache, so the caller need not keep what it may read again.
+   * The content is a copy. Undefined when the pack has no such object.
+   */
+  readObject(id: string | Buffer): { type: ObjectType; content: Buffer } | undefined {
+    if (!this.ended) throw new Error('PackDecoder.readObject: objects can be read back only after end() has verified the pack');
+    const index = this.table.findId(typeof id === 'string' ? Buffer.from(id, 'hex') : id);
+    if (index < 0) return undefined;
+    return { type: OBJECT_TYPE_NAMES[this.table.types[index]!]!, content: Buffer.from(this.contentOf(index)) };
+  }
+
+  /** Frees the cache and the thin-pack bases; closes the spool if the decoder created it. */
   close(): void {
     this.cache.clear();
     this.externalBases.close();

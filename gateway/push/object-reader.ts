@@ -3,9 +3,15 @@ import type { CatFileObjectSource } from '../git/cat-file-object-source.js';
 import { PushError } from './errors.js';
 import { looksBinary, type PushedBlob, type PushedObjects } from './pushed-objects.js';
 
+/** Bytes of upstream trees kept for reuse (the trees a push builds on are read again and again). */
+const UPSTREAM_TREE_CACHE_BYTES = 16 * 1024 * 1024;
+
 /** Reads objects for inspection: the pushed ones first, then the upstream repository's. */
 export class ObjectReader {
   private readonly upstreamCommits = new Map<string, GitCommit | undefined>();
+  /** Raw upstream trees by id, oldest first (Map order), within UPSTREAM_TREE_CACHE_BYTES. */
+  private readonly upstreamTrees = new Map<string, Buffer>();
+  private upstreamTreeBytes = 0;
 
   constructor(
     readonly pushed: PushedObjects,
@@ -23,20 +29,48 @@ export class ObjectReader {
     return commit;
   }
 
-  async tree(id: string): Promise<TreeEntry[]> {
-    const pushed = this.pushed.trees.get(id);
-    if (pushed !== undefined) return parseTree(pushed);
+  /**
+   * A tree's raw content. Pushed trees were checked at intake (git's order, no duplicates);
+   * trees the upstream already has are as git stored them.
+   */
+  async treeContent(id: string): Promise<Buffer> {
+    const pushed = this.pushed.treeContent(id);
+    if (pushed !== undefined) return pushed;
+    const cached = this.upstreamTrees.get(id);
+    if (cached !== undefined) return cached;
     const object = await this.readUpstream(id);
     if (object?.type !== 'tree') throw new PushError('PUSH_OBJECT_MISSING', `tree ${id} is neither in the push nor in the upstream repository`);
-    return parseTree(object.content, 20, { checkOrder: false });
+    this.remember(id, object.content);
+    return object.content;
   }
 
-  /** Size and (when kept) content of a blob; undefined when it cannot be found. */
+  /** A tree's entries, in git's order. */
+  async tree(id: string): Promise<TreeEntry[]> {
+    return parseTree(await this.treeContent(id), 20, { checkOrder: false });
+  }
+
+  /**
+   * Size and binary flag of a blob, with its content when the secret scanner reads it (text up to
+   * its size limit); undefined when it cannot be found.
+   */
   async blob(id: string): Promise<PushedBlob | undefined> {
     const pushed = this.pushed.blobs.get(id);
-    if (pushed !== undefined) return pushed;
+    if (pushed !== undefined) return { size: pushed.size, binary: pushed.binary, content: this.pushed.blobContent(id) };
     const object = await this.readUpstream(id);
-    return object?.type === 'blob' ? { size: object.content.length, content: object.content, binary: looksBinary(object.content) } : undefined;
+    if (object?.type !== 'blob') return undefined;
+    const blob: PushedBlob = { size: object.content.length, content: undefined, binary: looksBinary(object.content) };
+    if (this.pushed.isScannable(blob)) blob.content = object.content;
+    return blob;
+  }
+
+  private remember(id: string, content: Buffer): void {
+    this.upstreamTrees.set(id, content);
+    this.upstreamTreeBytes += content.length;
+    for (const [oldest, oldestContent] of this.upstreamTrees) {
+      if (this.upstreamTreeBytes <= UPSTREAM_TREE_CACHE_BYTES || oldest === id) break;
+      this.upstreamTrees.delete(oldest);
+      this.upstreamTreeBytes -= oldestContent.length;
+    }
   }
 
   private async readUpstream(id: string) {

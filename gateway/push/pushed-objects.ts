@@ -1,14 +1,21 @@
-import { parseCommit, parseTag, type DecodedObject, type GitCommit, type GitTag, type ObjectType } from '../../pack-parser/index.js';
+import { checkTree, parseCommit, parseTag, type DecodedObject, type GitCommit, type GitTag, type ObjectType } from '../../pack-parser/index.js';
 import { PushError } from './errors.js';
 
 /** Blobs larger than this are recorded by size only: the secret scanner skips them anyway. */
 export const DEFAULT_MAX_KEPT_BLOB_BYTES = 1024 * 1024;
-/** Content kept for inspection across the whole push (trees, commits, small blobs). */
-export const DEFAULT_MAX_KEPT_BYTES = 128 * 1024 * 1024;
+/**
+ * Content kept in memory across the whole push (trees and the text blobs the scanner reads).
+ * Beyond it, objects are read back from the spooled pack when the inspection needs them: slower,
+ * but memory stays bounded whatever the push holds.
+ */
+export const DEFAULT_MAX_KEPT_BYTES = 32 * 1024 * 1024;
 
 export interface PushedBlob {
   size: number;
-  /** Undefined when the blob was too large to keep. */
+  /**
+   * Undefined when the blob is not kept in memory: binary or too large (the scanner skips those),
+   * or beyond the memory budget (then `PushedObjects.content` reads it back from the pack).
+   */
   content: Buffer | undefined;
   /** A NUL byte in the first 8000 bytes, as git decides (known also for blobs not kept). */
   binary: boolean;
@@ -19,16 +26,22 @@ export function looksBinary(content: Buffer): boolean {
   return content.subarray(0, 8000).includes(0);
 }
 
+/** Reads an object back from the decoded pack (PackDecoder.readObject), once the pack is verified. */
+export type PackObjectReader = (id: string) => { type: ObjectType; content: Buffer } | undefined;
+
 /**
  * The objects of one push, as the decoder reports them: commits and tags parsed, trees kept raw,
- * blobs kept up to a size. Content is copied (the decoder reuses its buffers).
+ * text blobs up to the scanner's size kept, all within a memory budget; what is beyond the budget
+ * is read back from the pack. Content is copied (the decoder reuses its buffers).
  */
 export class PushedObjects {
   readonly commits = new Map<string, GitCommit>();
   readonly tags = new Map<string, GitTag>();
-  readonly trees = new Map<string, Buffer>();
+  /** Raw tree content; undefined when it was beyond the budget (read it with `treeContent`). */
+  readonly trees = new Map<string, Buffer | undefined>();
   readonly blobs = new Map<string, PushedBlob>();
   private keptBytes = 0;
+  private packReader: PackObjectReader | undefined;
   count = 0;
 
   constructor(
@@ -46,16 +59,42 @@ export class PushedObjects {
         this.tags.set(object.id, this.parse(object, parseTag));
         break;
       case 'tree':
-        this.trees.set(object.id, this.keep(object.content, object.id));
+        // Checked once here (git's order, no duplicates), then read raw by the tree diff.
+        this.parse(object, checkTree);
+        this.trees.set(object.id, this.keep(object.content));
         break;
       case 'blob': {
-        // Blobs up to the scanner's size limit must be kept: one that cannot be would go unscanned,
-        // so `keep` refuses the push when the budget is spent (fail closed).
-        const keep = object.size <= this.maxKeptBlobBytes;
-        this.blobs.set(object.id, { size: object.size, content: keep ? this.keep(object.content, object.id) : undefined, binary: looksBinary(object.content) });
+        const binary = looksBinary(object.content);
+        // Only what the secret scanner reads is worth keeping: text up to its size limit.
+        const scannable = !binary && object.size <= this.maxKeptBlobBytes;
+        this.blobs.set(object.id, { size: object.size, content: scannable ? this.keep(object.content) : undefined, binary });
         break;
       }
     }
+  }
+
+  /** After the pack is verified: where objects beyond the budget are read back from. */
+  attachPack(reader: PackObjectReader): void {
+    this.packReader = reader;
+  }
+
+  /** Whether the blob's content is needed by the scanner (text, not too large). */
+  isScannable(blob: PushedBlob): boolean {
+    return !blob.binary && blob.size <= this.maxKeptBlobBytes;
+  }
+
+  /** A pushed tree's raw content, or undefined when the push has no such tree. */
+  treeContent(id: string): Buffer | undefined {
+    const kept = this.trees.get(id);
+    if (kept !== undefined || !this.trees.has(id)) return kept;
+    return this.readBack(id, 'tree');
+  }
+
+  /** A pushed blob's content when the scanner needs it (kept, or read back from the pack). */
+  blobContent(id: string): Buffer | undefined {
+    const blob = this.blobs.get(id);
+    if (blob === undefined || !this.isScannable(blob)) return undefined;
+    return blob.content ?? this.readBack(id, 'blob');
   }
 
   typeOf(id: string): ObjectType | undefined {
@@ -66,15 +105,22 @@ export class PushedObjects {
     return undefined;
   }
 
-  private keep(content: Buffer, id: string): Buffer {
+  private readBack(id: string, type: ObjectType): Buffer {
+    const object = this.packReader?.(id);
+    // Fail closed: an object that cannot be read would go uninspected.
+    if (object?.type !== type) throw new PushError('PUSH_OBJECT_MISSING', `${type} ${id} of the push cannot be read back from the pack`);
+    return object.content;
+  }
+
+  /** A copy within the budget, else undefined (read back from the pack when needed). */
+  private keep(content: Buffer): Buffer | undefined {
+    if (this.keptBytes + content.length > this.maxKeptBytes) return undefined;
     this.keptBytes += content.length;
-    if (this.keptBytes > this.maxKeptBytes) {
-      throw new PushError('PUSH_TOO_LARGE', `the push holds more than ${this.maxKeptBytes >> 20} MiB of commits, trees and files to inspect (at object ${id}); push it in smaller parts`);
-    }
     return Buffer.from(content);
   }
 
   private parse<T>(object: DecodedObject, parse: (content: Buffer) => T): T {
+    // Malformed objects refuse the push: what cannot be read cannot be inspected.
     try {
       return parse(object.content);
     } catch (error) {

@@ -116,6 +116,8 @@ export async function receivePush(body: AsyncIterable<Buffer>, options: IntakeOp
       try {
         const summary = await decoder.end();
         pack = { size: summary.byteLength, objects: summary.objectCount };
+        const verified = decoder;
+        pushed.attachPack((id) => verified.readObject(id));
       } catch (error) {
         throw asPushError(error, 'the pushed pack is invalid');
       }

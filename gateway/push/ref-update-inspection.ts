@@ -14,6 +14,9 @@ export interface InspectionLimits {
 
 export const DEFAULT_INSPECTION_LIMITS: InspectionLimits = { maxCommits: 1000, maxFiles: 5000 };
 
+/** Findings listed per ref update: one is enough to refuse; the list stays small. */
+const MAX_FINDINGS_PER_REF = 1000;
+
 function isoTime(identity: GitIdentity): string {
   const shifted = new Date((identity.timestamp + identity.timezoneOffsetMinutes * 60) * 1000).toISOString().slice(0, 19);
   const sign = identity.timezoneOffsetMinutes < 0 ? '-' : '+';
@@ -70,37 +73,48 @@ export async function inspectRefUpdate(command: ReceivePackCommand, context: Ins
   }
   if (newCommit === undefined) return update;
 
-  const { ids, truncated } = pushedCommitsFrom(newCommit, reader.pushed, limits.maxCommits);
-  update.truncated = truncated;
+  // Every pushed commit is diffed and its added lines scanned; only the lists in the input are
+  // cut at the limits (`truncated`), never the scan.
+  const { ids } = pushedCommitsFrom(newCommit, reader.pushed, Infinity);
+  if (ids.length > limits.maxCommits) update.truncated = true;
   const files = new Map<string, ChangedFile>();
   // Oldest first, so that a path's newest state wins in `files`.
-  for (const id of [...ids].reverse()) {
+  for (let k = ids.length - 1; k >= 0; k--) {
+    const id = ids[k]!;
     const commit = reader.pushed.commits.get(id)!;
-    update.commits.unshift(commitInfo(id, commit));
+    if (k < limits.maxCommits) update.commits.push(commitInfo(id, commit));
     const firstParent = commit.parents[0];
     const parentTree = firstParent === undefined ? undefined : (await reader.commit(firstParent))?.tree;
     if (firstParent !== undefined && parentTree === undefined) {
       update.truncated = true; // the parent is unknown: its changes cannot be listed
       continue;
     }
-    const diff = await diffTrees(reader, parentTree, commit.tree, limits.maxFiles);
-    if (diff.truncated) update.truncated = true;
+    const diff = await diffTrees(reader, parentTree, commit.tree, Infinity);
     for (const change of diff.changes) {
-      const blob = await reader.blob(change.id);
+      const blob = change.status === 'deleted' ? undefined : await reader.blob(change.id);
+      if (files.size < limits.maxFiles || files.has(change.path)) {
+        files.set(change.path, {
+          path: change.path,
+          status: change.status,
+          mode: change.mode,
+          blob: change.id,
+          size: blob?.size ?? 0,
+          binary: blob?.binary ?? false,
+        });
+      } else {
+        update.truncated = true;
+      }
+      // The scanner reads text up to its size limit; `content` is there only for those.
       const content = blob?.content;
-      files.set(change.path, {
-        path: change.path,
-        status: change.status,
-        mode: change.mode,
-        blob: change.id,
-        size: blob?.size ?? 0,
-        binary: blob?.binary ?? false,
-      });
-      if (change.status === 'deleted' || content === undefined || change.mode === '160000') continue;
+      if (content === undefined || change.mode === '160000') continue;
       const oldContent = change.oldId === undefined ? undefined : (await reader.blob(change.oldId))?.content;
       const result = scanAddedLines(scanner, { path: change.path, newContent: content, commit: id, ...(oldContent === undefined ? {} : { oldContent }) });
       for (const finding of result.findings) {
         if (finding.status !== 'detected') continue;
+        if (update.secret_findings.length >= MAX_FINDINGS_PER_REF) {
+          update.truncated = true;
+          break;
+        }
         const policyFinding: PolicySecretFinding = {
           rule: finding.ruleId,
           description: finding.description,
@@ -113,12 +127,9 @@ export async function inspectRefUpdate(command: ReceivePackCommand, context: Ins
         update.secret_findings.push(policyFinding);
       }
     }
-    if (files.size > limits.maxFiles) {
-      update.truncated = true;
-      break;
-    }
   }
-  update.files = [...files.values()].slice(0, limits.maxFiles);
+  update.commits.reverse(); // newest first
+  update.files = [...files.values()];
   return update;
 }
 

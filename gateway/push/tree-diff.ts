@@ -1,4 +1,4 @@
-import type { TreeEntry } from '../../pack-parser/index.js';
+import { PushError } from './errors.js';
 import type { ObjectReader } from './object-reader.js';
 
 /** One path that differs between two trees (blobs, symlinks and submodules; trees are walked). */
@@ -12,13 +12,105 @@ export interface TreeChange {
   oldId: string | undefined;
 }
 
-function byName(entries: TreeEntry[]): Map<string, TreeEntry> {
-  return new Map(entries.map((e) => [e.name.toString('utf8'), e]));
+const SPACE = 0x20;
+const SLASH = 0x2f;
+const TREE_MODE = 0o40000;
+const HASH_LENGTH = 20;
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Reads the entries of a raw tree in place: a diff compares names and ids where they lie and
+ * makes strings only for what changed. Pushed trees were checked at intake (`checkTree`).
+ */
+class TreeCursor {
+  position = 0;
+  modeEnd = 0;
+  nameStart = 0;
+  nameEnd = 0;
+  isTree = false;
+
+  constructor(
+    readonly content: Buffer,
+    private readonly treeId: string | undefined,
+  ) {
+    this.read();
+  }
+
+  get done(): boolean {
+    return this.position >= this.content.length;
+  }
+
+  next(): void {
+    this.position = this.nameEnd + 1 + HASH_LENGTH;
+    this.read();
+  }
+
+  mode(): string {
+    return this.content.toString('latin1', this.position, this.modeEnd);
+  }
+
+  name(): string {
+    return this.content.toString('utf8', this.nameStart, this.nameEnd);
+  }
+
+  id(): string {
+    return this.content.toString('hex', this.nameEnd + 1, this.nameEnd + 1 + HASH_LENGTH);
+  }
+
+  private read(): void {
+    const content = this.content;
+    if (this.position >= content.length) return;
+    let p = this.position;
+    let mode = 0;
+    while (p < content.length && content[p] !== SPACE) mode = mode * 8 + content[p++]! - 0x30;
+    this.modeEnd = p;
+    this.nameStart = p + 1;
+    this.nameEnd = content.indexOf(0, this.nameStart);
+    if (this.nameEnd < 0 || this.nameEnd + 1 + HASH_LENGTH > content.length) {
+      throw new PushError('PUSH_PACK_INVALID', `tree ${this.treeId ?? ''} is malformed at offset ${this.position}`);
+    }
+    this.isTree = mode === TREE_MODE;
+  }
 }
 
 /**
- * The changes from `oldTree` (undefined: the empty tree) to `newTree`. Subtrees with equal ids are
- * skipped, so only what changed is read. Stops collecting past `limit` changes (`truncated`).
+ * git's tree order (base_name_compare): names bytewise, a tree's name as if it ended with '/'.
+ * Both sides of a diff are in this order, so a merge walk meets each name once; a file and a tree
+ * of the same name differ (the file first), so a path that turns from file into tree is one
+ * deletion and one addition, as in git.
+ */
+function compareEntries(a: TreeCursor, b: TreeCursor): number {
+  const x = a.content;
+  const y = b.content;
+  const xLength = a.nameEnd - a.nameStart;
+  const yLength = b.nameEnd - b.nameStart;
+  const common = xLength < yLength ? xLength : yLength;
+  for (let k = 0; k < common; k++) {
+    const difference = x[a.nameStart + k]! - y[b.nameStart + k]!;
+    if (difference !== 0) return difference;
+  }
+  const xNext = xLength > common ? x[a.nameStart + common]! : a.isTree ? SLASH : 0;
+  const yNext = yLength > common ? y[b.nameStart + common]! : b.isTree ? SLASH : 0;
+  return xNext - yNext;
+}
+
+/** Same id and same mode bytes (the mode is what precedes the name). A byte loop: these are short. */
+function sameEntry(a: TreeCursor, b: TreeCursor): boolean {
+  const x = a.content;
+  const y = b.content;
+  const aId = a.nameEnd + 1;
+  const bId = b.nameEnd + 1;
+  for (let k = 0; k < HASH_LENGTH; k++) if (x[aId + k] !== y[bId + k]) return false;
+  const modeLength = a.modeEnd - a.position;
+  if (modeLength !== b.modeEnd - b.position) return false;
+  for (let k = 0; k < modeLength; k++) if (x[a.position + k] !== y[b.position + k]) return false;
+  return true;
+}
+
+/**
+ * The changes from `oldTree` (undefined: the empty tree) to `newTree`, in git's order. Subtrees
+ * with equal ids are skipped, so only what changed is read. Stops collecting past `limit` changes
+ * (`truncated`).
  */
 export async function diffTrees(
   reader: ObjectReader,
@@ -28,33 +120,35 @@ export async function diffTrees(
 ): Promise<{ changes: TreeChange[]; truncated: boolean }> {
   const changes: TreeChange[] = [];
   let truncated = false;
-  const add = (change: TreeChange): boolean => {
-    if (changes.length >= limit) {
-      truncated = true;
-      return false;
-    }
-    changes.push(change);
-    return true;
+  const add = (path: string, status: TreeChange['status'], entry: TreeCursor, oldId: string | undefined): void => {
+    if (changes.length >= limit) truncated = true;
+    else changes.push({ path, status, mode: entry.mode(), id: entry.id(), oldId });
   };
   const walk = async (oldId: string | undefined, newId: string | undefined, prefix: string): Promise<void> => {
     if (oldId === newId || truncated) return;
-    const before = oldId === undefined ? new Map<string, TreeEntry>() : byName(await reader.tree(oldId));
-    const after = newId === undefined ? new Map<string, TreeEntry>() : byName(await reader.tree(newId));
-    const names = [...new Set([...before.keys(), ...after.keys()])].sort();
-    for (const name of names) {
-      if (truncated) return;
-      const a = before.get(name);
-      const b = after.get(name);
-      const path = prefix + name;
-      if (a !== undefined && b !== undefined && a.id === b.id && a.mode === b.mode) continue;
-      const aTree = a?.kind === 'tree' ? a : undefined;
-      const bTree = b?.kind === 'tree' ? b : undefined;
-      if (aTree !== undefined || bTree !== undefined) await walk(aTree?.id, bTree?.id, `${path}/`);
-      const aFile = a !== undefined && a.kind !== 'tree' ? a : undefined;
-      const bFile = b !== undefined && b.kind !== 'tree' ? b : undefined;
-      if (aFile !== undefined && bFile !== undefined) add({ path, status: 'modified', mode: bFile.mode, id: bFile.id, oldId: aFile.id });
-      else if (bFile !== undefined) add({ path, status: 'added', mode: bFile.mode, id: bFile.id, oldId: undefined });
-      else if (aFile !== undefined) add({ path, status: 'deleted', mode: aFile.mode, id: aFile.id, oldId: undefined });
+    const a = new TreeCursor(oldId === undefined ? EMPTY : await reader.treeContent(oldId), oldId);
+    const b = new TreeCursor(newId === undefined ? EMPTY : await reader.treeContent(newId), newId);
+    while ((!a.done || !b.done) && !truncated) {
+      const order = a.done ? 1 : b.done ? -1 : compareEntries(a, b);
+      if (order === 0) {
+        if (!sameEntry(a, b)) {
+          const path = prefix + b.name();
+          if (b.isTree) await walk(a.id(), b.id(), `${path}/`);
+          else add(path, 'modified', b, a.id());
+        }
+        a.next();
+        b.next();
+      } else if (order < 0) {
+        const path = prefix + a.name();
+        if (a.isTree) await walk(a.id(), undefined, `${path}/`);
+        else add(path, 'deleted', a, undefined);
+        a.next();
+      } else {
+        const path = prefix + b.name();
+        if (b.isTree) await walk(undefined, b.id(), `${path}/`);
+        else add(path, 'added', b, undefined);
+        b.next();
+      }
     }
   };
   await walk(oldTree, newTree, '');

@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap';
 import { createGitObjectRepo, expectRefusedLikeGit, type GitObjectRepo, type MalformedObject } from '../../testdata/git-object-repo.js';
-import { parseTree, type TreeEntry } from './tree.js';
+import { checkTree, parseTree, type TreeEntry } from './tree.js';
 
 /** `git ls-tree -z`, as [mode without zero padding, type, id, name bytes]. */
 function lsTree(repo: GitObjectRepo, tree: string): [string, string, string, Buffer][] {
@@ -124,6 +124,12 @@ const malformed: MalformedObject[] = [
 
 t.test('malformed trees give OBJECT_BAD_TREE; git fsck --strict agrees', async (t) => {
   expectRefusedLikeGit(t, 'tree', malformed, (content) => parseTree(content), 'OBJECT_BAD_TREE');
+});
+
+t.test('checkTree refuses exactly what parseTree refuses, without building entries', async (t) => {
+  for (const [name, content] of malformed) t.throws(() => checkTree(Buffer.from(content)), { code: 'OBJECT_BAD_TREE' }, name);
+  t.doesNotThrow(() => checkTree(Buffer.concat([entry('100644', 'a'), entry('100644', 'a-b'), entry('40000', 'a0')])));
+  t.doesNotThrow(() => checkTree(Buffer.alloc(0)), 'the empty tree');
 });
 
 t.test('zero-padded modes (written by old git) are read, not refused', async (t) => {

@@ -44,10 +44,32 @@ const KNOWN_MODES = new Map<number, { mode: string; kind: TreeEntryKind }>([
  * input throws `OBJECT_BAD_TREE`.
  */
 export function parseTree(content: Buffer, hashLength: HashLength = 20, options: TreeParseOptions = {}): TreeEntry[] {
-  const checkOrder = options.checkOrder !== false;
   const entries: TreeEntry[] = [];
-  let previousStart = 0;
-  let previousEnd = 0;
+  walkTree(content, hashLength, options.checkOrder !== false, (entryStart, modeEnd, known, nameStart, nameEnd, idEnd) => {
+    entries.push({
+      mode: modeEnd - entryStart === known.mode.length ? known.mode : content.toString('latin1', entryStart, modeEnd),
+      kind: known.kind,
+      name: content.subarray(nameStart, nameEnd),
+      id: content.toString('hex', nameEnd + 1, idEnd),
+    });
+  });
+  return entries;
+}
+
+/**
+ * Checks a tree exactly as `parseTree` does (git's order included) without building its entries:
+ * for validating many trees cheaply, then reading them raw.
+ */
+export function checkTree(content: Buffer, hashLength: HashLength = 20): void {
+  walkTree(content, hashLength, true, undefined);
+}
+
+type EntryVisitor = (entryStart: number, modeEnd: number, known: { mode: string; kind: TreeEntryKind }, nameStart: number, nameEnd: number, idEnd: number) => void;
+
+function walkTree(content: Buffer, hashLength: HashLength, checkOrder: boolean, visit: EntryVisitor | undefined): void {
+  // Name positions of the entries so far, for the order checks.
+  const nameStarts: number[] = [];
+  const nameEnds: number[] = [];
   let previousIsTree = false;
   let position = 0;
   while (position < content.length) {
@@ -69,24 +91,19 @@ export function parseTree(content: Buffer, hashLength: HashLength = 20, options:
     if (idEnd > content.length) badTree('truncated object id', entryStart);
     checkName(content, nameStart, nameEnd, entryStart);
     const isTree = known.kind === 'tree';
-    if (checkOrder && entries.length > 0) {
-      const order = compareNames(content, previousStart, previousEnd, previousIsTree, nameStart, nameEnd, isTree);
+    const count = nameStarts.length;
+    if (checkOrder && count > 0) {
+      const order = compareNames(content, nameStarts[count - 1]!, nameEnds[count - 1]!, previousIsTree, nameStart, nameEnd, isTree);
       if (order === 0) badTree('duplicate name', entryStart);
       if (order > 0) badTree('entries not sorted', entryStart);
-      if (isTree) checkNoFileNamed(entries, content, nameStart, nameEnd, entryStart);
+      if (isTree) checkNoFileNamed(nameStarts, nameEnds, content, nameStart, nameEnd, entryStart);
     }
-    entries.push({
-      mode: position - entryStart === known.mode.length ? known.mode : content.toString('latin1', entryStart, position),
-      kind: known.kind,
-      name: content.subarray(nameStart, nameEnd),
-      id: content.toString('hex', nameEnd + 1, idEnd),
-    });
-    previousStart = nameStart;
-    previousEnd = nameEnd;
+    visit?.(entryStart, position, known, nameStart, nameEnd, idEnd);
+    nameStarts.push(nameStart);
+    nameEnds.push(nameEnd);
     previousIsTree = isTree;
     position = idEnd;
   }
-  return entries;
 }
 
 function badTree(problem: string, offset: number): never {
@@ -122,12 +139,14 @@ function compareNames(content: Buffer, aStart: number, aEnd: number, aIsTree: bo
  * A file "a" sorts before "a-b" and "a.b", and those before the tree "a" (compared as "a/"): so a
  * file and a tree of the same name need not be neighbours. Look back over the names in between.
  */
-function checkNoFileNamed(entries: TreeEntry[], content: Buffer, nameStart: number, nameEnd: number, entryStart: number): void {
+function checkNoFileNamed(nameStarts: number[], nameEnds: number[], content: Buffer, nameStart: number, nameEnd: number, entryStart: number): void {
   const length = nameEnd - nameStart;
-  for (let i = entries.length - 1; i >= 0; i--) {
-    const other = entries[i]!.name;
-    if (other.length < length || content.compare(other, 0, length, nameStart, nameEnd) !== 0) return;
-    if (other.length === length) badTree('duplicate name', entryStart);
-    if (other[length]! >= SLASH) return;
+  for (let i = nameStarts.length - 1; i >= 0; i--) {
+    const otherStart = nameStarts[i]!;
+    const otherLength = nameEnds[i]! - otherStart;
+    if (otherLength < length) return;
+    for (let k = 0; k < length; k++) if (content[otherStart + k] !== content[nameStart + k]) return;
+    if (otherLength === length) badTree('duplicate name', entryStart);
+    if (content[otherStart + length]! >= SLASH) return;
   }
 }
