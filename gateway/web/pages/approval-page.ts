@@ -39,7 +39,10 @@ export interface ApprovalPageOptions {
 /** /ui/approvals/<id>: everything an approver needs to decide, and the decision forms. */
 export function approvalPage(session: WebSession, detail: ApprovalDetail, contents: readonly ApprovalFileContent[], options: ApprovalPageOptions = {}): Html {
   const { request, progress, can } = detail;
-  const reasons = [...request.requirements.map((q) => `${q.group}${q.ref ? ` (${q.ref})` : ''}: ${q.reason}`), ...request.policy_reasons];
+  const reasons = [
+    ...request.requirements.map((q) => `${q.group}${q.ref ? ` (${q.ref})` : ''}: ${q.reason}`),
+    ...request.policy_reasons.filter((reason) => !request.requirements.some((q) => q.reason === reason)),
+  ];
   const decidable = request.state === 'pending';
   const csrf = html`<input type="hidden" name="csrf" value="${session.csrfToken}">`;
   return layout({
