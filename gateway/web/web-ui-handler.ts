@@ -86,7 +86,7 @@ export class WebUiHandler implements GatewayHttpHandler {
 
   /** GET pages send the browser to sign in (and back); a POST without a session is refused. */
   private needLogin(web: WebRequest, method: string): void {
-    const expired = web.sessionId !== undefined;
+    const expired = web.sessionId !== undefined && web.session === undefined; // a cookie whose session is gone
     if (method === 'GET') {
       const next = `${web.url.pathname}${web.url.search}`;
       return web.redirect(`/ui/login?next=${encodeURIComponent(next)}${expired ? '&expired=1' : ''}`);
