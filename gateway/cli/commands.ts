@@ -24,5 +24,11 @@ export const allCommands: LazyCommand[] = [
       load: async () => (await import('./approvals-command.js')).approvalsCommands.find((command) => command.words[1] === verb)!,
     }),
   ),
+  ...['verify', 'show', 'list', 'replay', 'materialize', 'export'].map(
+    (verb): LazyCommand => ({
+      words: ['audit', verb],
+      load: async () => (await import('./audit-command.js')).auditCommands.find((command) => command.words[1] === verb)!,
+    }),
+  ),
   { words: ['credential-helper'], load: async () => (await import('./credential-helper-command.js')).credentialHelperCommand },
 ];
