@@ -31,7 +31,8 @@ export async function runServe(config: GatewayConfig, io: CliIO, stop: Promise<v
       `gitgate is ready on ${gateway.url} (embedded demo defaults; data in ${config.dataDir})\n` +
         `  clone:  git clone ${origin.protocol}//agent:${demoToken}@${origin.host}/${DEMO_REPOSITORY}.git\n` +
         `  config: none given; write a gitgate.yaml and run gitgate serve --config gitgate.yaml (tokens: ${config.tokensFile})\n` +
-        `  approve: pushes to main touching src/ wait for approval: gitgate approvals list | approve <id> (approver token in ${adminTokenPath(config.dataDir)})\n`,
+        `  approve: pushes to main touching src/ wait for approval: gitgate approvals list | approve <id> (approver token in ${adminTokenPath(config.dataDir)})\n` +
+        `  web UI: ${gateway.url}/ui   (sign in with the approver token from ${adminTokenPath(config.dataDir)})\n`,
     );
   } else {
     io.stdout(
