@@ -69,3 +69,7 @@ test_access_and_webhook_changes_are_denied if {
 test_reading_webhooks_is_allowed if {
 	api.allow with input as t.api(t.agent, "GET", "/repos/{owner}/{repo}/hooks", {})
 }
+
+test_repository_settings_changes_are_denied if {
+	t.codes(api) == {"API_REPOSITORY_SETTINGS_CHANGE"} with input as t.api(t.agent, "PATCH", "/repos/{owner}/{repo}", {"body": {"visibility": "public"}})
+}
