@@ -14,7 +14,7 @@ const CONNECTION_OPTIONS: CommandOptions = {
 };
 const CONNECTION_USAGE =
   '[--url <gateway url>] [--token-env NAME | --token-file <path>] [--config gitgate.yaml] [--json]\n\n' +
-  'The gateway: --url, else $GITGATE_URL, else the config (public_url or listen). The token (a human\n' +
+  'The gateway: --url, else $GITGATE_URL, else the config (public_url or listen; $GITGATE_PORT as for serve). The token (a human\n' +
   'token of an approver group, or an OIDC JWT): --token-env/--token-file, else $GITGATE_TOKEN, else the\n' +
   "embedded default's admin token (<data dir>/admin-token).";
 
@@ -23,7 +23,7 @@ export const WAIT_EXIT = { approved: 0, refused: 1, pending: 3 } as const;
 
 function clientFrom(args: ParsedCommandArgs): ApprovalsClient {
   const config = configFromArgs(args);
-  const url = stringOption(args, 'url') ?? process.env['GITGATE_URL'] ?? config.publicUrl ?? `${config.tls === undefined ? 'http' : 'https'}://${config.listen.host === '0.0.0.0' ? '127.0.0.1' : config.listen.host}:${config.listen.port}`;
+  const url = stringOption(args, 'url') ?? process.env['GITGATE_URL'] ?? config.publicUrl ?? `${config.tls === undefined ? 'http' : 'https'}://${config.listen.host === '0.0.0.0' ? '127.0.0.1' : config.listen.host}:${process.env['GITGATE_PORT'] ?? config.listen.port}`;
   if (!/^https?:\/\//.test(url)) throw new CliUsageError(`--url must start with http:// or https://, not '${url}'`);
   const tokenEnv = stringOption(args, 'token-env');
   const tokenFile = stringOption(args, 'token-file');
