@@ -39,6 +39,7 @@ t.test('methods: HEAD follows GET; an unknown method or path matches nothing', a
 t.test('paths that could be read differently by gitgate and GitHub are refused', async (t) => {
   t.same(apiPathSegments('/repos/acme/app/contents/a%20b.txt'), ['repos', 'acme', 'app', 'contents', 'a b.txt']);
   t.same(apiPathSegments('/repos/acme/app/'), ['repos', 'acme', 'app'], 'one trailing slash is ignored');
+  t.same(apiPathSegments('/'), []);
   for (const bad of ['/repos/acme%2Fapp/pulls', '/repos/acme/../app', '/repos//app', '/repos/acme/app/contents/%2e%2e/x', '/repos/acme/app/contents/a%5cb', '/repos/%E0%A4%A']) {
     t.throws(() => apiPathSegments(bad), { name: 'InvalidApiPathError', code: 'API_PATH_INVALID' }, bad);
   }

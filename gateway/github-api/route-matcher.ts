@@ -65,6 +65,7 @@ export class InvalidApiPathError extends Error {
 export function apiPathSegments(path: string): string[] {
   const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
   if (!trimmed.startsWith('/')) throw new InvalidApiPathError('the API path must start with /');
+  if (trimmed === '/') return [];
   return trimmed
     .split('/')
     .slice(1)

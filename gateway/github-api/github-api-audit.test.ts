@@ -1,0 +1,59 @@
+import t from 'tap';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { listAuditEvents } from '../audit/index.js';
+import { fakeGithubToken } from '../secrets/test-helpers.js';
+import { startApiHarness, type ApiHarness } from './github-api-test-harness.js';
+
+let h: ApiHarness;
+t.before(async () => {
+  h = await startApiHarness();
+});
+t.teardown(() => h.close());
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+t.test('every API call is an api.call event: route, params, decision, status, bytes; no secret in the log', async (t) => {
+  await (await h.call('GET', '/repos/acme/app/contents/config/settings.py')).arrayBuffer();
+  await (await h.call('DELETE', '/repos/acme/app')).arrayBuffer();
+  const secret = fakeGithubToken(5);
+  await (await h.call('POST', '/repos/acme/app/git/blobs', { body: { content: `k=${secret}`, encoding: 'utf-8' } })).arrayBuffer();
+  await (await h.call('POST', '/repos/acme/app/issues/1/comments', { body: { body: 'ok' } })).arrayBuffer();
+  await (await h.call('GET', '/repos/acme/app', { token: 'ggt_wrong' })).arrayBuffer();
+
+  // The completed event is appended once the answer is out: wait for the last one.
+  let events = await listAuditEvents(h.gateway.gateway.audit.store, { type: 'api.call' });
+  for (let i = 0; i < 100 && events.filter((e) => e.data['phase'] === 'completed').length < 5; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    events = await listAuditEvents(h.gateway.gateway.audit.store, { type: 'api.call' });
+  }
+  const completed = events.filter((e) => e.data['phase'] === 'completed');
+  t.equal(completed.length, 5);
+  const [read, deletion, blob, comment, unauthenticated] = completed;
+  t.match(read, {
+    repository: 'acme/app',
+    actor: { subject: 'agent-1' },
+    data: { method: 'GET', route: '/repos/{owner}/{repo}/contents/{path}', params: { owner: 'acme', repo: 'app', path: 'config/settings.py' }, decision: 'allow', status: 200 },
+  });
+  t.ok((read!.data['bytes_out'] as number) > 100);
+  t.match(deletion, { data: { method: 'DELETE', route: '/repos/{owner}/{repo}', decision: 'deny', deny: ['API_REPOSITORY_DELETE'], status: 403, error: 'API_POLICY_DENIED' } });
+  t.match(blob, { data: { decision: 'deny', deny: ['SECRET_DETECTED'], status: 403 } });
+  t.match(comment, { data: { decision: 'allow', status: 201 } });
+  t.ok((comment!.data['bytes_in'] as number) > 0);
+  t.match(unauthenticated, { actor: null, data: { status: 401, error: 'API_UNAUTHENTICATED' } });
+  const forwarding = events.filter((e) => e.data['phase'] === 'forwarding');
+  t.same(forwarding.map((e) => e.data['route']), ['/repos/{owner}/{repo}/issues/{issue_number}/comments'], 'the allowed write was on record before it was sent');
+  t.ok(completed.every((e) => typeof e.request_id === 'string'));
+
+  const stored = filesUnder(h.gateway.config.audit.directory).map((f) => readFileSync(f, 'utf8')).join('\n');
+  t.ok(stored.includes('api.call'));
+  t.notMatch(stored, fakeGithubToken(99), 'the gateway credential is not in the audit log');
+  t.notMatch(stored, h.gateway.token);
+  t.notMatch(stored, secret);
+  t.notMatch(stored, h.plantedSecret);
+});
