@@ -1,25 +1,39 @@
 // npm run bench:proxy — the cost of going through gitgate, against the same upstream: the real
-// `git http-backend` (testdata/http-backend-server.ts). Directly vs through the gateway (which
-// runs in this process, with its mirror of the upstream, the default policies and secret rules):
+// `git http-backend` (testdata/http-backend-server.ts). Directly vs through the gateway, which runs
+// as `gitgate serve` in a process of its own (its RSS is measured alone), with its mirror of the
+// upstream, the default policies and secret rules:
 //   1. clone of a generated repository (median of --runs);
 //   2. a push of 1 new commit to a new branch (median of --runs; the gateway's mirror is warm);
-//   3. a push of 2,000 new commits to a new branch (once each).
-// Prints wall times, ratios and the peak RSS of this process (gateway + the small driver).
-// Targets (issue 4): clone within 1.1x, small push at most +50 ms, large push within 1.3x.
+//   3. a push of 2,000 new commits to a new branch (median of --large-runs);
+//   4. a push of --bulk-mb MB (default 500) of new files in a few commits, generated once from a
+//      seed and cached under .cache/bench/ (once each): wall time and the gateway's peak RSS.
+// Targets (issue 4): clone within 1.1x, small push at most +50 ms, 2,000-commit push within 1.3x,
+// gateway RSS at most 250 MB during the 500 MB push. --skip-bulk leaves out 4.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { resolveConfig } from '../../gateway/config/load-config.js';
-import { startGateway } from '../../gateway/server/start-gateway.js';
+import { startChildGateway } from '../../gateway/e2e/child-gateway.js';
+import { writeBulkHistory } from '../../testdata/bulk-history.js';
 import { startHttpBackend } from '../../testdata/http-backend-server.js';
 import { hermeticGitEnv } from '../../testdata/git-cli.js';
 import { createSeededRepo } from '../../testdata/seeded-repo.js';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, commits: { type: 'string', default: '300' } } });
+const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '5' },
+    'large-runs': { type: 'string', default: '3' },
+    commits: { type: 'string', default: '300' },
+    'bulk-mb': { type: 'string', default: '500' },
+    'skip-bulk': { type: 'boolean', default: false },
+  },
+});
 const runs = Number(values.runs);
+const largeRuns = Number(values['large-runs']);
+const bulkBytes = Number(values['bulk-mb']) * 1000 * 1000;
 const env = hermeticGitEnv({ GIT_TERMINAL_PROMPT: '0' });
 
 function git(args: string[], cwd: string, input?: string): Promise<void> {
@@ -39,6 +53,7 @@ async function timed(run: () => Promise<void>): Promise<number> {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const mb = (bytes: number) => (bytes / 1e6).toFixed(0);
 
 /** A fast-import stream of `count` commits on `branch`, each editing one small file. */
 function commitsStream(branch: string, count: number, label: string): string {
@@ -52,37 +67,54 @@ function commitsStream(branch: string, count: number, label: string): string {
   return out;
 }
 
+/** A bare repository with a small `main` and a branch `bulk` holding `bytes` of new files; made once. */
+async function bulkClientRepo(bytes: number): Promise<string> {
+  const cached = join(projectRoot, '.cache', 'bench', `proxy-bulk-seed500-${mb(bytes)}MB.git`);
+  if (existsSync(cached)) return cached; // renamed into place only once complete
+  mkdirSync(dirname(cached), { recursive: true });
+  const building = `${cached}.tmp-${process.pid}`;
+  rmSync(building, { recursive: true, force: true });
+  console.log(`generating the ${mb(bytes)} MB push once (cached in ${cached}) ...`);
+  await createSeededRepo(building, { seed: 500, commits: 20, initialFiles: 30, filesEditedPerCommit: 3, fileLines: [20, 100], linesChangedPerEdit: [1, 5] });
+  const summary = await writeBulkHistory(building, { seed: 500, totalBytes: bytes, branch: 'bulk', from: 'refs/heads/main' });
+  console.log(`  ${summary.commits} commits, ${summary.files} files, ${mb(summary.bytes)} MB of content`);
+  renameSync(building, cached);
+  return cached;
+}
+
 const root = mkdtempSync(join(tmpdir(), 'gitgate-bench-proxy-'));
 try {
+  const bulkClient = values['skip-bulk'] ? undefined : await bulkClientRepo(bulkBytes);
   console.log(`generating the repository (${values.commits} commits)...`);
-  await createSeededRepo(join(root, 'upstream', 'bench', 'repo.git'), {
+  const upstreamRoot = join(root, 'upstream');
+  await createSeededRepo(join(upstreamRoot, 'bench', 'repo.git'), {
     seed: 7, commits: Number(values.commits), initialFiles: 300, filesEditedPerCommit: 4, fileLines: [20, 200], linesChangedPerEdit: [1, 6], mergeEvery: 25,
   });
-  const backend = await startHttpBackend(join(root, 'upstream'));
-  const config = resolveConfig(
-    { listen: { host: '127.0.0.1', port: 0 }, data_dir: 'data', upstreams: [{ type: 'http', scheme: 'http', repositories: [`${backend.host}/bench/*`] }] },
+  const backend = await startHttpBackend(upstreamRoot);
+  const gateway = await startChildGateway({
+    cli: [process.execPath, join(projectRoot, 'dist', 'gateway', 'cli.js')],
     root,
-    join(root, 'gitgate.yaml'),
-  );
-  const gateway = await startGateway(config, { logDestination: new Writable({ write: (_c, _e, done) => done() }) });
-  const { token } = gateway.tokens.create('bench', ['agents']);
-  const direct = `${backend.origin}/bench/repo.git`;
-  const through = `http://bench:${token}@${new URL(gateway.url).host}/${backend.host}/bench/repo.git`;
+    upstreams: [{ type: 'http', name: 'bench', scheme: 'http', repositories: [`${backend.host}/bench/*`] }],
+  });
+  const wholeRun = gateway.measurePeak();
+  const idleRss = gateway.rss();
+  const direct = (name: string) => `${backend.origin}/bench/${name}.git`;
+  const through = (name: string) => gateway.remote(`${backend.host}/bench/${name}`);
   const work = join(root, 'work');
   mkdirSync(work);
 
   const clone = { direct: [] as number[], gateway: [] as number[] };
   for (let i = 0; i < runs; i++) {
-    clone.direct.push(await timed(() => git(['clone', '-q', '--bare', direct, `d${i}.git`], work)));
-    clone.gateway.push(await timed(() => git(['clone', '-q', '--bare', through, `g${i}.git`], work)));
+    clone.direct.push(await timed(() => git(['clone', '-q', '--bare', direct('repo'), `d${i}.git`], work)));
+    clone.gateway.push(await timed(() => git(['clone', '-q', '--bare', through('repo'), `g${i}.git`], work)));
   }
-  await git(['clone', '-q', direct, 'client'], work);
+  await git(['clone', '-q', direct('repo'), 'client'], work);
   const client = join(work, 'client');
-  await git(['push', '-q', through, 'HEAD:refs/heads/warm-up'], client); // creates the gateway's mirror
+  await git(['push', '-q', through('repo'), 'HEAD:refs/heads/warm-up'], client); // creates the gateway's mirror
 
   const small = { direct: [] as number[], gateway: [] as number[] };
   for (let i = 0; i < runs; i++) {
-    for (const [kind, url] of [['direct', direct], ['gateway', through]] as const) {
+    for (const [kind, url] of [['direct', direct('repo')], ['gateway', through('repo')]] as const) {
       await git(['checkout', '-q', '-B', `small-${kind}-${i}`, 'origin/main'], client);
       writeFileSync(join(client, `small-${kind}-${i}.txt`), `${kind} ${i}\n`);
       await git(['add', '.'], client);
@@ -91,20 +123,38 @@ try {
     }
   }
   const commits = 2000;
-  await git(['fast-import', '--quiet'], client, commitsStream('large-direct', commits, 'direct'));
-  await git(['fast-import', '--quiet'], client, commitsStream('large-gateway', commits, 'gateway'));
-  const large = {
-    direct: await timed(() => git(['push', '-q', direct, 'large-direct:refs/heads/large-direct'], client)),
-    gateway: await timed(() => git(['push', '-q', through, 'large-gateway:refs/heads/large-gateway'], client)),
-  };
+  const large = { direct: [] as number[], gateway: [] as number[] };
+  for (let i = 0; i < largeRuns; i++) {
+    for (const [kind, url] of [['direct', direct('repo')], ['gateway', through('repo')]] as const) {
+      await git(['fast-import', '--quiet'], client, commitsStream(`large-${kind}-${i}`, commits, `${kind}${i}`));
+      large[kind].push(await timed(() => git(['push', '-q', url, `large-${kind}-${i}:refs/heads/large-${kind}-${i}`], client)));
+    }
+  }
+
+  let bulk: { direct: number; gateway: number; before: number; peak: number } | undefined;
+  if (bulkClient !== undefined) {
+    // Two fresh upstream repositories holding only `main`, so each push sends everything.
+    for (const name of ['bulk-direct', 'bulk-gateway']) {
+      await git(['clone', '-q', '--bare', '--no-local', '--single-branch', '--branch', 'main', bulkClient, join(upstreamRoot, 'bench', `${name}.git`)], root);
+    }
+    await git(['--git-dir', bulkClient, 'push', '-q', through('bulk-gateway'), 'refs/heads/main:refs/heads/warm-up'], root); // its mirror
+    const directMs = await timed(() => git(['--git-dir', bulkClient, 'push', '-q', direct('bulk-direct'), 'refs/heads/bulk:refs/heads/bulk'], root));
+    const before = gateway.rss();
+    const peak = gateway.measurePeak();
+    const gatewayMs = await timed(() => git(['--git-dir', bulkClient, 'push', '-q', through('bulk-gateway'), 'refs/heads/bulk:refs/heads/bulk'], root));
+    bulk = { direct: directMs, gateway: gatewayMs, before, peak: peak.stop() };
+  }
+  const peakWholeRun = wholeRun.stop();
 
   const row = (name: string, d: number, g: number, target: string) =>
     console.log(`${name.padEnd(24)} direct ${d.toFixed(0).padStart(6)} ms   gitgate ${g.toFixed(0).padStart(6)} ms   ${(g / d).toFixed(2)}x  +${(g - d).toFixed(0)} ms   target ${target}`);
-  console.log(`\nupstream: git http-backend; ${runs} runs (medians); ${values.commits}-commit repository\n`);
+  console.log(`\nupstream: git http-backend; ${runs} runs (medians; ${largeRuns} for the 2,000-commit push); ${values.commits}-commit repository; load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
   row('clone', median(clone.direct), median(clone.gateway), '<= 1.10x');
   row('push, 1 commit', median(small.direct), median(small.gateway), '<= +50 ms');
-  row(`push, ${commits} commits`, large.direct, large.gateway, '<= 1.30x');
-  console.log(`peak RSS of this process (gateway and driver): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+  row(`push, ${commits} commits`, median(large.direct), median(large.gateway), '<= 1.30x');
+  if (bulk !== undefined) row(`push, ${mb(bulkBytes)} MB`, bulk.direct, bulk.gateway, 'none (RSS below)');
+  console.log(`\ngateway process (gitgate serve): RSS ${mb(idleRss)} MB idle after start; peak ${mb(peakWholeRun)} MB over the whole run`);
+  if (bulk !== undefined) console.log(`during the ${mb(bulkBytes)} MB push: RSS ${mb(bulk.before)} MB before, peak ${mb(bulk.peak)} MB (target <= 250 MB)`);
   await gateway.close();
   await backend.close();
 } finally {
