@@ -4,6 +4,7 @@ import type { GatewayConfig } from '../config/config-types.js';
 import { readFileSync } from 'node:fs';
 import type { WebOidcConfig } from '../config/web-config.js';
 import type { TokenStore } from '../identity/token-store.js';
+import { AuditRoutes, type AuditView } from './audit-routes.js';
 import { OidcLogin } from './oidc-login.js';
 import { SamlLogin } from './saml-login.js';
 import { SessionApproverAuthenticator } from './session-authenticator.js';
@@ -25,6 +26,8 @@ export interface WebUiSetupOptions {
   logger: Logger;
   publicUrl: () => string;
   extraRoutes?: WebRoutes[];
+  /** The audit log, for the timeline at /ui/audit (members of gitgate-admins). */
+  audit?: AuditView;
   /** For tests of session expiry. */
   now?: () => number;
 }
@@ -62,7 +65,7 @@ export function createWebUi(config: GatewayConfig, options: WebUiSetupOptions): 
     logger,
     publicUrl: options.publicUrl,
     secureCookies,
-    ...(options.extraRoutes === undefined ? {} : { extraRoutes: options.extraRoutes }),
+    extraRoutes: [...(options.audit === undefined ? [] : [new AuditRoutes(options.audit)]), ...(options.extraRoutes ?? [])],
   });
   return { handler, authenticator: new SessionApproverAuthenticator(sessions, handler.context.cookieName), sessions };
 }

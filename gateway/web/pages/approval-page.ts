@@ -1,4 +1,5 @@
 import type { ApprovalDetail, ApprovalFileContent } from '../../approvals/index.js';
+import { APPROVALS_ADMIN_GROUP } from '../../approvals/approvals-http-handler.js';
 import { html, type Html } from '../html.js';
 import type { WebSession } from '../session-store.js';
 import { diffText } from '../text-diff.js';
@@ -133,6 +134,6 @@ ${
 
 <h2>History</h2>
 <ol>${request.history.map((h) => html`<li>${when(h.at)} <strong>${h.event}</strong> by ${h.by.name ?? h.by.subject}${h.reason ? `: ${h.reason}` : ''} <span class="muted">(${h.state})</span></li>`)}</ol>
-<p><a href="/ui/audit/requests/${request.id}">Audit events of this request</a></p>`,
+${session.identity?.groups.includes(APPROVALS_ADMIN_GROUP) ? html`<p><a href="/ui/audit/requests/${request.id}">Audit events of this request</a></p>` : html``}`,
   });
 }

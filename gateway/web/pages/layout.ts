@@ -1,3 +1,4 @@
+import { APPROVALS_ADMIN_GROUP } from '../../approvals/approvals-http-handler.js';
 import { html, type Html } from '../html.js';
 import type { WebSession } from '../session-store.js';
 
@@ -29,7 +30,7 @@ export function layout({ title, session, body, section }: PageOptions): Html {
 ${
   identity === undefined
     ? html``
-    : html`<nav aria-label="Main"><ul><li><a href="/ui"${current('approvals')}>Approvals</a></li><li><a href="/ui/audit"${current('audit')}>Audit log</a></li></ul></nav>
+    : html`<nav aria-label="Main"><ul><li><a href="/ui"${current('approvals')}>Approvals</a></li>${identity.groups.includes(APPROVALS_ADMIN_GROUP) ? html`<li><a href="/ui/audit"${current('audit')}>Audit log</a></li>` : html``}</ul></nav>
 <span>Signed in as <strong>${identity.name ?? identity.subject}</strong> <span class="muted">(${identity.authentication}${identity.groups.length > 0 ? `; ${identity.groups.join(', ')}` : ''})</span></span>
 <form method="post" action="/ui/logout"><input type="hidden" name="csrf" value="${session!.csrfToken}"><button type="submit">Sign out</button></form>`
 }
