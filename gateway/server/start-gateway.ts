@@ -54,7 +54,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayStartO
   const audit = await openAudit(config, masker, logger);
   let url = '';
   const approvals = await startApprovals(config, { tokens, oidc, logger, publicUrl: () => url });
-  const webUi = createWebUi(config, { approvals: approvals.service, tokens, logger, publicUrl: () => url });
+  const webUi = createWebUi(config, { approvals: approvals.service, tokens, logger, publicUrl: () => url, audit });
   approvals.authenticators.push(webUi.authenticator);
   const githubApi = config.githubApi === undefined ? [] : [new GitHubApiHandler({ config, api: config.githubApi, tokens, oidc, policy, scanner, masker, logger, approvals: approvals.service, audit: audit.log })];
   const server = new GatewayServer({ config, tokens, oidc, policy, scanner, masker, logger, audit: audit.log, auditPacks: audit.packs, approvals: approvals.service, handlers: [...githubApi, approvals.handler, webUi.handler] });
