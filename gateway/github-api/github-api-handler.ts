@@ -275,7 +275,7 @@ export class GitHubApiHandler implements GatewayHttpHandler {
     record: CallRecord,
   ): Promise<void> {
     const { api, audit, masker } = this.deps;
-    const credential = await authorization();
+    let credential = await authorization();
     const body = inspected.bodyOverride !== undefined ? Buffer.from(JSON.stringify(inspected.bodyOverride)) : method === 'GET' || method === 'HEAD' ? undefined : raw;
     if (audit !== undefined && method !== 'GET' && method !== 'HEAD') {
       // A write is on record before it reaches GitHub; if it cannot be recorded it is not sent.
@@ -285,8 +285,23 @@ export class GitHubApiHandler implements GatewayHttpHandler {
         throw new GitHubApiError('API_UPSTREAM_FAILED', 503, `the call could not be recorded in the audit log (${(error as { code?: string }).code ?? 'error'}), so it was not sent; try again later`);
       }
     }
-    const upstream = await this.upstream.send({ method, path: `${record.path}${url.search}`, headers: forwardedHeaders(request, credential), body });
-    if (upstream.statusCode === 401) this.credential.refused(credential);
+    const send = () => this.upstream.send({ method, path: `${record.path}${url.search}`, headers: forwardedHeaders(request, credential), body });
+    let upstream = await send();
+    if (upstream.statusCode === 401) {
+      // GitHub refused gitgate's own credential (revoked, or an installation token it expired early):
+      // GitHub did nothing with the call, so it is sent once more with a fresh credential.
+      upstream.resume();
+      this.credential.refused(credential);
+      const fresh = await authorization();
+      if (fresh !== credential) {
+        credential = fresh;
+        upstream = await send();
+      }
+      if (upstream.statusCode === 401) {
+        upstream.resume();
+        throw new GitHubApiError('API_UPSTREAM_FAILED', 502, "GitHub refused gitgate's credential (HTTP 401), not yours; nothing was done. Tell the gitgate operators.");
+      }
+    }
     record.status = upstream.statusCode ?? 502;
     const gatewayBase = `${this.publicBase(request)}${api.prefix}`;
     record.bytesOut = await relayResponse(upstream, response, { masker, upstreamBase: this.upstream.baseUrl, gatewayBase, head: method === 'HEAD' });

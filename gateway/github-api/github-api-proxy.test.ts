@@ -1,6 +1,6 @@
 import t from 'tap';
 import { fakeGithubToken } from '../secrets/test-helpers.js';
-import { startApiHarness, type ApiHarness } from './github-api-test-harness.js';
+import { GATEWAY_TOKEN_ENV, startApiHarness, type ApiHarness } from './github-api-test-harness.js';
 
 let h: ApiHarness;
 t.before(async () => {
@@ -163,9 +163,23 @@ t.test('bad input is refused clearly and the gateway keeps serving', async (t) =
   t.equal(after.status, 201);
 });
 
+t.test("GitHub refusing the gateway's own credential is a 502 that says so, not the agent's 401", async (t) => {
+  const saved = process.env[GATEWAY_TOKEN_ENV];
+  process.env[GATEWAY_TOKEN_ENV] = fakeGithubToken(1234);
+  try {
+    const response = await h.call('GET', '/repos/acme/app');
+    t.equal(response.status, 502);
+    t.match(((await response.json()) as { message: string }).message, "GitHub refused gitgate's credential (HTTP 401), not yours");
+  } finally {
+    process.env[GATEWAY_TOKEN_ENV] = saved;
+  }
+  t.equal((await h.call('GET', '/repos/acme/app')).status, 200);
+});
+
 t.test('the credential never appears in logs or responses; every call is logged', async (t) => {
   const logs = h.gateway.logs();
   t.notMatch(logs, upstreamToken());
+  t.notMatch(logs, fakeGithubToken(1234));
   t.notMatch(logs, h.plantedSecret);
   t.notMatch(logs, h.gateway.token);
   const calls = logs.split('\n').filter((l) => l.includes('"GitHub API call"')).map((l) => JSON.parse(l) as Record<string, unknown>);

@@ -57,6 +57,12 @@ t.test('through the gateway: installation tokens minted with a real RS256 JWT, s
   t.not(refreshed.token, issued.token);
   t.equal(h.github.requests.at(-1)!.authorization, `Bearer ${refreshed.token}`);
 
+  tokens.revoke(refreshed.token);
+  const afterRevoke = await h.call('GET', '/repos/acme/app/branches/main');
+  await afterRevoke.arrayBuffer();
+  t.equal(afterRevoke.status, 200, 'a token GitHub refuses is replaced and the call sent again');
+  t.equal(tokens.exchanges, 3);
+
   await sleep(1000);
   const stale = await fetch(`${h.github.baseUrl}/repos/acme/app`, { headers: { authorization: `token ${issued.token}` } });
   t.equal(stale.status, 401, 'the fake refuses an expired installation token, as GitHub does');

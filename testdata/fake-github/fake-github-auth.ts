@@ -75,6 +75,11 @@ export class InstallationTokens {
     return found !== undefined && found.expiresAt > now ? found : undefined;
   }
 
+  /** As when an app's token is revoked (DELETE /installation/token): later calls get 401. */
+  revoke(token: string): void {
+    this.issued.delete(token);
+  }
+
   all(): InstallationToken[] {
     return [...this.issued.values()];
   }
