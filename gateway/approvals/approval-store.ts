@@ -44,6 +44,8 @@ export class ApprovalStore {
   readonly quarantineDir: string;
   readonly contentsDir: string;
   private readonly chains = new Map<string, Promise<unknown>>();
+  /** Parsed requests by id with the file identity they were read from (every write renames a new file in). */
+  private readonly cache = new Map<string, { stamp: string; request: ApprovalRequest }>();
 
   constructor(readonly root: string) {
     this.requestsDir = join(root, 'requests');
@@ -68,14 +70,21 @@ export class ApprovalStore {
   async get(id: string): Promise<ApprovalRequest | undefined> {
     const path = this.pathOf(id);
     let text: string;
+    let stamp: string;
     try {
+      const stats = await stat(path, { bigint: true });
+      stamp = `${stats.ino}:${stats.mtimeNs}:${stats.size}`;
+      const cached = this.cache.get(id);
+      if (cached !== undefined && cached.stamp === stamp) return structuredClone(cached.request);
       text = await readFile(path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw storeError(`read ${id}`, error);
     }
     try {
-      return JSON.parse(text) as ApprovalRequest;
+      const request = JSON.parse(text) as ApprovalRequest;
+      this.cache.set(id, { stamp, request: structuredClone(request) });
+      return request;
     } catch (error) {
       throw storeError(`parse ${id}`, error);
     }
