@@ -153,3 +153,22 @@ t.test('a request not decided in time expires and can no longer be approved', as
   t.same(expired.history.at(-1), { ...expired.history.at(-1), event: 'expired', state: 'expired' });
   t.notOk(existsSync(join(s.harness.config.dataDir, 'approvals', 'quarantine', `${id}.push`)), 'an expired push is not kept in quarantine');
 });
+
+t.test('a quarantined push survives a gateway restart and is delivered when approved afterwards', async (t) => {
+  const s = await setup(t, { hold_seconds: 0 });
+  const head = await s.commitFile('src/restart.js', 'kept across a restart\n', 'Survive a restart');
+  const push = await git.run(['push', 'origin', 'main'], s.work);
+  const id = requestIdIn(push.stderr);
+  await s.harness.gateway.close();
+  const { startGateway } = await import('../server/start-gateway.js');
+  const restarted = await startGateway(s.harness.config, { logLevel: 'silent' });
+  t.teardown(() => restarted.close());
+  const approver = new ApprovalsClient({ baseUrl: restarted.url, token: restarted.tokens.create('bob', ['production-review'], 'human').token });
+  const pending = await approver.list({ state: 'pending' });
+  t.same(pending.map((r) => r.id), [id], 'the request is still there');
+  await approver.approve(id, 'after the restart');
+  let request: ApprovalRequest | undefined;
+  await until('the forward', async () => (request = (await approver.show(id)).approval).forward !== undefined);
+  t.equal(request!.forward!.outcome, 'forwarded');
+  t.equal(await s.upstreamRef('refs/heads/main'), head);
+});
