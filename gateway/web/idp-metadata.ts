@@ -39,11 +39,11 @@ export function parseIdpMetadata(xml: string, source = 'the IdP metadata'): Saml
     throw new WebError('SAML_METADATA_INVALID', `${source} is not well-formed XML: ${(cause as Error).message.split('\n')[0]}`, { cause });
   }
   const candidates = [...list(document['EntityDescriptor']), ...list(document['EntitiesDescriptor']).flatMap((group) => list(group['EntityDescriptor']))];
-  const entity = candidates.find((candidate) => list(candidate['IDPSSODescriptor']).length > 0);
+  const entity = candidates.find((candidate) => candidate['IDPSSODescriptor'] !== undefined);
   if (entity === undefined) throw new WebError('SAML_METADATA_INVALID', `${source} has no EntityDescriptor with an IDPSSODescriptor`);
   const entityId = entity['@entityID'];
   if (typeof entityId !== 'string' || entityId === '') throw new WebError('SAML_METADATA_INVALID', `${source}: the EntityDescriptor has no entityID`);
-  const descriptor = list(entity['IDPSSODescriptor'])[0]!;
+  const descriptor = list(entity['IDPSSODescriptor'])[0] ?? {}; // an empty element parses as ''
   const sso = list(descriptor['SingleSignOnService']).find((service) => service['@Binding'] === REDIRECT_BINDING);
   const ssoUrl = sso?.['@Location'];
   if (typeof ssoUrl !== 'string' || !/^https?:\/\//.test(ssoUrl)) {

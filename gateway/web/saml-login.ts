@@ -44,6 +44,14 @@ class RequestIdCache implements CacheProvider {
   }
 }
 
+function readMetadata(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new WebError('SAML_METADATA_INVALID', `cannot read the SAML IdP metadata ${path} (web.saml.idp_metadata_file): ${(cause as NodeJS.ErrnoException).code ?? 'error'}`, { cause });
+  }
+}
+
 function stringValues(value: unknown): string[] {
   if (Array.isArray(value)) return value.flatMap(stringValues);
   if (typeof value === 'string') return value.split(/[\s,]+/).filter((v) => v !== '');
@@ -68,9 +76,9 @@ export class SamlLogin {
 
   constructor(
     readonly config: SamlLoginConfig,
-    metadataXml: string = readFileSync(config.idpMetadataFile, 'utf8'),
+    metadataXml: string = readMetadata(config.idpMetadataFile),
   ) {
-    this.idp = parseIdpMetadata(metadataXml, `the SAML IdP metadata ${config.idpMetadataFile}`);
+    this.idp = parseIdpMetadata(metadataXml, `the SAML IdP metadata ${config.idpMetadataFile} (web.saml.idp_metadata_file)`);
   }
 
   /** The IdP URL that starts a login; `relayState` comes back with the response. */
