@@ -174,7 +174,7 @@ export class GitHubApiHandler implements GatewayHttpHandler {
         throw new GitHubApiError('API_POLICY_DENIED', 409, `the approval ${approved.request.id} was used already (${(error as Error).message}); send the call again to ask for a new one`);
       }
     }
-    await this.forward(request, response, method, url, inspected, raw, authorization, record);
+    await this.forward(request, response, method, url, inspected, raw, scope, authorization, record);
   }
 
   private repositoryOf(segments: readonly string[], match: RouteMatch | undefined): ApiRepository | undefined {
@@ -271,6 +271,7 @@ export class GitHubApiHandler implements GatewayHttpHandler {
     url: URL,
     inspected: InspectedCall,
     raw: Buffer,
+    scope: CredentialScope | undefined,
     authorization: () => Promise<string>,
     record: CallRecord,
   ): Promise<void> {
@@ -304,7 +305,30 @@ export class GitHubApiHandler implements GatewayHttpHandler {
     }
     record.status = upstream.statusCode ?? 502;
     const gatewayBase = `${this.publicBase(request)}${api.prefix}`;
-    record.bytesOut = await relayResponse(upstream, response, { masker, upstreamBase: this.upstream.baseUrl, gatewayBase, head: method === 'HEAD' });
+    const rewrites = await this.repositoryIdRewrites(upstream.headers, scope, credential, gatewayBase);
+    record.bytesOut = await relayResponse(upstream, response, { masker, upstreamBase: this.upstream.baseUrl, gatewayBase, head: method === 'HEAD', rewrites });
+  }
+
+  private readonly repositoryIds = new Map<string, number>();
+
+  /**
+   * GitHub's pagination links often name the repository by id (`/repositories/1296269/issues?page=2`),
+   * a path gitgate does not serve. When they name the call's own repository, they are rewritten to
+   * its `/repos/{owner}/{repo}` form; the id is read from GitHub once per repository.
+   */
+  private async repositoryIdRewrites(headers: IncomingMessage['headers'], scope: CredentialScope | undefined, credential: string, gatewayBase: string): Promise<[string, string][]> {
+    const link = `${headers.link ?? ''} ${headers.location ?? ''}`;
+    if (scope === undefined || !link.includes(`${this.upstream.baseUrl}/repositories/`)) return [];
+    const key = `${scope.owner}/${scope.repo}`.toLowerCase();
+    let id = this.repositoryIds.get(key);
+    if (id === undefined) {
+      const answer = await this.upstream.json('GET', `/repos/${encodeURIComponent(scope.owner)}/${encodeURIComponent(scope.repo)}`, credential);
+      const found = (answer.body as { id?: unknown } | undefined)?.id;
+      if (answer.status !== 200 || typeof found !== 'number') return [];
+      id = found;
+      this.repositoryIds.set(key, id);
+    }
+    return [[`${this.upstream.baseUrl}/repositories/${id}/`, `${gatewayBase}/repos/${scope.owner}/${scope.repo}/`]];
   }
 
   private publicBase(request: IncomingMessage): string {

@@ -18,6 +18,8 @@ export interface RelayOptions {
   /** What replaces it: the gateway's public URL plus the prefix. */
   gatewayBase: string;
   head: boolean;
+  /** More prefixes to rewrite in `Link` / `Location`, e.g. GitHub's `/repositories/{id}` form of this repository. */
+  rewrites?: readonly (readonly [from: string, to: string])[];
 }
 
 export type BodyKind = 'json' | 'text' | 'binary';
@@ -38,7 +40,11 @@ export function relayedHeaders(upstream: IncomingMessage, options: RelayOptions)
   const headers: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(upstream.headers)) {
     if (value === undefined || DROPPED.has(name)) continue;
-    if (name === 'link' || name === 'location') headers[name] = rewriteUrls(String(value), options.upstreamBase, options.gatewayBase);
+    if (name === 'link' || name === 'location') {
+      let text = String(value);
+      for (const [from, to] of options.rewrites ?? []) text = rewriteUrls(text, from, to);
+      headers[name] = rewriteUrls(text, options.upstreamBase, options.gatewayBase);
+    }
     else headers[name] = value;
   }
   return headers;

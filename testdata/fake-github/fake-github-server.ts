@@ -219,7 +219,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
           state: 'open',
           user: userJson(origin, 'octocat', 2),
         }));
-        const link = (p: number) => `<${origin}/repos/${repo.owner}/${repo.name}/issues?per_page=${perPage}&page=${p}>`;
+        // Like GitHub, pagination links name the repository by id.
+        const link = (p: number) => `<${origin}/repositories/${repo.id}/issues?per_page=${perPage}&page=${p}>`;
         const links: string[] = [];
         if (page > 1) links.push(`${link(page - 1)}; rel="prev"`);
         if (page < last) links.push(`${link(page + 1)}; rel="next"`, `${link(last)}; rel="last"`);
