@@ -78,6 +78,12 @@ t.test('a push with a modified file and deltas: intent, outcome, materialize, re
   const { createHash } = await import('node:crypto');
   t.equal(createHash('sha256').update(readFileSync(packs.packPath(pushedPack))).digest('hex'), pushedPack);
 
+  // The pack git sent is thin: git cannot index it alone (its deltas refer to upstream objects).
+  const lone = join(harness.root, 'lone.git');
+  await git.ok(['init', '-q', '--bare', lone], harness.root);
+  const { runGit } = await import('./run-git.js');
+  await t.rejects(runGit(['--git-dir', lone, 'index-pack', '--stdin'], { inputFile: packs.packPath(pushedPack) }), /unresolved delta/, 'the pushed pack is thin');
+
   const target = join(harness.root, 'materialized');
   const rebuilt = await materializePush(events, packs, target);
   t.same(rebuilt.refs, [{ ref: 'refs/heads/main', id: third }]);
