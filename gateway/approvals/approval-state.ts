@@ -123,7 +123,7 @@ export function approve(request: ApprovalRequest, approver: ApproverIdentity, re
     approvals: [...request.approvals, ...fresh.map((group) => ({ approver: actor, group, at, reason: text }))],
   };
   next = withEntry(next, { event: 'approval-given', at, by: actor, reason: text || `approved for ${fresh.join(', ')}` }, 'pending');
-  if (isSatisfied(next)) next = withEntry(next, { event: 'approved', at, by: actor, reason: 'every required group approved' }, 'approved');
+  if (isSatisfied(next)) next = withEntry(next, { event: 'approved', at, by: actor, reason: `${text === '' ? '' : `${text}; `}every required group approved` }, 'approved');
   return next;
 }
 

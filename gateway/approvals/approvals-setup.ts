@@ -56,6 +56,7 @@ function auditEvent(audit: AuditLog, event: ApprovalEvent, logger: Logger): void
         requirements: request.requirements.map((q) => ({ group: q.group, count: q.count })),
         actor_authentication: actor.authentication,
         policy_decision_id: request.policy_decision_id,
+        approvals: request.approvals.map((a) => ({ approver: a.approver.subject, issuer: a.approver.issuer, group: a.group, at: a.at, reason: a.reason })),
       },
     })
     .catch((error: unknown) => logger.error({ err: error, approval_id: request.id, event: event.type }, 'approval event could not be written to the audit log'));

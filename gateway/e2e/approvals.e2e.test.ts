@@ -2,6 +2,7 @@ import t from 'tap';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApprovalsClient, ApprovalsClientError } from '../approvals/approvals-client.js';
+import { listAuditEvents } from '../audit/index.js';
 import type { ApprovalRequest } from '../approvals/approval-types.js';
 import { GitClient, type GitResult } from './git-client.js';
 import { startHarness, type GatewayHarness } from './gateway-harness.js';
@@ -108,6 +109,19 @@ t.test('a held push to main touching src/ completes once approved over the REST 
     ],
   );
   t.equal(used.approvals[0]?.reason, 'looks right');
+  // The lifecycle is in the tamper-evident audit log too, with who and why.
+  let audited: Awaited<ReturnType<typeof listAuditEvents>> = [];
+  for (let i = 0; i < 50 && audited.length < 3; i++) {
+    audited = (await listAuditEvents(harness.gateway.audit.store)).filter((e) => e.type.startsWith('approval.') && e.data['approval_id'] === request.id);
+    if (audited.length < 3) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  t.same(audited.map((e) => [e.type, e.actor?.subject ?? 'gitgate', e.repository]), [
+    ['approval.requested', 'agent-1', 'demo/hello'],
+    ['approval.approved', 'alice', 'demo/hello'],
+    ['approval.used', 'gitgate', 'demo/hello'],
+  ]);
+  t.equal(audited[1]?.data['reason'], 'looks right; every required group approved');
+  t.same(audited[1]?.data['approvals'], [{ approver: 'alice', issuer: 'gitgate:static-tokens', group: 'production-review', at: used.approvals[0]?.at, reason: 'looks right' }]);
 });
 
 t.test('a denied push is refused with the approver\'s reason', async (t) => {
