@@ -1,4 +1,5 @@
 import t from 'tap';
+import { randomInt } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApprovalsClient, ApprovalsClientError } from '../approvals/approvals-client.js';
@@ -187,4 +188,38 @@ t.test('two approvers at once: both approvals land and the push needs both', asy
   const push = await pushing;
   t.equal(push.code, 0, push.stderr);
   t.equal((await git.run(['--git-dir', join(h2.upstreamDir, 'demo/hello.git'), 'rev-parse', 'main'], h2.root)).stdout.trim(), head);
+});
+
+/** A format-valid fake GitHub token, made at run time so no literal in the repository looks like one. */
+function fakeGithubToken(): string {
+  const alnum = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  let body = '';
+  for (let i = 0; i < 36; i++) body += alnum[randomInt(alnum.length)];
+  return `ghp_${body}`;
+}
+
+t.test('the texts for the diff never show a secret, even one already upstream', async (t) => {
+  const token = fakeGithubToken();
+  // An old secret lands upstream behind the gateway's back (it is not an added line of the next push).
+  const direct = join(harness.root, 'direct');
+  await git.ok(['clone', '-q', join(harness.upstreamDir, 'demo/hello.git'), direct], harness.root);
+  mkdirSync(join(direct, 'src'), { recursive: true });
+  writeFileSync(join(direct, 'src', 'config.js'), `export const token = '${token}';\nexport const retries = 1;\n`);
+  await git.ok(['add', '.'], direct);
+  await git.ok(['-c', 'user.name=Someone', '-c', 'user.email=someone@example.com', 'commit', '-q', '-m', 'Old config'], direct);
+  await git.ok(['push', '-q', 'origin', 'main'], direct);
+  await git.ok(['pull', '-q', '--rebase', 'origin', 'main'], work);
+  const head = await commitFile('src/config.js', `export const token = '${token}';\nexport const retries = 3;\n`, 'More retries');
+  const pushing = git.run(['push', 'origin', 'main'], work);
+  const request = await pendingFor(head);
+  const [file] = await alice.files(request.id);
+  t.equal(file?.status, 'modified');
+  t.match(file?.old_text ?? '', /retries = 1/);
+  t.match(file?.new_text ?? '', /retries = 3/);
+  t.notMatch(JSON.stringify(await alice.files(request.id)), token, 'the token is masked in both texts');
+  t.notMatch(JSON.stringify(await alice.show(request.id)), token);
+  await alice.approve(request.id, 'retries only');
+  const push = await pushing;
+  t.equal(push.code, 0, push.stderr);
+  t.notMatch(harness.logs(), token);
 });
