@@ -1,4 +1,5 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AuditEvent } from './audit-types.js';
@@ -39,6 +40,10 @@ export async function materializePush(events: readonly AuditEvent[], packs: Audi
   }
   if (pushedPack !== undefined && pushedPack !== null) {
     if (!packs.has(pushedPack)) throw new AuditError('AUDIT_PACK_MISSING', `the pushed pack ${pushedPack} is no longer kept (past the pack retention, or deleted)`);
+    const hash = createHash('sha256');
+    for await (const chunk of createReadStream(packs.packPath(pushedPack))) hash.update(chunk as Buffer);
+    const actual = hash.digest('hex');
+    if (actual !== pushedPack) throw new AuditError('AUDIT_MATERIALIZE_FAILED', `the kept pack ${pushedPack} was altered: its content hashes to ${actual}`);
     // The exact pushed pack; its thin bases come from the replay pack indexed above.
     try {
       await runGit([...gitDir, 'index-pack', '--stdin', '--fix-thin'], { inputFile: packs.packPath(pushedPack) });
