@@ -35,6 +35,8 @@ export interface ChildGatewayOptions {
   root: string;
   /** `upstreams:` of the config (as in gitgate.yaml). */
   upstreams: unknown[];
+  /** More top-level settings of gitgate.yaml (e.g. `github_api`). */
+  extraConfig?: Record<string, unknown>;
 }
 
 function statusField(pid: number, field: 'VmRSS' | 'VmHWM'): number {
@@ -69,7 +71,7 @@ export async function compileGatewayCli(): Promise<{ cli: string[]; remove: () =
 
 export async function startChildGateway(options: ChildGatewayOptions): Promise<ChildGateway> {
   const configPath = join(options.root, 'gitgate.yaml');
-  writeFileSync(configPath, stringify({ listen: { host: '127.0.0.1', port: 0 }, data_dir: 'data', tokens_file: 'tokens.json', upstreams: options.upstreams }));
+  writeFileSync(configPath, stringify({ listen: { host: '127.0.0.1', port: 0 }, data_dir: 'data', tokens_file: 'tokens.json', upstreams: options.upstreams, ...options.extraConfig }));
   const { token } = new TokenStore(join(options.root, 'tokens.json')).create('agent-1', ['agents']);
   const [command, ...args] = options.cli;
   const child: ChildProcess = spawn(command!, [...args, 'serve', '--config', configPath], { cwd: options.root, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -29,6 +29,8 @@ export interface FakeGitHubOptions {
   repositories: NewFakeRepository[];
   /** Serve under this path (GHES serves the API under `/api/v3`). */
   pathPrefix?: string;
+  /** Largest `per_page` of lists (GitHub's is 100; benchmarks ask for more). */
+  maxPerPage?: number;
 }
 
 export interface RecordedRequest {
@@ -208,7 +210,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       /^\/repos\/[^/]+\/[^/]+\/issues$/,
       (c) => {
         const repo = repoOf(c);
-        const perPage = Math.min(100, Math.max(1, Number(c.query.get('per_page') ?? '30') || 30));
+        const perPage = Math.min(options.maxPerPage ?? 100, Math.max(1, Number(c.query.get('per_page') ?? '30') || 30));
         const page = Math.max(1, Number(c.query.get('page') ?? '1') || 1);
         const last = Math.max(1, Math.ceil(repo.issues.length / perPage));
         const items = repo.issues.slice((page - 1) * perPage, page * perPage).map((issue) => ({

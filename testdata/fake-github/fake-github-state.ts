@@ -51,6 +51,8 @@ export interface NewFakeRepository {
   files?: Record<string, string | Buffer>;
   pulls?: { number: number; base: string; head: string; title?: string }[];
   issues?: number;
+  /** Characters of each issue body (default: a short sentence). */
+  issueBodyChars?: number;
 }
 
 export function createFakeRepository(spec: NewFakeRepository, id: number): FakeRepository {
@@ -75,7 +77,8 @@ export function createFakeRepository(spec: NewFakeRepository, id: number): FakeR
       mergeCommitSha: null,
     });
   }
-  const issues = Array.from({ length: spec.issues ?? 0 }, (_, i) => ({ number: i + 1, title: `Issue ${i + 1}`, body: `Body of issue ${i + 1}` }));
+  const filler = 'Steps to reproduce: run the tests, watch them fail. '.repeat(Math.ceil((spec.issueBodyChars ?? 0) / 52)).slice(0, spec.issueBodyChars ?? 0);
+  const issues = Array.from({ length: spec.issues ?? 0 }, (_, i) => ({ number: i + 1, title: `Issue ${i + 1}`, body: spec.issueBodyChars === undefined ? `Body of issue ${i + 1}` : filler }));
   return { id, owner: spec.owner, name: spec.name, defaultBranch, branches, protectedBranches: new Set(spec.protectedBranches ?? []), files, pulls, issues };
 }
 
