@@ -81,6 +81,7 @@ export async function writeBulkHistory(gitDir: string, options: BulkHistoryOptio
     writeInput: async (stdin) => {
       // Waits for 'drain' so that no more than one pipe buffer is held; if git dies, the
       // caller's promise rejects with git's error.
+      stdin.on('error', () => undefined); // git exiting early is reported by its exit status
       const write = (chunk: string | Buffer): Promise<void> =>
         stdin.write(chunk) ? Promise.resolve() : new Promise((resolve) => stdin.once('drain', () => resolve()));
       const changelog: string[] = [];
@@ -89,7 +90,7 @@ export async function writeBulkHistory(gitDir: string, options: BulkHistoryOptio
         const n = summary.commits;
         const message = `Bulk commit ${n}\n`;
         await write(`commit refs/heads/${options.branch}\ncommitter Bulk Writer <bulk@example.com> ${1700000000 + n * 60} +0000\ndata ${Buffer.byteLength(message)}\n${message}`);
-        if (n === 1) await write(`from ${options.from}\n`);
+        if (n === 1) await write(`from ${options.from}^0\n`); // ^0: also when the branch is `from` itself
         let inCommit = 0;
         while (inCommit < bytesPerCommit && summary.bytes < options.totalBytes) {
           const size = random.int(minFile, maxFile);
