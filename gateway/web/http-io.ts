@@ -30,10 +30,12 @@ export interface CookieOptions {
   secure: boolean;
   /** Seconds; 0 deletes the cookie; undefined: a browser-session cookie. */
   maxAge?: number;
+  /** Lax unless said otherwise; None only with Secure (browsers refuse it otherwise). */
+  sameSite?: 'Lax' | 'None';
 }
 
 export function serializeCookie(name: string, value: string, options: CookieOptions): string {
-  const parts = [`${name}=${value}`, 'Path=/', 'HttpOnly', 'SameSite=Lax'];
+  const parts = [`${name}=${value}`, 'Path=/', 'HttpOnly', `SameSite=${options.sameSite ?? 'Lax'}`];
   if (options.secure) parts.push('Secure');
   if (options.maxAge !== undefined) parts.push(`Max-Age=${options.maxAge}`);
   return parts.join('; ');

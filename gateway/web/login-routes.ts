@@ -1,11 +1,17 @@
+import { createHash } from 'node:crypto';
 import { TOKEN_ISSUER } from '../identity/authenticate.js';
 import type { TokenStore } from '../identity/token-store.js';
-import { readForm, safeNext, sendXml } from './http-io.js';
+import { parseCookies, readForm, safeNext, sendXml, serializeCookie } from './http-io.js';
 import type { OidcLogin } from './oidc-login.js';
 import { loginPage } from './pages/login-page.js';
 import type { SamlLogin } from './saml-login.js';
+import { constantTimeEqual, randomToken } from './session-store.js';
 import type { WebContext, WebRequest } from './web-context.js';
 import { WebError } from './web-errors.js';
+
+function sha256(value: string): string {
+  return createHash('sha256').update(value).digest('base64url');
+}
 
 export const OIDC_CALLBACK_PATH = '/ui/login/oidc/callback';
 export const SAML_ACS_PATH = '/ui/login/saml/acs';
@@ -88,24 +94,50 @@ export class LoginRoutes {
     web.redirect(safeNext(pending?.next));
   }
 
+  /**
+   * Over HTTPS the login is bound to this browser: a random value in a short-lived
+   * SameSite=None cookie (sent with the IdP's cross-site POST), its hash in RelayState. A
+   * response obtained by someone else cannot then be posted from a victim's browser (login CSRF).
+   */
   private async startSaml(web: WebRequest): Promise<void> {
     const saml = this.methods.saml;
     if (saml === undefined) return web.message(404, 'Not available', 'SAML sign-in is not configured on this gateway (web.saml).');
-    web.redirect(await saml.start(this.context.absolute(SAML_ACS_PATH), safeNext(web.url.searchParams.get('next'))));
+    const next = safeNext(web.url.searchParams.get('next'));
+    let binding = '-';
+    if (this.context.secureCookies) {
+      const value = randomToken();
+      web.cookies.push(serializeCookie(this.samlBindingCookie, value, { secure: true, sameSite: 'None', maxAge: 600 }));
+      binding = sha256(value);
+    }
+    web.redirect(await saml.start(this.context.absolute(SAML_ACS_PATH), `${binding}|${next}`));
   }
 
   /**
    * The IdP's HTTP-POST: a cross-site form post, so the session cookie (SameSite=Lax) is not
-   * there. The signed response itself is the proof; InResponseTo ties it to a request this
-   * gateway made, once.
+   * there. The signed response is the proof; InResponseTo ties it to a request this gateway
+   * made, once; over HTTPS the binding cookie ties it to the browser that started the login.
    */
   private async finishSaml(web: WebRequest): Promise<void> {
     const saml = this.methods.saml;
     if (saml === undefined) return web.message(404, 'Not available', 'SAML sign-in is not configured on this gateway (web.saml).');
     const form = await readForm(web.request, 1024 * 1024);
+    const relayState = form.get('RelayState') ?? '';
+    const bar = relayState.indexOf('|');
+    const binding = bar < 0 ? '' : relayState.slice(0, bar);
+    if (this.context.secureCookies) {
+      const cookie = parseCookies(web.request.headers.cookie).get(this.samlBindingCookie);
+      web.cookies.push(serializeCookie(this.samlBindingCookie, '', { secure: true, sameSite: 'None', maxAge: 0 }));
+      if (cookie === undefined || !constantTimeEqual(sha256(cookie), binding)) {
+        throw new WebError('LOGIN_STATE_INVALID', 'this SAML response does not belong to a login started in this browser (or it is too old); sign in again');
+      }
+    }
     const identity = await saml.finish(form, this.context.absolute(SAML_ACS_PATH));
     web.signIn(identity);
-    web.redirect(safeNext(form.get('RelayState')));
+    web.redirect(safeNext(bar < 0 ? undefined : relayState.slice(bar + 1)));
+  }
+
+  private get samlBindingCookie(): string {
+    return this.context.secureCookies ? '__Host-gitgate_saml' : 'gitgate_saml';
   }
 
   private async logout(web: WebRequest): Promise<void> {

@@ -30,10 +30,11 @@ export const HOSTILE = {
   text: "console.log('<script>document.cookie</script>');\n",
 };
 
-export async function startWebUiFixture(web: Record<string, unknown> = {}): Promise<WebUiFixture> {
+/** `extra`: more gitgate.yaml keys (e.g. an https public_url for Secure cookies). */
+export async function startWebUiFixture(web: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Promise<WebUiFixture> {
   const root = mkdtempSync(join(tmpdir(), 'gitgate-web-'));
   let url = '';
-  const config = resolveConfig({ data_dir: 'data', web }, root, join(root, 'gitgate.yaml'));
+  const config = resolveConfig({ data_dir: 'data', web, ...extra }, root, join(root, 'gitgate.yaml'));
   const logger = pino({ level: 'silent' });
   const approvals = new ApprovalService(new ApprovalStore(join(root, 'approvals')), { holdSeconds: 0, expirySeconds: 3600, progressIntervalSeconds: 5, publicUrl: () => url }, logger);
   await approvals.start();
