@@ -133,3 +133,40 @@ t.test('expiry by the clock; list filters', async (t) => {
   t.equal((await s.get(a.id)).state, 'expired');
   await t.rejects(s.approve(b.id, human('alice', ['ci-review']), 'late'), { code: 'APPROVAL_EXPIRED' });
 });
+
+t.test('pushing the same commits again supersedes the quarantined request, not a held one', async (t) => {
+  const s = service(t.testdir());
+  await s.start();
+  t.teardown(() => s.close());
+  const held = await s.create(newRequest());
+  const quarantined = await s.create(newRequest({ delivery: 'quarantined' }));
+  const again = await s.create(newRequest());
+  t.equal((await s.get(held.id)).state, 'pending', 'a held push keeps its request');
+  const superseded = await s.get(quarantined.id);
+  t.equal(superseded.state, 'cancelled');
+  t.match(superseded.history.at(-1)?.reason ?? '', new RegExp(`superseded by ${again.id}`));
+  const other = await s.create(newRequest({ delivery: 'quarantined', refs: [{ ref: 'refs/heads/main', old: 'a'.repeat(40), new: 'c'.repeat(40), operation: 'update', fast_forward: true }] }));
+  await s.create(newRequest());
+  t.equal((await s.get(other.id)).state, 'pending', 'other commits are not touched');
+});
+
+t.test('approved while held, then the process died: the next start delivers it', async (t) => {
+  const root = t.testdir();
+  const first = service(root);
+  await first.start();
+  const request = await first.create(newRequest());
+  await first.approve(request.id, human('alice'), 'ok');
+  await first.close();
+  let forwarded = 0;
+  const second = service(root);
+  await second.start({
+    async forward(_r: ApprovalRequest, body: Readable): Promise<ForwardResult> {
+      body.resume();
+      forwarded++;
+      return { at: new Date().toISOString(), outcome: 'forwarded', detail: ['unpack ok'] };
+    },
+  });
+  await second.close();
+  t.equal(forwarded, 1);
+  t.equal((await second.get(request.id)).state, 'used');
+});

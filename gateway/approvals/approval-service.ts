@@ -92,7 +92,9 @@ export class ApprovalService {
     await this.store.init();
     for (const request of await this.store.list()) {
       if (request.delivery === 'held' && !isFinal(request.state)) {
-        await this.change(request.id, (r) => machine.markQuarantined(r, 'the gateway restarted while the push was held', this.clock()));
+        const quarantined = await this.change(request.id, (r) => machine.markQuarantined(r, 'the gateway restarted while the push was held', this.clock()));
+        // Approved while held, but the holding connection died with the process: deliver it now.
+        if (quarantined.state === 'approved') this.deliver(quarantined.id);
       }
     }
     this.sweepTimer = setInterval(() => void this.sweep().catch((error: unknown) => this.logger.warn({ err: error }, 'approval expiry sweep failed')), SWEEP_MS);
@@ -156,6 +158,12 @@ export class ApprovalService {
     await this.store.writeContents(id, input.fileContents);
     await this.store.create(request);
     this.emit(undefined, request);
+    // The same commits pushed again while an earlier push of them waits in quarantine: approvers
+    // see one request, the newest.
+    for (const older of await this.list({ state: 'pending' })) {
+      if (older.id === id || older.fingerprint !== request.fingerprint || older.delivery !== 'quarantined') continue;
+      await this.change(older.id, (r) => machine.cancel(r, GATEWAY_ACTOR, `superseded by ${id}: the same commits were pushed again`, this.clock())).catch(() => undefined);
+    }
     return request;
   }
 
