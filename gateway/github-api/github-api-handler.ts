@@ -142,28 +142,33 @@ export class GitHubApiHandler implements GatewayHttpHandler {
       { identity: auth.identity, request: record.info, grantedApprovals: [], upstream: this.upstream, authorization, scanner: this.deps.scanner },
     );
     const { input } = inspected;
-    const refs = approvalRefsOf(input, inspected.pullRequest);
-    const fingerprint = apiApprovalFingerprint(input, refs);
-    const existing = this.deps.approvals === undefined ? undefined : await findApproval(this.deps.approvals, fingerprint);
-    let approved = existing?.approved;
-    input.granted_approvals = approved?.granted ?? [];
     let decision = await this.decide(input, record);
-    if (decision.result.deny.length > 0) {
-      const reasons = decision.result.deny.map((d) => `${d.code}${d.ref === undefined ? '' : ` (${d.ref})`}: ${d.message}`);
-      throw new GitHubApiError('API_POLICY_DENIED', 403, masker.maskString(`gitgate refused ${method} ${record.path}:\n${reasons.join('\n')}`));
-    }
+    this.refuseWhenDenied(decision, method, record, undefined);
+    let approved: { request: ApprovalRequest; granted: GrantedApproval[] } | undefined;
     if (decision.result.approvals.length > 0) {
-      const outcome = await this.awaitApproval(request, input, decision, refs, existing?.pending, repository, record);
-      if ('pending' in outcome) {
-        this.sendPending(response, record, outcome.pending);
-        return;
+      // Approvals are looked up only for calls that need one: most calls never touch the approval store.
+      const refs = approvalRefsOf(input, inspected.pullRequest);
+      const existing = this.deps.approvals === undefined ? undefined : await findApproval(this.deps.approvals, apiApprovalFingerprint(input, refs));
+      if (existing?.approved !== undefined) {
+        approved = existing.approved;
+        input.granted_approvals = approved.granted;
+        decision = await this.decide(input, record);
+        this.refuseWhenDenied(decision, method, record, approved.request.id);
       }
-      approved = outcome;
-      input.granted_approvals = outcome.granted;
-      decision = await this.decide(input, record);
-      if (!decision.result.allow) {
-        const reasons = [...decision.result.deny.map((d) => `${d.code}: ${d.message}`), ...decision.result.approvals.map((a) => `needs approval by ${a.group}: ${a.reason}`)];
-        throw new GitHubApiError('API_POLICY_DENIED', 403, masker.maskString(`gitgate refused ${method} ${record.path} even after approval ${outcome.request.id}:\n${reasons.join('\n')}`));
+      if (decision.result.approvals.length > 0) {
+        const outcome = await this.awaitApproval(request, input, decision, refs, existing?.pending, repository, record);
+        if ('pending' in outcome) {
+          this.sendPending(response, record, outcome.pending);
+          return;
+        }
+        approved = outcome;
+        input.granted_approvals = outcome.granted;
+        decision = await this.decide(input, record);
+        this.refuseWhenDenied(decision, method, record, outcome.request.id);
+        if (decision.result.approvals.length > 0) {
+          const needs = decision.result.approvals.map((a) => `needs approval by ${a.group}: ${a.reason}`);
+          throw new GitHubApiError('API_POLICY_DENIED', 403, masker.maskString(`gitgate refused ${method} ${record.path} even after approval ${outcome.request.id}:\n${needs.join('\n')}`));
+        }
       }
     }
     if (approved !== undefined && this.deps.approvals !== undefined) {
@@ -175,6 +180,13 @@ export class GitHubApiHandler implements GatewayHttpHandler {
       }
     }
     await this.forward(request, response, method, url, inspected, raw, scope, authorization, record);
+  }
+
+  private refuseWhenDenied(decision: DecisionRecord, method: string, record: CallRecord, approvalId: string | undefined): void {
+    if (decision.result.deny.length === 0) return;
+    const reasons = decision.result.deny.map((d) => `${d.code}${d.ref === undefined ? '' : ` (${d.ref})`}: ${d.message}`);
+    const after = approvalId === undefined ? '' : ` (approval ${approvalId} does not lift a denial)`;
+    throw new GitHubApiError('API_POLICY_DENIED', 403, this.deps.masker.maskString(`gitgate refused ${method} ${record.path}${after}:\n${reasons.join('\n')}`));
   }
 
   private repositoryOf(segments: readonly string[], match: RouteMatch | undefined): ApiRepository | undefined {
