@@ -136,16 +136,22 @@ try {
   const audited = await startGateway(config, { logDestination: pino.destination('/dev/null') });
   const plain = new GatewayServer({ config, tokens: audited.tokens, oidc: [], policy: audited.policy, scanner, masker, logger: silent });
   const plainAddress = await plain.listen(0, '127.0.0.1');
+  // The same audit log, but no packs kept (no pack write before the intent, no replay pack after).
+  const eventsOnly = new GatewayServer({ config, tokens: audited.tokens, oidc: [], policy: audited.policy, scanner, masker, logger: silent, audit: audited.audit.log });
+  const eventsOnlyAddress = await eventsOnly.listen(0, '127.0.0.1');
   const { token } = audited.tokens.create('bench-agent', ['agents']);
   const auditedUrl = `${audited.url.replace('://', `://agent:${token}@`)}/demo/hello.git`;
   const plainUrl = `http://agent:${token}@127.0.0.1:${plainAddress.port}/demo/hello.git`;
+  const eventsOnlyUrl = `http://agent:${token}@127.0.0.1:${eventsOnlyAddress.port}/demo/hello.git`;
   const client = join(root, 'client');
   await git(['clone', '-q', plainUrl, client], root);
   await git(['config', 'user.email', 'bench@example.com'], client);
   await git(['config', 'user.name', 'Bench'], client);
-  const times = { audited: [] as number[], plain: [] as number[] };
+  const times = { audited: [] as number[], plain: [] as number[], eventsOnly: [] as number[] };
   for (let i = 0; i < runs; i++) {
-    for (const [kind, url] of [['plain', plainUrl], ['audited', auditedUrl]] as const) {
+    for (const [kind, url] of [['plain', plainUrl], ['audited', auditedUrl], ['eventsOnly', eventsOnlyUrl]] as const) {
+      await audited.audit.log.flush();
+      await new Promise((resolve) => setTimeout(resolve, 300)); // let the previous push's replay pack finish
       await git(['checkout', '-q', '-B', `bench-${kind}-${i}`, 'origin/main'], client);
       writeFileSync(join(client, `bench-${kind}-${i}.txt`), `${kind} ${i}\n`);
       await git(['add', '.'], client);
@@ -159,9 +165,12 @@ try {
   const p = median(times.plain);
   const a = median(times.audited);
   console.log(`\npush of 1 new commit to a new branch (median of ${runs}, file upstream, in-process gateway)`);
+  const e = median(times.eventsOnly);
   console.log(`without audit ${p.toFixed(1).padStart(7)} ms   with audit ${a.toFixed(1).padStart(7)} ms   ${(a / p).toFixed(2)}x   +${(a - p).toFixed(1)} ms per push`);
+  console.log(`audit events only, no packs kept ${e.toFixed(1).padStart(7)} ms   ${(e / p).toFixed(2)}x   +${(e - p).toFixed(1)} ms per push`);
   console.log(`\npeak RSS of the benchmark process: ${(peakRss / 1024 / 1024).toFixed(0)} MiB; load average now ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   await plain.close();
+  await eventsOnly.close();
   await audited.close();
 } finally {
   clearInterval(sampler);
