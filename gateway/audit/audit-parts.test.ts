@@ -1,0 +1,95 @@
+import { chmodSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import t from 'tap';
+import { resolveConfig } from '../config/load-config.js';
+import { ensureDemoRepository } from '../demo/demo-setup.js';
+import { GitClient } from '../e2e/git-client.js';
+import { openTestAuditLog } from './audit-test-helpers.js';
+import { canonicalJson } from './canonical-json.js';
+import { CheckpointSigner } from './checkpoint-signer.js';
+import { listAuditEvents } from './audit-queries.js';
+import { AuditPackStore } from './pack-store.js';
+import { parseReceivePackReport } from './receive-pack-report.js';
+import { pendingForwards, reconcileForwards } from './reconcile-forwards.js';
+
+const git = new GitClient();
+
+t.test('canonical JSON sorts keys at every level', async (t) => {
+  t.equal(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 'x' }], c: null } }), '{"a":{"c":null,"d":[1,{"y":"x","z":1}]},"b":1}');
+});
+
+t.test('the signing key is created 0600, its public key beside it; a key others can read is refused', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gitgate-key-'));
+  const path = join(dir, 'sub', 'key.pem');
+  const signer = CheckpointSigner.loadOrCreate(path);
+  const { statSync } = await import('node:fs');
+  t.equal(statSync(path).mode & 0o777, 0o600);
+  t.equal(readFileSync(`${path}.pub`, 'utf8'), signer.publicKeyPem);
+  t.equal(CheckpointSigner.loadOrCreate(path).keyId, signer.keyId, 'the same key is loaded again');
+  t.notMatch(JSON.stringify(signer), /PRIVATE/, 'never serialized');
+  chmodSync(path, 0o644);
+  t.throws(() => CheckpointSigner.loadOrCreate(path), { code: 'AUDIT_KEY_INVALID', message: /readable by others.*chmod 600/ });
+  writeFileSync(join(dir, 'junk.pem'), 'not a key', { mode: 0o600 });
+  t.throws(() => CheckpointSigner.loadOrCreate(join(dir, 'junk.pem')), { code: 'AUDIT_KEY_INVALID' });
+});
+
+t.test('packs are kept once per content and pruned after the retention', async (t) => {
+  const store = new AuditPackStore(mkdtempSync(join(tmpdir(), 'gitgate-packs-')), 30);
+  const a = await store.put([Buffer.from('PACK one')]);
+  const again = await store.put([Buffer.from('PACK '), Buffer.from('one')]);
+  t.same(again, a, 'same content, same file');
+  const b = await store.put([Buffer.from('PACK two')]);
+  const old = new Date(Date.now() - 31 * 86_400_000);
+  utimesSync(store.packPath(a.sha256), old, old);
+  t.equal(await store.prune(), 1);
+  t.notOk(store.has(a.sha256));
+  t.ok(store.has(b.sha256));
+});
+
+t.test('report-status is read with and without side-band', async (t) => {
+  const pkt = (s: string) => Buffer.from(`${(s.length + 4).toString(16).padStart(4, '0')}${s}`);
+  const plain = Buffer.concat([pkt('unpack ok\n'), pkt('ok refs/heads/main\n'), pkt('ng refs/heads/x hook declined\n'), Buffer.from('0000')]);
+  t.same(parseReceivePackReport(plain, false), { unpack: 'ok', refs: [{ ref: 'refs/heads/main', ok: true }, { ref: 'refs/heads/x', ok: false, reason: 'hook declined' }] });
+  const banded = Buffer.concat([pkt(`\x02progress\n`), pkt(`\x01${plain.toString('latin1')}`), Buffer.from('0000')]);
+  t.same(parseReceivePackReport(banded, true).refs.map((r) => r.ok), [true, false]);
+});
+
+t.test('checkpoints are signed periodically', async (t) => {
+  const setup = await openTestAuditLog({ checkpointIntervalMs: 30 });
+  await setup.log.append({ type: 'request.received', data: {} });
+  await new Promise((resolve) => setTimeout(resolve, 120));
+  const checkpoints = await setup.store.checkpoints();
+  t.ok(checkpoints.some((c) => c.seq === 1), 'the new head was signed without a close');
+  await setup.log.close();
+});
+
+t.test('reconciliation: landed, not landed and changed since, from the upstream refs', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'gitgate-reconcile-'));
+  const gitDir = ensureDemoRepository(join(root, 'upstream'));
+  const main = (await git.ok(['--git-dir', gitDir, 'rev-parse', 'refs/heads/main'], root)).trim();
+  const parent = (await git.ok(['--git-dir', gitDir, 'rev-parse', 'refs/heads/main~1'], root)).trim();
+  const config = resolveConfig({ data_dir: 'data', upstreams: [{ type: 'file', name: 'local', path: 'upstream' }] }, root, join(root, 'gitgate.yaml'));
+  const setup = await openTestAuditLog();
+  const intent = (id: string, commands: object[], path = 'demo/hello') =>
+    setup.log.append({ type: 'upstream.forward', request_id: id, repository: path, data: { repository_path: path, commands } });
+  await intent('landed', [{ ref: 'refs/heads/main', old: parent, new: main }]);
+  await intent('not-landed', [{ ref: 'refs/heads/main', old: main, new: parent }]);
+  await intent('moved', [{ ref: 'refs/heads/main', old: 'a'.repeat(40), new: 'b'.repeat(40) }, { ref: 'refs/heads/gone', old: main, new: '0'.repeat(40) }]);
+  await intent('done', [{ ref: 'refs/heads/main', old: parent, new: main }]);
+  await setup.log.append({ type: 'upstream.result', request_id: 'done', data: { status: 200 } });
+  await intent('unknown-repo', [], 'nobody/nothing');
+  t.equal((await pendingForwards(setup.store)).length, 4);
+  const summary = await reconcileForwards(setup.store, setup.log, config, pino({ level: 'silent' }));
+  t.same(summary, { pending: 4, reconciled: 3, failed: 1 });
+  const results = await listAuditEvents(setup.store, { type: 'upstream.result' });
+  const stateOf = (id: string) => (results.find((r) => r.request_id === id)!.data['refs'] as { state: string }[]).map((r) => r.state);
+  t.same(stateOf('landed'), ['landed']);
+  t.same(stateOf('not-landed'), ['not-landed']);
+  t.same(stateOf('moved'), ['changed-since', 'landed'], 'a deletion landed when the ref is gone');
+  const errors = await listAuditEvents(setup.store, { type: 'error' });
+  t.match(errors.at(-1)!.data, { code: 'RECONCILE_FAILED' });
+  t.same((await pendingForwards(setup.store)).map((e) => e.request_id), ['unknown-repo'], 'tried again at the next start');
+  await setup.log.close();
+});
