@@ -88,3 +88,13 @@ t.test('the issuer refuses a code exchange without the right client secret', asy
   t.equal(refused.status, 401);
   t.match(await refused.text(), /refused the authorization code: invalid_client/);
 });
+
+t.test('an unreachable issuer gives a clear error page, and the UI keeps serving', async (t) => {
+  const down = await startWebUiFixture({ oidc: { issuer: 'http://127.0.0.1:9', client_id: 'gitgate-ui' } });
+  t.teardown(() => down.close());
+  const client = new CookieClient(down.url);
+  const response = await client.request('/ui/login/oidc');
+  t.equal(response.status, 502);
+  t.match(await response.text(), /the identity provider&#39;s discovery document http:\/\/127\.0\.0\.1:9\/\.well-known\/openid-configuration could not be read/);
+  t.equal((await client.signInWithToken(down.approverToken)).status, 303, 'token sign-in still works');
+});
