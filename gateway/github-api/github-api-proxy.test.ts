@@ -41,6 +41,19 @@ t.test('a contents response carrying a secret is masked, plain and base64', asyn
   t.equal(Buffer.from(clean.content, 'base64').toString(), '# app\n', 'content without secrets is byte-identical');
 });
 
+t.test('raw file contents (application/vnd.github.raw) are masked too; HEAD gets headers only', async (t) => {
+  const raw = await h.call('GET', '/repos/acme/app/contents/config/settings.py', { headers: { accept: 'application/vnd.github.raw' } });
+  t.equal(raw.status, 200);
+  t.match(raw.headers.get('content-type'), 'application/vnd.github.raw');
+  const text = await raw.text();
+  t.notMatch(text, h.plantedSecret);
+  t.match(text, /^DEBUG = False\nGITHUB_TOKEN = "\[REDACTED:[a-z0-9-]+\]"\n$/);
+  const head = await h.call('HEAD', '/repos/acme/app/contents/README.md');
+  t.equal(head.status, 200);
+  t.ok(head.headers.get('etag'));
+  t.equal((await head.arrayBuffer()).byteLength, 0);
+});
+
 t.test('pagination: Link headers (GitHub names the repository by id there) point at the gateway and every page comes through', async (t) => {
   const seen: number[] = [];
   let next: string | undefined = `${h.apiBase}/repos/acme/app/issues?per_page=3`;

@@ -181,6 +181,13 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
         const path = decodeURIComponent(m[1]!);
         const content = branchFiles(repo, ref).get(path);
         if (content === undefined) throw new HttpFailure(404, 'Not Found');
+        if ((c.request.headers.accept ?? '').includes('application/vnd.github.raw')) {
+          // The raw media type: the file itself instead of JSON.
+          used += 1;
+          c.response.writeHead(200, { 'content-type': 'application/vnd.github.raw; charset=utf-8', 'content-length': String(content.length), 'x-ratelimit-limit': '5000' });
+          c.response.end(content);
+          return;
+        }
         sendCacheable(c, contentJson(origin, repo, path, content, ref));
       },
     ],
@@ -381,7 +388,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       if (record.auth === 'none' || record.auth === 'jwt') throw new HttpFailure(record.auth === 'jwt' ? 403 : 401, record.auth === 'jwt' ? 'A JSON web token cannot be used to access this endpoint' : 'Requires authentication');
       for (const [method, pattern, run] of routes) {
         const match = pattern.exec(path);
-        if (match !== null && method === call.method) {
+        if (match !== null && (method === call.method || (method === 'GET' && call.method === 'HEAD'))) {
           await run(call, match);
           return;
         }
