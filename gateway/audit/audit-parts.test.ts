@@ -93,3 +93,16 @@ t.test('reconciliation: landed, not landed and changed since, from the upstream 
   t.same((await pendingForwards(setup.store)).map((e) => e.request_id), ['unknown-repo'], 'tried again at the next start');
   await setup.log.close();
 });
+
+t.test('a forward made outside a git request (approved from quarantine) has intent and outcome, and is reconciled', async (t) => {
+  const { recordForwardIntent, recordForwardOutcome } = await import('./forward-audit.js');
+  const setup = await openTestAuditLog();
+  const forward = { audit: setup.log, requestId: 'push-1', actor: null, repository: 'demo/hello', repositoryPath: 'demo/hello', upstreamUrl: 'file:///up', commands: [{ ref: 'refs/heads/main', old: 'a'.repeat(40), new: 'b'.repeat(40) }], approvalId: 'apr_1' };
+  await recordForwardIntent(forward);
+  t.equal((await pendingForwards(setup.store)).length, 1, 'an intent alone is pending');
+  await recordForwardOutcome(forward, { status: 200, report: { unpack: 'ok', refs: [{ ref: 'refs/heads/main', ok: true }] } });
+  t.equal((await pendingForwards(setup.store)).length, 0);
+  const [result] = await listAuditEvents(setup.store, { type: 'upstream.result' });
+  t.match(result!.data, { landed: ['refs/heads/main'], approval_id: 'apr_1' });
+  await setup.log.close();
+});

@@ -12,3 +12,5 @@ export { openAudit, auditPackDirectory, type OpenedAudit } from './open-audit.js
 export { reconcileForwards, pendingForwards, upstreamRefs, type ReconcileSummary } from './reconcile-forwards.js';
 export { auditEvents, listAuditEvents, requestEvents, summarizeRequests, verificationStatus, decisionOutcome, type AuditRequestSummary } from './audit-queries.js';
 export { materializePush, type MaterializedPush } from './materialize.js';
+export { recordForwardIntent, recordForwardOutcome, type RecordedForward } from './forward-audit.js';
+export { parseReceivePackReport, type ForwardReport } from './receive-pack-report.js';

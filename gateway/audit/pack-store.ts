@@ -36,7 +36,7 @@ export class AuditPackStore {
   }
 
   /** Writes the stream to `<sha256>.pack` (synced), returning its hash and size. */
-  async put(content: AsyncIterable<Buffer>, idxFrom?: string): Promise<StoredPack> {
+  async put(content: AsyncIterable<Buffer> | Iterable<Buffer>, idxFrom?: string): Promise<StoredPack> {
     await mkdir(this.directory, { recursive: true, mode: 0o700 });
     const temporary = join(this.directory, `.incoming-${randomUUID()}`);
     const handle = await open(temporary, 'wx', 0o600);
