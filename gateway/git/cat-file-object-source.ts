@@ -31,11 +31,21 @@ export class CatFileObjectSource {
       for (const waiter of this.queue.splice(0)) waiter.reject(error);
     };
     this.child.on('error', (error) => fail(new Error(`cannot run git cat-file in ${gitDir}: ${error.message}`)));
+    this.child.stdin.on('error', (error) => fail(new Error(`git cat-file in ${gitDir} stopped reading: ${error.message}`)));
     this.child.on('close', (code) => {
       if (this.queue.length > 0 || code !== 0) {
         fail(new Error(`git cat-file in ${gitDir} stopped (exit ${code})${stderr ? `: ${stderr.trim()}` : ''}`));
       }
     });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** The process stopped or could not start: every read fails. */
+  get failed(): boolean {
+    return this.failure !== undefined;
   }
 
   read(id: string): Promise<GitObject | undefined> {
@@ -49,6 +59,17 @@ export class CatFileObjectSource {
 
   close(): void {
     this.child.stdin.end();
+  }
+
+  /**
+   * Whether the process (and its pipes) keep node running. A shared process that waits idle for
+   * the next push must not hold a finished program open.
+   */
+  keepProcessAlive(keep: boolean): void {
+    for (const handle of [this.child, this.child.stdin, this.child.stdout, this.child.stderr] as unknown as { ref(): void; unref(): void }[]) {
+      if (keep) handle.ref();
+      else handle.unref();
+    }
   }
 
   private drain(): void {

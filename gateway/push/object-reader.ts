@@ -1,5 +1,5 @@
 import { parseCommit, parseTree, type GitCommit, type TreeEntry } from '../../pack-parser/index.js';
-import type { CatFileObjectSource } from '../git/cat-file-object-source.js';
+import type { GitObjectSource } from '../git/shared-cat-file.js';
 import { PushError } from './errors.js';
 import { looksBinary, type PushedBlob, type PushedObjects } from './pushed-objects.js';
 
@@ -15,7 +15,7 @@ export class ObjectReader {
 
   constructor(
     readonly pushed: PushedObjects,
-    private readonly upstream: CatFileObjectSource | undefined,
+    private readonly upstream: GitObjectSource | undefined,
   ) {}
 
   /** A commit, or undefined when neither the push nor the upstream has it. */

@@ -4,7 +4,7 @@ import { INPUT_VERSION } from '../../rego/index.js';
 import { approvalFingerprint } from '../approvals/approval-fingerprint.js';
 import type { ApprovalFileContent } from '../approvals/approval-types.js';
 import { collectFileContents } from '../approvals/file-contents.js';
-import { CatFileObjectSource } from '../git/cat-file-object-source.js';
+import { leaseCatFile } from '../git/shared-cat-file.js';
 import type { SecretMasker, SecretScanner } from '../secrets/index.js';
 import type { ResolvedRepository } from '../upstream/repository-resolver.js';
 import { PushError } from './errors.js';
@@ -72,7 +72,7 @@ export function requestInfo(remoteAddress: string | undefined, userAgent: string
  */
 export async function decidePush(body: AsyncIterable<Buffer>, context: PushContext, deps: PushGateDependencies): Promise<PushOutcome> {
   const upstreamGitDir = context.objectStoreGitDir;
-  const source = upstreamGitDir === undefined ? undefined : new CatFileObjectSource(upstreamGitDir);
+  const source = upstreamGitDir === undefined ? undefined : leaseCatFile(upstreamGitDir);
   const started = performance.now();
   let refreshing: Promise<void> | undefined;
   const refreshOnce = (): Promise<void> => (refreshing ??= context.refreshObjectStore?.() ?? Promise.resolve());
