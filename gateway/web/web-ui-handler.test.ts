@@ -69,6 +69,8 @@ t.test('the request page escapes everything the pusher controls and shows diff, 
   t.match(html, 'changes under src/ on main need review &lt;em&gt;now&lt;/em&gt;');
   t.match(html, /<code>refs\/heads\/main<\/code><\/td><td>update<\/td>/);
   t.match(html, /<label for="deny-reason">/);
+  t.match(html, /An approval covers exactly these ref changes by agent-7: <code>refs\/heads\/main<\/code> a{12}\.\.c{12} ; other commits need a new approval/);
+  t.match(html, '<a href="#file-0"><code>src/&lt;img src=x onerror=alert(1)&gt;.js</code></a>', 'a jump list of the files in the diff');
   void HOSTILE;
 });
 

@@ -101,7 +101,11 @@ ${
 }
 
 <h2>Diff</h2>
-${contents.length === 0 ? html`<p class="muted">No text content was kept for this request.</p>` : contents.map((c, i) => fileDiff(c, i))}
+${
+  contents.length === 0
+    ? html`<p class="muted">No text content was kept for this request.</p>`
+    : html`${contents.length > 1 ? html`<nav aria-label="Files in the diff"><ul>${contents.map((c, i) => html`<li><a href="#file-${i}"><code>${c.path}</code></a></li>`)}</ul></nav>` : html``}${contents.map((c, i) => fileDiff(c, i))}`
+}
 
 <h2>Decision</h2>
 ${
@@ -118,6 +122,7 @@ ${
         can.approve.allowed
           ? html`<form class="decide" method="post" action="/ui/approvals/${request.id}/approve" aria-labelledby="approve-heading">${csrf}
 <h3 id="approve-heading">Approve</h3>
+<p class="muted">An approval covers exactly these ref changes by ${request.pusher.subject}: ${request.refs.map((ref) => html`<code>${ref.ref}</code> ${ref.old.slice(0, 12)}..${ref.new.slice(0, 12)} `)}; other commits need a new approval.</p>
 <label for="approve-reason">Reason (optional)</label><textarea id="approve-reason" name="reason" maxlength="2000">${options.reason ?? ''}</textarea>
 <p><button class="approve" type="submit">Approve this push</button></p></form>`
           : html`<p class="notice">You cannot approve: ${can.approve.why ?? 'not allowed'}</p>`
