@@ -135,3 +135,15 @@ t.test('the chain of a working gateway verifies', async (t) => {
   t.ok(result.events > 15);
   t.equal(result.unsignedTail, 0);
 });
+
+t.test('fail closed: when the audit log cannot record, fetches and pushes are refused with a reason', async (t) => {
+  await harness.gateway.audit.log.close();
+  const fetch = await git.run(['fetch', 'origin'], work);
+  t.not(fetch.code, 0);
+  t.match(fetch.stderr, /cannot be recorded in the audit log \(AUDIT_LOG_CLOSED\), so it was refused; nothing was applied/);
+  const before = (await git.ok(['--git-dir', join(harness.upstreamDir, 'demo/hello.git'), 'rev-parse', 'refs/heads/main'], harness.root)).trim();
+  await commitFile('docs/after-close.md', 'x\n', 'After the audit log closed');
+  const push = await git.run(['push', 'origin', 'main'], work);
+  t.not(push.code, 0);
+  t.equal((await git.ok(['--git-dir', join(harness.upstreamDir, 'demo/hello.git'), 'rev-parse', 'refs/heads/main'], harness.root)).trim(), before, 'nothing reached the upstream');
+});
