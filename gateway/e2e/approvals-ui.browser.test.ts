@@ -8,7 +8,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startOidcIssuer, type TestOidcIssuer } from '../../testdata/oidc-issuer.js';
 import { startSamlIdp, type TestSamlIdp } from '../../testdata/saml-idp.js';
 import type { ApprovalRequest } from '../approvals/index.js';
-import { artifactPath, launchChromium } from './browser.js';
+import { accessibilityProblems, artifactPath, launchChromium } from './browser.js';
 import { GitClient } from './git-client.js';
 import { startHarness, type GatewayHarness } from './gateway-harness.js';
 
@@ -93,12 +93,14 @@ t.test('a held push completes once an approver signs in with OIDC and approves i
 
   await page.goto(`${harness.gateway.url}/ui`);
   t.match(page.url(), /\/ui\/login\?next=%2Fui$/, 'sent to sign in first');
+  t.same(await accessibilityProblems(page), [], 'login page: accessible basics');
   await page.getByRole('link', { name: 'Sign in with Test OIDC' }).click();
   await page.getByLabel('User name').fill('alice');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(`${harness.gateway.url}/ui`);
   t.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Pushes waiting for approval');
   t.match(await page.locator('header').textContent(), /Signed in as Alice Approver/);
+  t.same(await accessibilityProblems(page), [], 'list page: accessible basics');
 
   await page.getByRole('link', { name: request.id }).click();
   await page.waitForURL(`${harness.gateway.url}/ui/approvals/${request.id}`);
@@ -109,6 +111,7 @@ t.test('a held push completes once an approver signs in with OIDC and approves i
   t.match(body, "+export const feature = '<b>on</b>';", 'the diff of src/feature.js');
   t.match(body, /production-review \(refs\/heads\/main\): .*changes production paths: src\/feature\.js/, 'the policy reason');
   t.equal(await page.locator('main script, main b').count(), 0, 'pushed content never becomes markup');
+  t.same(await accessibilityProblems(page), [], 'request page: accessible basics');
   await page.screenshot({ path: artifactPath('approval-request-page.png'), fullPage: true });
 
   t.equal(await upstreamMain() === head, false, 'nothing landed before the approval');
@@ -199,5 +202,28 @@ t.test('sign out in the browser ends the session', async (t) => {
   t.match(await page.getByRole('status').textContent(), 'You are signed out.');
   await page.goto(`${harness.gateway.url}/ui`);
   t.match(page.url(), /\/ui\/login\?next=%2Fui$/, 'the pages need a new sign-in');
+  t.same(violations, []);
+});
+
+t.test('an admin filters the audit timeline in the browser and opens a request with all its events', async (t) => {
+  const { page, violations } = await newPage(t);
+  await page.goto(`${harness.gateway.url}/ui/login?next=%2Fui%2Faudit`);
+  await page.getByLabel('Token', { exact: true }).fill(harness.gateway.tokens.create('sec-team', ['gitgate-admins'], 'human').token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${harness.gateway.url}/ui/audit`);
+  t.match(await page.getByRole('status').textContent(), /Chain verified: \d+ events/);
+  await page.getByLabel('Decision').selectOption('approval');
+  await page.getByLabel('Identity (subject)').fill('agent-1');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.waitForURL(/decision=approval/);
+  const rows = page.locator('tbody tr');
+  t.ok((await rows.count()) >= 2, 'the held pushes of the tests above');
+  for (const decision of await page.locator('tbody tr td:nth-child(6)').allTextContents()) t.equal(decision, 'approval');
+  t.same(await accessibilityProblems(page), [], 'audit page: accessible basics');
+  await page.screenshot({ path: artifactPath('audit-timeline.png'), fullPage: true });
+  await rows.first().getByRole('link').click();
+  await page.waitForURL(/\/ui\/audit\/requests\//);
+  const types = await page.locator('main h2').allTextContents();
+  t.match(types.join('\n'), /request\.received[\s\S]*authentication[\s\S]*policy\.decision/);
   t.same(violations, []);
 });
