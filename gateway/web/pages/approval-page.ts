@@ -58,7 +58,15 @@ ${options.notice === undefined ? html`` : html`<p class="notice ${options.notice
 <dt>Pushed by</dt><dd>${request.pusher.name ?? request.pusher.subject} <span class="muted">(${request.pusher.subject}, ${request.pusher.kind}, ${request.pusher.authentication})</span></dd>
 <dt>Created</dt><dd>${when(request.created_at)}</dd>
 <dt>Expires</dt><dd>${when(request.expires_at)}</dd>
-<dt>Delivery</dt><dd>${request.delivery === 'held' ? 'the push is held open, waiting for this decision' : 'quarantined: gitgate forwards it when approved'}</dd>
+<dt>Delivery</dt><dd>${
+      request.state !== 'pending'
+        ? request.delivery === 'held'
+          ? 'held on the pusher\'s connection'
+          : 'quarantined'
+        : request.delivery === 'held'
+          ? 'the push is held open, waiting for this decision'
+          : 'quarantined: gitgate forwards it when approved'
+    }</dd>
 <dt>Approvals</dt><dd>${progress.map((p) => html`${p.group}: ${p.given} of ${p.required} `)}</dd>
 </dl>
 
