@@ -160,8 +160,8 @@ export class ApprovalService {
     this.emit(undefined, request);
     // The same commits pushed again while an earlier push of them waits in quarantine: approvers
     // see one request, the newest.
-    for (const older of await this.list({ state: 'pending' })) {
-      if (older.id === id || older.fingerprint !== request.fingerprint || older.delivery !== 'quarantined') continue;
+    for (const older of await this.store.byFingerprint(request.fingerprint)) {
+      if (older.id === id || older.state !== 'pending' || older.delivery !== 'quarantined') continue;
       await this.change(older.id, (r) => machine.cancel(r, GATEWAY_ACTOR, `superseded by ${id}: the same commits were pushed again`, this.clock())).catch(() => undefined);
     }
     return request;
@@ -268,14 +268,25 @@ export class ApprovalService {
     return request;
   }
 
+  /** Every request made for exactly these commits (a fingerprint), oldest first, expiry applied; no scan of the store. */
+  async byFingerprint(fingerprint: string): Promise<ApprovalRequest[]> {
+    const out: ApprovalRequest[] = [];
+    for (const request of await this.store.byFingerprint(fingerprint)) {
+      out.push(machine.isExpired(request, this.clock()) ? await this.change(request.id, (r) => machine.expire(r, this.clock())) : request);
+    }
+    return out;
+  }
+
   /**
    * The approvals to give the policy for a push with this fingerprint: those of an approved,
    * unused, unexpired request bound to exactly these commits, else [].
    */
   async grantedFor(fingerprint: string): Promise<{ request: ApprovalRequest; granted: GrantedApproval[] } | undefined> {
-    const candidates = await this.list({ state: 'approved' });
-    const request = candidates.find((r) => r.fingerprint === fingerprint);
-    return request === undefined ? undefined : { request, granted: machine.grantedApprovalsOf(request) };
+    for (let request of await this.store.byFingerprint(fingerprint)) {
+      if (machine.isExpired(request, this.clock())) request = await this.change(request.id, (r) => machine.expire(r, this.clock()));
+      if (request.state === 'approved' && request.fingerprint === fingerprint) return { request, granted: machine.grantedApprovalsOf(request) };
+    }
+    return undefined;
   }
 
   /** Spends an approved request (single use); throws APPROVAL_ALREADY_USED when someone else did. */

@@ -30,6 +30,8 @@ t.test('requests survive a new store over the same directory (a restart), newest
   const reopened = new ApprovalStore(root);
   t.same((await reopened.list()).map((r) => r.id), [newer.id, older.id]);
   t.same(await reopened.get(older.id), older);
+  t.same((await reopened.byFingerprint(older.fingerprint)).map((r) => r.id), [older.id, newer.id], 'both made for the same fingerprint, oldest first');
+  t.same(await reopened.byFingerprint('sha256:' + 'f'.repeat(64)), []);
   t.equal(statSync(join(root, 'requests', `${older.id}.json`)).mode & 0o777, 0o600, 'private file');
 });
 

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, type ReadStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { appendFile, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
@@ -43,6 +43,8 @@ export class ApprovalStore {
   readonly requestsDir: string;
   readonly quarantineDir: string;
   readonly contentsDir: string;
+  /** `<sha256 hex of the fingerprint>.ids`: the ids of every request made for it, one per line. */
+  readonly fingerprintsDir: string;
   private readonly chains = new Map<string, Promise<unknown>>();
   /** Parsed requests by id with the file identity they were read from (every write renames a new file in). */
   private readonly cache = new Map<string, { stamp: string; request: ApprovalRequest }>();
@@ -51,11 +53,12 @@ export class ApprovalStore {
     this.requestsDir = join(root, 'requests');
     this.quarantineDir = join(root, 'quarantine');
     this.contentsDir = join(root, 'contents');
+    this.fingerprintsDir = join(root, 'fingerprints');
   }
 
   async init(): Promise<void> {
     try {
-      for (const dir of [this.requestsDir, this.quarantineDir, this.contentsDir]) await mkdir(dir, { recursive: true, mode: 0o700 });
+      for (const dir of [this.requestsDir, this.quarantineDir, this.contentsDir, this.fingerprintsDir]) await mkdir(dir, { recursive: true, mode: 0o700 });
     } catch (error) {
       throw storeError('create its directories', error);
     }
@@ -108,12 +111,40 @@ export class ApprovalStore {
     return requests.sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0));
   }
 
-  /** Writes a new request (fails if the id exists). */
+  /** Writes a new request (fails if the id exists) and indexes it by fingerprint. */
   async create(request: ApprovalRequest): Promise<void> {
     await this.serialised(request.id, async () => {
       if ((await this.get(request.id)) !== undefined) throw new ApprovalError('APPROVAL_STORE_FAILED', `approval request ${request.id} exists already`);
       await this.write(request);
+      try {
+        // One short O_APPEND write: atomic, so concurrent creators never interleave.
+        await appendFile(this.fingerprintFile(request.fingerprint), `${request.id}\n`, { mode: 0o600 });
+      } catch (error) {
+        throw storeError(`index ${request.id}`, error);
+      }
     });
+  }
+
+  private fingerprintFile(fingerprint: string): string {
+    const hex = /^sha256:([0-9a-f]{64})$/.exec(fingerprint)?.[1] ?? createHash('sha256').update(fingerprint).digest('hex');
+    return join(this.fingerprintsDir, `${hex}.ids`);
+  }
+
+  /** The requests made for a fingerprint (the same commits pushed again), oldest first: no scan of the store. */
+  async byFingerprint(fingerprint: string): Promise<ApprovalRequest[]> {
+    let text: string;
+    try {
+      text = await readFile(this.fingerprintFile(fingerprint), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw storeError('read the fingerprint index', error);
+    }
+    const out: ApprovalRequest[] = [];
+    for (const id of new Set(text.split('\n').filter(isApprovalId))) {
+      const request = await this.get(id);
+      if (request !== undefined) out.push(request);
+    }
+    return out;
   }
 
   /**
