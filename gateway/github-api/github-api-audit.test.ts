@@ -1,7 +1,10 @@
 import t from 'tap';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { listAuditEvents } from '../audit/index.js';
+import { listAuditEvents, requestEvents } from '../audit/index.js';
+import { capturedIO } from '../cli/captured-io.js';
+import { allCommands } from '../cli/commands.js';
+import { runCli } from '../cli/run.js';
 import { fakeGithubToken } from '../secrets/test-helpers.js';
 import { startApiHarness, type ApiHarness } from './github-api-test-harness.js';
 
@@ -56,4 +59,25 @@ t.test('every API call is an api.call event: route, params, decision, status, by
   t.notMatch(stored, h.gateway.token);
   t.notMatch(stored, secret);
   t.notMatch(stored, h.plantedSecret);
+});
+
+t.test('each decision is a policy.decision event with the masked input, and gitgate audit replay replays it', async (t) => {
+  const secret = fakeGithubToken(6);
+  const response = await h.call('PUT', '/repos/acme/app/contents/src/a.py', { body: { message: 'x', content: Buffer.from(`T = "${secret}"`).toString('base64'), branch: 'feature/x' } });
+  t.equal(response.status, 403);
+  await response.arrayBuffer();
+  const calls = await listAuditEvents(h.gateway.gateway.audit.store, { type: 'api.call' });
+  const requestId = calls.at(-1)!.request_id!;
+  const events = await requestEvents(h.gateway.gateway.audit.store, requestId);
+  const decision = events.find((e) => e.type === 'policy.decision')!;
+  t.match(decision.data, { kind: 'api', path: 'gitgate/api', input: { kind: 'api', api: { route: '/repos/{owner}/{repo}/contents/{path}', target_ref: 'refs/heads/feature/x' } } });
+  t.notMatch(JSON.stringify(decision.data), secret);
+  const configFile = join(h.gateway.root, 'replay.yaml');
+  writeFileSync(configFile, 'listen: { host: 127.0.0.1, port: 0 }\ndata_dir: data\nupstreams:\n  - { type: file, name: local, path: upstream }\n');
+  const io = capturedIO();
+  const code = await runCli(['audit', 'replay', requestId, '--json', '--config', configFile], allCommands, io);
+  t.equal(code, 0, io.err);
+  const row = JSON.parse(io.out.trim().split('\n')[0]!) as { same: boolean; recorded: { result: { deny: { code: string }[] } } };
+  t.equal(row.same, true);
+  t.same(row.recorded.result.deny.map((d) => d.code), ['SECRET_DETECTED']);
 });

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { DecisionRecord, GrantedApproval, Identity, PolicyEngine, RequestInfo } from '../../rego/index.js';
 import type { ApprovalRequest, ApprovalService } from '../approvals/index.js';
 import type { AuditLog } from '../audit/index.js';
-import { auditActorOf } from '../audit/index.js';
+import { decisionLogEntry, RequestAuditTrail } from '../audit/index.js';
 import type { GatewayConfig } from '../config/config-types.js';
 import type { GitHubApiConfig } from '../config/github-api-config.js';
 import type { GatewayHttpHandler } from '../http/http-handler.js';
@@ -42,6 +42,8 @@ const METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PAT
 /** What one call came to, for the log and the audit event. */
 interface CallRecord {
   info: RequestInfo;
+  /** The call's events in the audit log (none without one). */
+  trail: RequestAuditTrail;
   identity?: Identity;
   method: string;
   path: string;
@@ -84,8 +86,10 @@ export class GitHubApiHandler implements GatewayHttpHandler {
   async handle(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
     const method = request.method ?? 'GET';
     const path = url.pathname.slice(this.deps.api.prefix.length) || '/';
+    const info = requestInfo(request.socket.remoteAddress, request.headers['user-agent']);
     const record: CallRecord = {
-      info: requestInfo(request.socket.remoteAddress, request.headers['user-agent']),
+      info,
+      trail: new RequestAuditTrail(this.deps.audit, info.id, this.deps.logger),
       method,
       path,
       route: null,
@@ -125,12 +129,14 @@ export class GitHubApiHandler implements GatewayHttpHandler {
       throw new GitHubApiError('API_UNAUTHENTICATED', 401, `${auth.message.replace(/^gitgate: /, '')} (send the gitgate token as "Authorization: Bearer <token>" or "token <token>")`);
     }
     record.identity = auth.identity;
+    record.trail.identify(auth.identity);
     const segments = apiPathSegments(record.path);
     const match = this.matcher.match(method, segments);
     record.route = match?.template ?? null;
     record.params = match?.params ?? {};
     const repository = this.repositoryOf(segments, match);
     record.repository = repository?.info.name ?? null;
+    if (repository !== undefined) record.trail.setRepository(repository.info.name);
     const raw = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : await readBody(request, api.maxBodyBytes);
     if (method === 'GET' || method === 'HEAD') request.resume();
     record.bytesIn = raw.length;
@@ -214,6 +220,8 @@ export class GitHubApiHandler implements GatewayHttpHandler {
 
   private async decide(input: InspectedCall['input'], record: CallRecord): Promise<DecisionRecord> {
     const decision = await this.deps.policy.evaluate('api', input);
+    // On record (input masked) before the call goes anywhere: `gitgate audit replay` replays it.
+    await this.durable(record, 'policy.decision', decisionLogEntry(decision, input));
     record.decisionId = decision.decision_id;
     record.decision = decision.result.deny.length > 0 ? 'deny' : decision.result.approvals.length > 0 ? 'approval' : 'allow';
     record.denyCodes = decision.result.deny.map((d) => d.code);
@@ -287,17 +295,11 @@ export class GitHubApiHandler implements GatewayHttpHandler {
     authorization: () => Promise<string>,
     record: CallRecord,
   ): Promise<void> {
-    const { api, audit, masker } = this.deps;
+    const { api, masker } = this.deps;
     let credential = await authorization();
     const body = inspected.bodyOverride !== undefined ? Buffer.from(JSON.stringify(inspected.bodyOverride)) : method === 'GET' || method === 'HEAD' ? undefined : raw;
-    if (audit !== undefined && method !== 'GET' && method !== 'HEAD') {
-      // A write is on record before it reaches GitHub; if it cannot be recorded it is not sent.
-      try {
-        await audit.append({ type: 'api.call', request_id: record.info.id, actor: auditActorOf(record.identity!), repository: record.repository, data: { ...this.auditData(record), phase: 'forwarding' } });
-      } catch (error) {
-        throw new GitHubApiError('API_UPSTREAM_FAILED', 503, `the call could not be recorded in the audit log (${(error as { code?: string }).code ?? 'error'}), so it was not sent; try again later`);
-      }
-    }
+    // A write is on record before it reaches GitHub; if it cannot be recorded it is not sent.
+    if (method !== 'GET' && method !== 'HEAD') await this.durable(record, 'api.call', { ...this.auditData(record), phase: 'forwarding' });
     const send = () => this.upstream.send({ method, path: `${record.path}${url.search}`, headers: forwardedHeaders(request, credential), body });
     let upstream = await send();
     if (upstream.statusCode === 401) {
@@ -366,19 +368,21 @@ export class GitHubApiHandler implements GatewayHttpHandler {
     };
   }
 
+  /** Appends and waits until it is on disk; a call that cannot be recorded is refused (fail closed). */
+  private async durable(record: CallRecord, type: 'api.call' | 'policy.decision', data: Record<string, unknown>): Promise<void> {
+    try {
+      await record.trail.record(type, data);
+    } catch (error) {
+      throw new GitHubApiError('API_UPSTREAM_FAILED', 503, `the call could not be recorded in the audit log (${(error as { code?: string }).code ?? 'error'}), so it was not sent; try again later`);
+    }
+  }
+
   /** One log line and one audit event per call, whatever came of it. */
   private async record(record: CallRecord): Promise<void> {
     const data = this.auditData(record);
     this.deps.logger.info({ request_id: record.info.id, subject: record.identity?.subject, repository: record.repository, ...data }, 'GitHub API call');
-    if (this.deps.audit === undefined) return;
     try {
-      await this.deps.audit.append({
-        type: 'api.call',
-        request_id: record.info.id,
-        actor: record.identity === undefined ? null : auditActorOf(record.identity),
-        repository: record.repository,
-        data: { ...data, phase: 'completed' },
-      });
+      await record.trail.record('api.call', { ...data, phase: 'completed' });
     } catch (error) {
       this.deps.logger.error({ err: error, request_id: record.info.id }, 'the API call could not be recorded in the audit log');
     }
