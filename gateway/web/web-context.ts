@@ -58,7 +58,7 @@ export class WebRequest {
     const site = this.request.headers['sec-fetch-site'];
     if (site === 'cross-site' || site === 'same-site') throw new WebError('CSRF_TOKEN_INVALID', 'this form was sent from another site; use the form of this gateway');
     const origin = this.request.headers.origin;
-    if (origin !== undefined && origin !== 'null' && new URL(origin).host !== this.request.headers.host) {
+    if (origin !== undefined && origin !== 'null' && hostOf(origin) !== this.request.headers.host) {
       throw new WebError('CSRF_TOKEN_INVALID', 'this form was sent from another origin; use the form of this gateway');
     }
     const form = await readForm(this.request);
@@ -86,6 +86,14 @@ export class WebRequest {
     this.session = session;
     const maxAge = Math.max(1, Math.floor((session.expiresAt - session.createdAt) / 1000));
     this.cookies.push(serializeCookie(this.context.cookieName, id, { secure: this.context.secureCookies, maxAge }));
+  }
+}
+
+function hostOf(origin: string): string | undefined {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return undefined; // a malformed Origin matches nothing
   }
 }
 

@@ -85,6 +85,8 @@ t.test('decisions: CSRF token required, deny needs a reason, approve recorded', 
   t.match(await forged.text(), /missing or wrong CSRF token/);
   const crossOrigin = await client.request(`/ui/approvals/${request.id}/approve`, { form: { csrf, reason: 'x' }, headers: { origin: 'https://evil.example' } });
   t.equal(crossOrigin.status, 403, 'a form from another origin is refused even with the token');
+  t.equal((await client.request(`/ui/approvals/${request.id}/approve`, { form: { csrf }, headers: { origin: 'not a url' } })).status, 403, 'a malformed Origin too');
+  t.equal((await client.request(`/ui/approvals/${request.id}/approve`, { form: { csrf }, headers: { 'sec-fetch-site': 'cross-site' } })).status, 403, 'and Sec-Fetch-Site: cross-site');
   t.equal((await fx.approvals.get(request.id)).state, 'pending');
   const noReason = await client.request(`/ui/approvals/${request.id}/deny`, { form: { csrf, reason: ' ' } });
   t.equal(noReason.status, 400);
