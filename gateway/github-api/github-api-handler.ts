@@ -112,7 +112,7 @@ export class GitHubApiHandler implements GatewayHttpHandler {
       } else {
         record.error = known.code;
         record.status = known.status;
-        sendApiError(response, known.status, this.deps.masker.maskString(`gitgate: ${known.message}`), this.deps.api.documentationUrl, { gitgate: { code: known.code } });
+        sendApiError(response, known.status, this.deps.masker.maskString(known.message.startsWith('gitgate') ? known.message : `gitgate: ${known.message}`), this.deps.api.documentationUrl, { gitgate: { code: known.code } });
       }
     } finally {
       await this.record(record);
