@@ -52,6 +52,7 @@ t.test("a request's page lists all its events in order", async (t) => {
   t.same(types.slice(0, 3), ['request.received', 'authentication', 'policy.decision']);
   t.match(page, /PROTECTED_REF_FORCE_PUSH/);
   t.equal((await admin.request('/ui/audit/requests/nope')).status, 404);
+  t.equal((await admin.request('/ui/audit/requests/%E0%A4%A')).status, 404, 'a malformed id is not an error');
 });
 
 t.test('only gitgate-admins see the audit log', async (t) => {

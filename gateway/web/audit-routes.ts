@@ -35,7 +35,11 @@ export class AuditRoutes implements WebRoutes {
     }
     const status = await this.status();
     if (path === '/ui/audit') await this.timeline(web, status);
-    else await this.request(web, decodeURIComponent(path.slice('/ui/audit/requests/'.length)), status);
+    else {
+      const id = path.slice('/ui/audit/requests/'.length);
+      if (!/^[A-Za-z0-9_-]{1,100}$/.test(id)) web.message(404, 'Not found', 'That is not a request or approval id.');
+      else await this.request(web, id, status);
+    }
     return true;
   }
 
