@@ -26,10 +26,24 @@ export interface HeldPush {
   upstreamRequest: UpstreamRequest;
 }
 
+/** What the upstream answered to a forward, for the audit log. */
+export interface ForwardOutcome {
+  status: number | null;
+  bytes: number;
+  /** The start of the answer (up to 1 MiB): the report-status. */
+  response: Buffer;
+  error?: { code: string; message: string };
+}
+
 export interface HoldDependencies {
   approvals: ApprovalService;
   masker: SecretMasker;
   logger: Logger;
+  /**
+   * Records the forward of an approved held push (the audit log's intent, synced before the push
+   * goes upstream); resolves to the function that records its outcome. Throws to refuse the forward.
+   */
+  recordForward?: (approvalId: string) => Promise<(outcome: ForwardOutcome) => Promise<void>>;
 }
 
 function sidebandModeOf(push: ReceivedPush): SidebandMode | undefined {
@@ -169,18 +183,39 @@ async function forwardApproved(
     return;
   }
   const approvers = [...new Set(request.approvals.map((a) => a.approver.subject))].join(', ');
+  let recordOutcome: ((outcome: ForwardOutcome) => Promise<void>) | undefined;
+  try {
+    recordOutcome = await deps.recordForward?.(request.id);
+  } catch (error) {
+    log.error({ err: error }, 'approved held push not forwarded: its forward could not be recorded');
+    refuse('gitgate: not recorded', [`gitgate: the push was approved but could not be recorded in the audit log (${(error as { code?: string }).code ?? 'error'}), so it was not applied. Tell the gitgate operators.`]);
+    return;
+  }
   progress(`gitgate: approved by ${approvers}; forwarding the push.`);
   log.info({ approvers }, 'held push approved; forwarding');
+  const outcome: ForwardOutcome = { status: null, bytes: 0, response: Buffer.alloc(0), error: { code: 'FORWARD_INTERRUPTED', message: 'the forward ended without an answer' } };
+  const captured: Buffer[] = [];
   try {
     const upstream = await upstreamFor(held.repository).rpc('git-receive-pack', held.push.forwardBody(), held.upstreamRequest);
+    outcome.status = upstream.status;
     if (upstream.status >= 400) {
       upstream.body.resume();
       throw new Error(`the upstream answered HTTP ${upstream.status}`);
     }
+    upstream.body.on('data', (chunk: Buffer) => {
+      if (outcome.bytes < 1024 * 1024) captured.push(chunk);
+      outcome.bytes += chunk.length;
+    });
     await pipeline(upstream.body, response);
+    delete outcome.error;
   } catch (error) {
+    outcome.error = { code: (error as { code?: string }).code ?? 'ERROR', message: (error as Error).message };
     log.warn({ err: error }, 'forwarding an approved held push failed');
-    if (response.writableEnded || response.destroyed) return;
-    refuse('gitgate: upstream unavailable', [`gitgate: the push was approved but could not be delivered: ${(error as Error).message}. Nothing was applied; push again (the approval was spent, so it asks anew).`]);
+    if (!response.writableEnded && !response.destroyed) {
+      refuse('gitgate: upstream unavailable', [`gitgate: the push was approved but could not be delivered: ${(error as Error).message}. Nothing was applied; push again (the approval was spent, so it asks anew).`]);
+    }
+  } finally {
+    outcome.response = Buffer.concat(captured);
+    await recordOutcome?.(outcome).catch((error: unknown) => log.error({ err: error }, 'forward outcome not recorded; restart reconciliation will record it'));
   }
 }

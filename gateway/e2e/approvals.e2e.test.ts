@@ -122,6 +122,14 @@ t.test('a held push to main touching src/ completes once approved over the REST 
     ['approval.used', 'gitgate', 'demo/hello'],
   ]);
   t.equal(audited[1]?.data['reason'], 'looks right; every required group approved');
+  const forward = (await listAuditEvents(harness.gateway.audit.store)).find((e) => e.type === 'upstream.forward' && e.data['approval_id'] === request.id);
+  t.ok(forward, 'the forward of the held push is in the audit log with its approval');
+  let result: Awaited<ReturnType<typeof listAuditEvents>>[number] | undefined;
+  for (let i = 0; i < 50 && result === undefined; i++) {
+    result = (await listAuditEvents(harness.gateway.audit.store)).find((e) => e.type === 'upstream.result' && e.request_id === forward?.request_id);
+    if (result === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  t.match(result?.data, { status: 200, unpack: 'ok', refs: [{ ref: 'refs/heads/main' }] }, 'and its outcome');
   t.same(audited[1]?.data['approvals'], [{ approver: 'alice', issuer: 'gitgate:static-tokens', group: 'production-review', at: used.approvals[0]?.at, reason: 'looks right' }]);
 });
 

@@ -275,7 +275,11 @@ export class GatewayServer {
     if (outcome.kind === 'approval' && this.deps.approvals !== undefined) {
       const { push, input, decision, fileContents } = outcome;
       log.info({ decision_id: decision.decision_id, approvals: decision.result.approvals, timings_ms: { mirror: mirrorMs, ...outcome.timings } }, 'push needs approval');
-      await holdPushForApproval({ push, input, decision, fileContents, repository, upstreamRequest }, response, { approvals: this.deps.approvals, masker: this.deps.masker, logger: log });
+      const recordForward = async (approvalId: string) => {
+        const intent = await recordPushIntent({ trail, packs: this.deps.auditPacks, repository, objectStoreGitDir, logger: log, approvalId }, push);
+        return (result: Parameters<typeof recordPushResult>[1]) => recordPushResult(intent, result);
+      };
+      await holdPushForApproval({ push, input, decision, fileContents, repository, upstreamRequest }, response, { approvals: this.deps.approvals, masker: this.deps.masker, logger: log, recordForward });
       return;
     }
     if (outcome.kind === 'approval') throw new Error('a push needing approval without an approval service');
@@ -302,7 +306,7 @@ export class GatewayServer {
     // an intent left without one).
     let intent: PushIntent;
     try {
-      intent = await recordPushIntent({ trail, packs: this.deps.auditPacks, repository, objectStoreGitDir, logger: log }, push);
+      intent = await recordPushIntent({ trail, packs: this.deps.auditPacks, repository, objectStoreGitDir, logger: log, ...(outcome.usedApproval === undefined ? {} : { approvalId: outcome.usedApproval }) }, push);
     } catch (error) {
       push.close();
       throw error;
