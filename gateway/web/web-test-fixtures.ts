@@ -12,6 +12,8 @@ import { createWebUi, type WebUi } from './web-ui-setup.js';
 
 export interface WebUiFixture {
   url: string;
+  /** The temporary directory (approvals store in `approvals/`). */
+  root: string;
   ui: WebUi;
   approvals: ApprovalService;
   tokens: TokenStore;
@@ -50,6 +52,7 @@ export async function startWebUiFixture(web: Record<string, unknown> = {}, extra
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
+    root,
     ui,
     approvals,
     tokens,

@@ -1,4 +1,6 @@
 import t from 'tap';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CookieClient, createHostileRequest, HOSTILE, startWebUiFixture, type WebUiFixture } from './web-test-fixtures.js';
 
 let fx: WebUiFixture;
@@ -173,4 +175,18 @@ t.test('unknown pages, the stylesheet, open redirects', async (t) => {
   t.equal(evil.headers.get('location'), '/ui');
   const protocolRelative = await client.signInWithToken(fx.approverToken, '//evil.example/ui');
   t.equal(protocolRelative.headers.get('location'), '/ui');
+});
+
+t.test('when the approval store fails, the page says so and the UI keeps serving', async (t) => {
+  const broken = await startWebUiFixture();
+  t.teardown(() => broken.close());
+  const client = new CookieClient(broken.url);
+  await client.signInWithToken(broken.approverToken);
+  const requests = join(broken.root, 'approvals', 'requests');
+  rmSync(requests, { recursive: true, force: true });
+  writeFileSync(requests, 'not a directory');
+  const page = await client.request('/ui');
+  t.equal(page.status, 503);
+  t.match(await page.text(), /the approval store could not list requests \(ENOTDIR\) \(APPROVAL_STORE_FAILED\); nothing was changed/);
+  t.equal((await client.request('/ui/assets/style.css')).status, 200);
 });

@@ -80,6 +80,11 @@ export class WebUiHandler implements GatewayHttpHandler {
         if (path.startsWith('/ui/login')) return this.loginRoutes.showLogin(web, STATUS_OF[error.code], error.message);
         return web.message(STATUS_OF[error.code], 'Request refused', error.message);
       }
+      if (error instanceof ApprovalError && !response.headersSent) {
+        // e.g. APPROVAL_STORE_FAILED: say so rather than a bare internal error.
+        this.deps.logger.warn({ code: error.code, err: error, path }, 'approvals unavailable to the web UI');
+        return web.message(error.httpStatus, 'Approvals unavailable', `${error.message} (${error.code}); nothing was changed. Try again later.`);
+      }
       throw error;
     }
   }
