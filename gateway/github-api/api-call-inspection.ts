@@ -135,6 +135,11 @@ export async function inspectApiCall(call: ApiCall, context: InspectionContext):
       const target = directTargetRef(call, template, params);
       if (target !== undefined) api.target_ref = target;
     }
+    if (call.method === 'POST' && template === '/repos/{owner}/{repo}/git/trees' && isRecord(call.body) && Array.isArray(call.body['tree'])) {
+      // The paths a new tree holds, so the policy sees e.g. a CI definition written through the git database API.
+      const paths = call.body['tree'].flatMap((entry: unknown) => (isRecord(entry) && typeof entry['path'] === 'string' ? [entry['path']] : []));
+      api.body['tree_paths'] = paths.slice(0, 1000);
+    }
     const owner = params['owner'];
     const repo = params['repo'];
     if (owner !== undefined && repo !== undefined) {

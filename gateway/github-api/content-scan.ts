@@ -1,6 +1,22 @@
 import type { ApiSecretFinding } from '../../rego/index.js';
 import { scanAddedLines, type SecretFinding, type SecretScanner } from '../secrets/index.js';
 
+const R = '/repos/{owner}/{repo}';
+const TEXT_FIELDS_OF = new Map<string, string>([
+  [`POST ${R}/issues`, 'issue'],
+  [`PATCH ${R}/issues/{issue_number}`, 'issue'],
+  [`POST ${R}/issues/{issue_number}/comments`, 'issue comment'],
+  [`PATCH ${R}/issues/comments/{comment_id}`, 'issue comment'],
+  [`POST ${R}/pulls`, 'pull request'],
+  [`PATCH ${R}/pulls/{pull_number}`, 'pull request'],
+  [`POST ${R}/pulls/{pull_number}/reviews`, 'review'],
+  [`POST ${R}/pulls/{pull_number}/comments`, 'review comment'],
+  [`POST ${R}/pulls/{pull_number}/comments/{comment_id}/replies`, 'review comment'],
+  [`PATCH ${R}/pulls/comments/{comment_id}`, 'review comment'],
+  [`POST ${R}/releases`, 'release'],
+  [`PATCH ${R}/releases/{release_id}`, 'release'],
+]);
+
 /** What the gateway needs from GitHub to scan only the added lines of a file update. */
 export type OldBlobReader = (sha: string) => Promise<Buffer | undefined>;
 
@@ -22,7 +38,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  *   blob read from GitHub when the new content holds a candidate at all;
  * - `POST git/blobs`: the blob (utf-8 or base64);
  * - `POST git/trees`: inline `content` of tree entries, by entry path;
- * - `POST git/commits`: the commit message.
+ * - `POST git/commits`: the commit message;
+ * - issues, pull requests, comments, reviews and releases: their title, body and name.
  */
 export async function scanWrittenContent(
   template: string,
@@ -57,6 +74,14 @@ export async function scanWrittenContent(
   } else if (method === 'POST' && template.endsWith('/git/commits')) {
     if (typeof body['message'] !== 'string') return [];
     findings.push(...scanner.scanFile({ path: '(commit message)', content: Buffer.from(body['message'], 'utf8') }).findings);
+  } else if (TEXT_FIELDS_OF.has(`${method} ${template}`)) {
+    // Text an agent posts where others read it (issues, pull requests, comments, releases):
+    // a secret there is as exposed as one in a file.
+    const what = TEXT_FIELDS_OF.get(`${method} ${template}`)!;
+    for (const field of ['title', 'body', 'name']) {
+      const value = body[field];
+      if (typeof value === 'string') findings.push(...scanner.scanFile({ path: `(${what} ${field})`, content: Buffer.from(value, 'utf8') }).findings);
+    }
   } else {
     return undefined;
   }

@@ -145,6 +145,21 @@ t.test('a contents write carrying a secret is blocked; a clean one goes through'
   t.equal(h.github.repository('acme/app').files.get('feature/x')!.get('docs/notes.md')!.toString(), 'hello\n');
 });
 
+t.test('a secret posted in an issue comment is blocked; CI definitions through the git database API wait for ci-review', async (t) => {
+  const secret = fakeGithubToken(8);
+  const comment = await h.call('POST', '/repos/acme/app/issues/1/comments', { body: { body: `try with ${secret}` } });
+  t.equal(comment.status, 403);
+  const text = await comment.text();
+  t.match(text, 'SECRET_DETECTED');
+  t.match(text, '(issue comment body)');
+  t.notMatch(text, secret);
+  t.notOk(h.github.requests.some((r) => r.body.includes(secret)), 'the secret never reached GitHub');
+  const tree = await h.call('POST', '/repos/acme/app/git/trees', { body: { base_tree: 'a'.repeat(40), tree: [{ path: '.github/workflows/deploy.yml', mode: '100644', type: 'blob', content: 'on: push\n' }] } });
+  t.equal(tree.status, 202);
+  t.match(((await tree.json()) as { message: string }).message, 'ci-review');
+  t.notOk(h.github.requests.some((r) => r.path.endsWith('/git/trees')));
+});
+
 t.test('a merge into a feature branch is allowed, pinned to the head the policy saw', async (t) => {
   const repo = h.github.repository('acme/app');
   const head = repo.pulls.get(2)!.headSha;

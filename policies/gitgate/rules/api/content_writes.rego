@@ -75,3 +75,24 @@ is_contents_write if {
 	input.api.route == contents_route
 	input.api.method in {"PUT", "DELETE"}
 }
+
+# A tree made through the git database API that holds CI definitions: the same review as a push
+# of them, since a ref update can then put the tree on any branch.
+approvals contains {
+	"group": production.ci_approval_group,
+	"count": production.ci_approvals_required,
+	"reason": concat("", ["an agent is writing CI definitions through the git database API: ", concat(", ", array.slice(touched, 0, 3))]),
+} if {
+	input.identity.kind == "agent"
+	input.api.method == "POST"
+	input.api.route == "/repos/{owner}/{repo}/git/trees"
+	touched := [path | some path in object.get(input.api.body, "tree_paths", []); paths.matches_any(production.ci_paths, path)]
+	count(touched) > 0
+	granted_anywhere(production.ci_approval_group) < production.ci_approvals_required
+}
+
+granted_anywhere(group) := count({approval.approver |
+	some approval in input.granted_approvals
+	approval.group == group
+	approval.approver != input.identity.subject
+})

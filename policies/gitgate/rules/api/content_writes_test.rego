@@ -57,3 +57,15 @@ test_renaming_a_protected_branch_is_denied if {
 	t.codes(api) == {"PROTECTED_REF_RENAME"} with input as t.api(t.agent, "POST", "/repos/{owner}/{repo}/branches/{branch}/rename", {"target_ref": "refs/heads/main", "body": {"new_name": "old-main"}})
 	api.allow with input as t.api(t.agent, "POST", "/repos/{owner}/{repo}/branches/{branch}/rename", {"target_ref": "refs/heads/topic", "body": {"new_name": "topic-2"}})
 }
+
+test_agent_tree_with_ci_definitions_needs_ci_review if {
+	inp := t.api(t.agent, "POST", "/repos/{owner}/{repo}/git/trees", {"body": {"tree_paths": ["src/a.py", ".github/workflows/deploy.yml"]}})
+	decision := api with input as inp
+	{a.reason | some a in decision.approvals} == {"an agent is writing CI definitions through the git database API: .github/workflows/deploy.yml"}
+	granted := object.union(inp, {"granted_approvals": [{"group": "ci-review", "approver": "bob", "granted_at": "2026-05-04T10:20:00Z"}]})
+	api.allow with input as granted
+}
+
+test_agent_tree_without_ci_definitions_is_allowed if {
+	api.allow with input as t.api(t.agent, "POST", "/repos/{owner}/{repo}/git/trees", {"body": {"tree_paths": ["src/a.py"]}})
+}
