@@ -8,7 +8,7 @@ export const DEFAULT_MAX_KEPT_BLOB_BYTES = 1024 * 1024;
  * Beyond it, objects are read back from the spooled pack when the inspection needs them: slower,
  * but memory stays bounded whatever the push holds.
  */
-export const DEFAULT_MAX_KEPT_BYTES = 32 * 1024 * 1024;
+export const DEFAULT_MAX_KEPT_BYTES = 16 * 1024 * 1024;
 
 export interface PushedBlob {
   size: number;
