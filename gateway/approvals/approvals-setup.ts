@@ -81,7 +81,7 @@ export async function startApprovals(config: GatewayConfig, options: ApprovalsSe
     const audit = options.audit;
     service.onEvent((event) => auditEvent(audit, event, logger));
   }
-  await service.start(config.approvals.autoForward ? new UpstreamQuarantineForwarder(config) : undefined);
+  await service.start(config.approvals.autoForward ? new UpstreamQuarantineForwarder(config, options.audit) : undefined);
   const authenticators: ApproverAuthenticator[] = [new BearerApproverAuthenticator(options.tokens, options.oidc)];
   const handler = new ApprovalsHttpHandler(service, authenticators, logger);
   return {

@@ -1,4 +1,6 @@
 import type { Readable } from 'node:stream';
+import { randomUUID } from 'node:crypto';
+import type { AuditLog } from '../audit/index.js';
 import type { GatewayConfig } from '../config/config-types.js';
 import { upstreamFor } from '../upstream/upstream-for.js';
 import { resolveRepository } from '../upstream/repository-resolver.js';
@@ -14,12 +16,31 @@ const MAX_RESPONSE_BYTES = 1024 * 1024;
  * overwritten: that is recorded on the request as a conflict.
  */
 export class UpstreamQuarantineForwarder implements QuarantineForwarder {
-  constructor(private readonly config: GatewayConfig) {}
+  constructor(
+    private readonly config: GatewayConfig,
+    /** The forward's intent is synced here before anything goes upstream, its outcome after. */
+    private readonly audit?: AuditLog,
+  ) {}
 
   async forward(request: ApprovalRequest, body: Readable): Promise<ForwardResult> {
     const at = () => new Date().toISOString();
     const repository = resolveRepository(this.config, request.repository_path);
     if (repository === undefined) return { at: at(), outcome: 'failed', detail: [`repository '${request.repository_path}' is no longer served by this gateway`] };
+    const requestId = `approval-forward-${randomUUID()}`;
+    const commands = request.refs.map((r) => ({ ref: r.ref, old: r.old, new: r.new, operation: r.operation }));
+    try {
+      await this.audit?.append({ type: 'upstream.forward', request_id: requestId, actor: null, repository: request.repository, data: { approval_id: request.id, upstream: repository.upstreamUrl, repository_path: repository.path, upstream_kind: repository.kind, commands, by: 'gitgate' } });
+    } catch (error) {
+      return { at: at(), outcome: 'failed', detail: [`not forwarded: the audit log could not record it (${(error as { code?: string }).code ?? 'error'})`] };
+    }
+    const result = await this.send(request, repository, body, at);
+    await this.audit
+      ?.append({ type: 'upstream.result', request_id: requestId, actor: null, repository: request.repository, data: { approval_id: request.id, outcome: result.outcome, detail: result.detail } })
+      .catch(() => undefined);
+    return result;
+  }
+
+  private async send(request: ApprovalRequest, repository: NonNullable<ReturnType<typeof resolveRepository>>, body: Readable, at: () => string): Promise<ForwardResult> {
     const upstream = await upstreamFor(repository).rpc('git-receive-pack', body, { gitProtocol: undefined, userAgent: 'gitgate-approvals' });
     const chunks: Buffer[] = [];
     let size = 0;

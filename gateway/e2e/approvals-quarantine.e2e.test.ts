@@ -2,6 +2,7 @@ import t, { type Test } from 'tap';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApprovalsClient, ApprovalsClientError } from '../approvals/approvals-client.js';
+import { listAuditEvents } from '../audit/index.js';
 import type { ApprovalRequest } from '../approvals/approval-types.js';
 import { GitClient } from './git-client.js';
 import { startHarness, type GatewayHarness } from './gateway-harness.js';
@@ -79,6 +80,8 @@ t.test('hold times out, the push is quarantined, and on approval gitgate forward
   t.equal(forwarded!.state, 'used');
   t.equal(await s.upstreamRef('refs/heads/main'), head, "the upstream's main is the approved commit");
   t.notOk(existsSync(join(s.harness.config.dataDir, 'approvals', 'quarantine', `${id}.push`)), 'quarantine cleared');
+  const audited = (await listAuditEvents(s.harness.gateway.audit.store)).filter((e) => e.data['approval_id'] === id).map((e) => e.type);
+  t.same(audited, ['approval.requested', 'approval.approved', 'approval.used', 'upstream.forward', 'upstream.result'], "gitgate's own forward is in the audit log");
   const again = await git.run(['push', 'origin', 'main'], s.work);
   t.equal(again.code, 0, again.stderr);
   t.match(again.stderr, /Everything up-to-date/);
