@@ -100,8 +100,11 @@ export async function startOidcIssuer(): Promise<TestOidcIssuer> {
   const clients = new Map<string, OidcTestClient>();
   const codes = new Map<string, IssuedCode>();
 
-  const signIdToken = (claims: JWTPayload, audience: string, key: IssuerKey = keys.at(-1)!) =>
-    new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: key.kid }).setIssuer(issuer).setAudience(audience).setIssuedAt().setExpirationTime('5m').sign(key.privateKey);
+  /** Standard claims first, so that `claims` (with the test's overrides) may replace any of them. */
+  const signIdToken = (claims: JWTPayload, audience: string, key: IssuerKey = keys.at(-1)!) => {
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT({ iss: issuer, aud: audience, iat: now, exp: now + 300, ...claims }).setProtectedHeader({ alg: 'RS256', kid: key.kid }).sign(key.privateKey);
+  };
 
   /** Checks what the authorize endpoint must check before it may redirect back; an error text or undefined. */
   const authorizeProblem = (params: URLSearchParams): string | undefined => {

@@ -98,3 +98,39 @@ t.test('an unreachable issuer gives a clear error page, and the UI keeps serving
   t.match(await response.text(), /the identity provider&#39;s discovery document http:\/\/127\.0\.0\.1:9\/\.well-known\/openid-configuration could not be read/);
   t.equal((await client.signInWithToken(down.approverToken)).status, 303, 'token sign-in still works');
 });
+
+t.test('ID tokens with a wrong audience or issuer, or expired, are refused', async (t) => {
+  const now = Math.floor(Date.now() / 1000);
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ aud: 'another-client' }, /the ID token&#39;s aud claim is not accepted/],
+    [{ iss: 'https://impostor.example' }, /the ID token&#39;s iss claim is not accepted/],
+    [{ exp: now - 600, iat: now - 900 }, /the ID token has expired/],
+    [{ aud: ['gitgate-ui', 'other'], azp: 'other' }, /azp claim does not name this gateway/],
+  ];
+  for (const [claims, message] of cases) {
+    issuer.overrideIdTokens(claims);
+    const client = new CookieClient(fx.url);
+    const callback = await throughIssuer(client);
+    const refused = await client.request(new URL(callback).pathname + new URL(callback).search);
+    t.equal(refused.status, 401, JSON.stringify(claims));
+    t.match(await refused.text(), message);
+    t.equal((await client.request('/ui')).status, 303, 'not signed in');
+  }
+  issuer.overrideIdTokens(undefined);
+});
+
+t.test('an ID token signed with an algorithm the gateway does not allow is refused', async (t) => {
+  const strict = await startWebUiFixture({ oidc: { issuer: issuer.issuer, client_id: 'gitgate-strict', algorithms: ['ES256'] } });
+  t.teardown(() => strict.close());
+  issuer.registerClient({ clientId: 'gitgate-strict', redirectUri: `${strict.url}/ui/login/oidc/callback` });
+  const client = new CookieClient(strict.url);
+  const start = await client.request('/ui/login/oidc');
+  const form = new URLSearchParams(new URL(start.headers.get('location')!).searchParams);
+  form.set('username', 'alice');
+  form.set('action', 'login');
+  const back = await fetch(new URL('/authorize', issuer.issuer), { method: 'POST', body: form, redirect: 'manual' });
+  const callback = new URL(back.headers.get('location')!);
+  const refused = await client.request(callback.pathname + callback.search);
+  t.equal(refused.status, 401);
+  t.match(await refused.text(), /signed with an algorithm this gateway does not accept/);
+});
