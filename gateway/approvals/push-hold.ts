@@ -119,7 +119,7 @@ export async function holdPushForApproval(held: HeldPush, response: ServerRespon
     progress(`gitgate: holding this push for up to ${settings.holdSeconds} s; it is forwarded the moment it is approved.`);
     const started = Date.now();
     const ticker = setInterval(() => {
-      progress(`gitgate: still waiting for approval of ${request.id} by ${[...requiredGroups(request).keys()].join(', ')} (${Math.round((Date.now() - started) / 1000)} s of ${settings.holdSeconds} s)`);
+      progress(`gitgate: still waiting for approval of ${request.id} by ${[...requiredGroups(request).keys()].join(', ')} (${Math.round((Date.now() - started) / 1000)} s of ${settings.holdSeconds} s): ${request.url}`);
     }, settings.progressIntervalSeconds * 1000);
     const gone = new AbortController();
     const onClose = (): void => gone.abort();

@@ -46,9 +46,12 @@ async function upstreamRef(ref: string): Promise<string> {
   return (await git.run(['--git-dir', join(harness.upstreamDir, 'demo/hello.git'), 'rev-parse', '--verify', '-q', ref], harness.root)).stdout.trim();
 }
 
-/** The pending request for a commit, once the held push has opened it. */
-async function pendingFor(commit: string, client = alice): Promise<ApprovalRequest> {
-  for (let i = 0; i < 200; i++) {
+/** The pending request for a commit, once the held push has opened it (fails fast if the push ended). */
+async function pendingFor(commit: string, client = alice, pushing?: Promise<GitResult>): Promise<ApprovalRequest> {
+  let ended: GitResult | undefined;
+  void pushing?.then((result) => (ended = result));
+  for (let i = 0; i < 300; i++) {
+    if (ended !== undefined) throw new Error(`the push ended (exit ${ended.code}) before a request was opened:\n${ended.stderr}`);
     const found = (await client.list({ state: 'pending' })).find((r) => r.refs.some((ref) => ref.new === commit));
     if (found !== undefined) return found;
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -70,7 +73,7 @@ t.test('a held push to main touching src/ completes once approved over the REST 
   const before = await upstreamRef('refs/heads/main');
   const head = await commitFile('src/feature.js', "export const feature = 'on';\n", 'Add the feature flag');
   const pushing: Promise<GitResult> = git.run(['push', 'origin', 'main'], work);
-  const request = await pendingFor(head);
+  const request = await pendingFor(head, alice, pushing);
   t.equal(request.repository, 'demo/hello');
   t.equal(request.pusher.subject, 'agent-1');
   t.same(request.refs.map((r) => [r.ref, r.old, r.new]), [['refs/heads/main', before, head]]);
@@ -137,7 +140,7 @@ t.test('a denied push is refused with the approver\'s reason', async (t) => {
   const before = await upstreamRef('refs/heads/main');
   const head = await commitFile('src/risky.js', 'rm -rf /\n', 'Risky change');
   const pushing = git.run(['push', 'origin', 'main'], work);
-  const request = await pendingFor(head);
+  const request = await pendingFor(head, alice, pushing);
   const error = await rejected(alice.deny(request.id, ''));
   t.equal(error.code, 'APPROVAL_REASON_REQUIRED');
   const denied = await alice.deny(request.id, 'do not delete the disk');
@@ -154,7 +157,7 @@ t.test('a denied push is refused with the approver\'s reason', async (t) => {
 t.test('nobody approves their own push; only the group approves; agents never approve', async (t) => {
   const head = await commitFile('src/self.js', 'self\n', 'Self approval attempt');
   const pushing = git.run(['push', 'origin', 'main'], work);
-  const request = await pendingFor(head);
+  const request = await pendingFor(head, alice, pushing);
   // The pusher's token belongs to group "agents": not an approver, not human, and the pusher.
   const self = await rejected(agentApi.approve(request.id, 'me'));
   t.equal(self.code, 'APPROVAL_SELF_APPROVAL');
@@ -187,7 +190,7 @@ t.test('two approvers at once: both approvals land and the push needs both', asy
   await git.ok(['-c', 'user.name=Agent', '-c', 'user.email=agent@example.com', 'commit', '-q', '-m', 'Needs two'], clone);
   const head = (await git.ok(['rev-parse', 'HEAD'], clone)).trim();
   const pushing = git.run(['push', 'origin', 'main'], clone);
-  const request = await pendingFor(head, a);
+  const request = await pendingFor(head, a, pushing);
   // Both approve at the same moment: both approvals land (the store serialises the updates).
   const results = await Promise.all([a.approve(request.id, 'one'), b.approve(request.id, 'two')]);
   t.same(results.map((r) => r.state).sort(), ['approved', 'pending'], 'the first made it 1 of 2, the second 2 of 2');
@@ -219,7 +222,7 @@ t.test('the texts for the diff never show a secret, even one already upstream', 
   await git.ok(['pull', '-q', '--rebase', 'origin', 'main'], work);
   const head = await commitFile('src/config.js', `export const token = '${token}';\nexport const retries = 3;\n`, 'More retries');
   const pushing = git.run(['push', 'origin', 'main'], work);
-  const request = await pendingFor(head);
+  const request = await pendingFor(head, alice, pushing);
   const [file] = await alice.files(request.id);
   t.equal(file?.status, 'modified');
   t.match(file?.old_text ?? '', /retries = 1/);
