@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { ApiInput, DecisionRecord, GrantedApproval } from '../../rego/index.js';
 import { approvalFingerprint, type ApprovalRefChange, type ApprovalRequest, type ApprovalService } from '../approvals/index.js';
 import type { PullRequestFacts } from './api-call-inspection.js';
+import { GitHubApiError } from './errors.js';
 
 const ZERO_ID = '0'.repeat(40);
 
@@ -68,4 +70,62 @@ export function openApiApproval(approvals: ApprovalService, call: OpenApiApprova
     fileContents: [],
     delivery: 'held',
   });
+}
+
+export interface HeldApiCall {
+  input: ApiInput;
+  decision: DecisionRecord;
+  refs: ApprovalRefChange[];
+  /** A pending request for this very call (a retry): waited on instead of opening another. */
+  pending: ApprovalRequest | undefined;
+  repositoryPath: string;
+}
+
+export interface ApprovalWaitOptions {
+  approvals: ApprovalService | undefined;
+  waitSeconds: number;
+  onOpened: (approval: ApprovalRequest) => void;
+}
+
+/**
+ * Opens (or joins) the approval request of a call the policy holds and waits up to `waitSeconds`
+ * (less if the client leaves). Resolves with the granted approvals once approved, `{ pending }`
+ * when still undecided; throws when there is no approval service, or the request was denied,
+ * cancelled or expired.
+ */
+export async function waitForApiApproval(
+  request: IncomingMessage,
+  call: HeldApiCall,
+  options: ApprovalWaitOptions,
+): Promise<{ request: ApprovalRequest; granted: GrantedApproval[] } | { pending: ApprovalRequest }> {
+  const { input, decision } = call;
+  const { approvals } = options;
+  const what = `${input.api.method} ${input.api.path}`;
+  const needs = decision.result.approvals.map((a) => `${a.group} (${a.count}): ${a.reason}`).join('; ');
+  if (approvals === undefined) {
+    throw new GitHubApiError('API_APPROVAL_REQUIRED', 403, `${what} needs approval by ${needs}, and this gateway has no approval service to ask. Tell the gitgate operators.`);
+  }
+  let approval: ApprovalRequest;
+  try {
+    approval = call.pending ?? (await openApiApproval(approvals, { input, decision, refs: call.refs, repositoryPath: call.repositoryPath }));
+  } catch (error) {
+    throw new GitHubApiError('API_APPROVAL_REQUIRED', 503, `${what} needs approval by ${needs}, but the approval request could not be stored (${(error as { code?: string }).code ?? 'error'}); try again later`);
+  }
+  options.onOpened(approval);
+  const gone = new AbortController();
+  const onClose = (): void => gone.abort();
+  request.socket.once('close', onClose);
+  let decided: ApprovalRequest;
+  try {
+    decided = await approvals.waitForDecision(approval.id, options.waitSeconds * 1000, gone.signal);
+  } finally {
+    request.socket.off('close', onClose);
+  }
+  if (decided.state === 'pending') return { pending: decided };
+  if (decided.state === 'approved') {
+    const granted = await approvals.grantedFor(decided.fingerprint);
+    if (granted !== undefined) return granted;
+  }
+  const why = decided.denial === undefined ? decided.state : `denied by ${decided.denial.by.subject}: ${decided.denial.reason}`;
+  throw new GitHubApiError('API_POLICY_DENIED', 403, `${what} was not approved (${decided.id}: ${why}); nothing was sent to GitHub`);
 }

@@ -12,7 +12,7 @@ import type { OidcVerifier } from '../identity/oidc-verifier.js';
 import type { TokenStore } from '../identity/token-store.js';
 import { requestInfo } from '../push/push-gate.js';
 import type { SecretMasker, SecretScanner } from '../secrets/index.js';
-import { apiApprovalFingerprint, approvalRefsOf, findApproval, openApiApproval } from './api-approval.js';
+import { apiApprovalFingerprint, approvalRefsOf, findApproval, waitForApiApproval } from './api-approval.js';
 import { inspectApiCall, type InspectedCall } from './api-call-inspection.js';
 import { forwardedHeaders, normalizedAuthorization, parseJsonBody, readBody, resolveApiRepository, sendApiError, type ApiRepository } from './api-request.js';
 import { GitHubApiError } from './errors.js';
@@ -162,7 +162,14 @@ export class GitHubApiHandler implements GatewayHttpHandler {
         this.refuseWhenDenied(decision, method, record, approved.request.id);
       }
       if (decision.result.approvals.length > 0) {
-        const outcome = await this.awaitApproval(request, input, decision, refs, existing?.pending, repository, record);
+        const outcome = await waitForApiApproval(request, { input, decision, refs, pending: existing?.pending, repositoryPath: repository?.path ?? '(account)' }, {
+          approvals: this.deps.approvals,
+          waitSeconds: this.deps.api.approvalWaitSeconds,
+          onOpened: (approval) => {
+            record.approvalId = approval.id;
+            this.deps.logger.info({ request_id: record.info.id, approval_id: approval.id, wait_seconds: this.deps.api.approvalWaitSeconds }, 'GitHub API call held for approval');
+          },
+        });
         if ('pending' in outcome) {
           this.sendPending(response, record, outcome.pending);
           return;
@@ -226,50 +233,6 @@ export class GitHubApiHandler implements GatewayHttpHandler {
     record.decision = decision.result.deny.length > 0 ? 'deny' : decision.result.approvals.length > 0 ? 'approval' : 'allow';
     record.denyCodes = decision.result.deny.map((d) => d.code);
     return decision;
-  }
-
-  /**
-   * Opens (or joins) the approval request and waits up to approval_wait_seconds. Resolves with the
-   * granted approvals once approved, undefined while still pending; throws when refused.
-   */
-  private async awaitApproval(
-    request: IncomingMessage,
-    input: InspectedCall['input'],
-    decision: DecisionRecord,
-    refs: ReturnType<typeof approvalRefsOf>,
-    pending: ApprovalRequest | undefined,
-    repository: ApiRepository | undefined,
-    record: CallRecord,
-  ): Promise<{ request: ApprovalRequest; granted: GrantedApproval[] } | { pending: ApprovalRequest }> {
-    const { approvals, api } = this.deps;
-    const needs = decision.result.approvals.map((a) => `${a.group} (${a.count}): ${a.reason}`).join('; ');
-    if (approvals === undefined) {
-      throw new GitHubApiError('API_APPROVAL_REQUIRED', 403, `${input.api.method} ${input.api.path} needs approval by ${needs}, and this gateway has no approval service to ask. Tell the gitgate operators.`);
-    }
-    let approval: ApprovalRequest;
-    try {
-      approval = pending ?? (await openApiApproval(approvals, { input, decision, refs, repositoryPath: repository?.path ?? '(account)' }));
-    } catch (error) {
-      throw new GitHubApiError('API_APPROVAL_REQUIRED', 503, `${input.api.method} ${input.api.path} needs approval by ${needs}, but the approval request could not be stored (${(error as { code?: string }).code ?? 'error'}); try again later`);
-    }
-    record.approvalId = approval.id;
-    this.deps.logger.info({ request_id: record.info.id, approval_id: approval.id, wait_seconds: api.approvalWaitSeconds }, 'GitHub API call held for approval');
-    const gone = new AbortController();
-    const onClose = (): void => gone.abort();
-    request.socket.once('close', onClose);
-    let decided: ApprovalRequest;
-    try {
-      decided = await approvals.waitForDecision(approval.id, api.approvalWaitSeconds * 1000, gone.signal);
-    } finally {
-      request.socket.off('close', onClose);
-    }
-    if (decided.state === 'pending') return { pending: decided };
-    if (decided.state === 'approved') {
-      const granted = await approvals.grantedFor(decided.fingerprint);
-      if (granted !== undefined) return granted;
-    }
-    const why = decided.denial === undefined ? decided.state : `denied by ${decided.denial.by.subject}: ${decided.denial.reason}`;
-    throw new GitHubApiError('API_POLICY_DENIED', 403, `${input.api.method} ${input.api.path} was not approved (${decided.id}: ${why}); nothing was sent to GitHub`, undefined);
   }
 
   private sendPending(response: ServerResponse, record: CallRecord, approval: ApprovalRequest): void {
