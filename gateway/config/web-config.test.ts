@@ -5,7 +5,7 @@ const resolve = (web: unknown) => resolveConfig({ web }, '/srv/gitgate', '/srv/g
 
 t.test('web: defaults without a section: token login on, 8 h sessions, 1 h idle, no IdP', async (t) => {
   const { web } = resolveConfig({}, '/srv', undefined);
-  t.same(web, { sessionTtlSeconds: 28800, sessionIdleSeconds: 3600, tokenLogin: true, oidc: undefined, saml: undefined });
+  t.same(web, { sessionTtlSeconds: 28800, sessionIdleSeconds: 3600, tokenLogin: true, sessionStore: 'file', oidc: undefined, saml: undefined });
 });
 
 t.test('web.oidc and web.saml resolve with defaults and paths from the config directory', async (t) => {
@@ -23,6 +23,7 @@ t.test('bad web keys are refused with their names', async (t) => {
   t.throws(() => resolve({ oidc: { issuer: 'https://x' } }), { code: 'CONFIG_INVALID', message: /web\.oidc\.client_id: required/ });
   t.throws(() => resolve({ session_ttl_seconds: 5 }), { message: /web\.session_ttl_seconds: must be >= 60/ });
   t.throws(() => resolve({ cookie: 'x' }), { message: /web\.cookie: unknown key/ });
+  t.throws(() => resolve({ session_store: 'redis' }), { message: /web\.session_store: must be one of file, memory/ });
   t.throws(() => resolve({ saml: { sp_entity_id: 'x' } }), { message: /web\.saml\.idp_metadata_file: required/ });
   t.throws(() => resolve({ oidc: { issuer: 'https://x', client_id: 'a', client_secret_env: 'A', client_secret_file: 'b' } }), { message: /web\.oidc: give at most one of client_secret_env or client_secret_file/ });
   t.throws(() => resolve({ oidc: { issuer: 'https://x', client_id: 'a', scopes: ['email'] } }), { message: /web\.oidc\.scopes: must include openid/ });

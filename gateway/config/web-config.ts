@@ -9,6 +9,8 @@ export interface WebConfig {
   sessionIdleSeconds: number;
   /** Sign in with a static token of kind `human` (`gitgate token create --kind human`). */
   tokenLogin: boolean;
+  /** Signed-in sessions: files under `<data_dir>/web-sessions` (survive restarts, shared by processes) or memory. */
+  sessionStore: 'file' | 'memory';
   oidc: WebOidcConfig | undefined;
   saml: WebSamlConfig | undefined;
 }
@@ -45,6 +47,7 @@ export const webConfigSchema = {
     session_ttl_seconds: { type: 'integer', minimum: 60, maximum: 7 * 24 * 3600 },
     session_idle_seconds: { type: 'integer', minimum: 60, maximum: 7 * 24 * 3600 },
     token_login: { type: 'boolean' },
+    session_store: { enum: ['file', 'memory'] },
     oidc: {
       type: 'object',
       additionalProperties: false,
@@ -82,6 +85,7 @@ export interface RawWebConfig {
   session_ttl_seconds?: number;
   session_idle_seconds?: number;
   token_login?: boolean;
+  session_store?: 'file' | 'memory';
   oidc?: {
     issuer: string;
     client_id: string;
@@ -121,6 +125,7 @@ export function resolveWebConfig(raw: RawWebConfig | undefined, base: string): W
     sessionTtlSeconds: ttl,
     sessionIdleSeconds: Math.min(raw?.session_idle_seconds ?? DEFAULT_WEB_CONFIG.sessionIdleSeconds, ttl),
     tokenLogin: raw?.token_login ?? true,
+    sessionStore: raw?.session_store ?? 'file',
     oidc:
       oidc === undefined
         ? undefined

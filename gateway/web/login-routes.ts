@@ -79,16 +79,15 @@ export class LoginRoutes {
     const oidc = this.methods.oidc;
     if (oidc === undefined) return web.message(404, 'Not available', 'OIDC sign-in is not configured on this gateway (web.oidc).');
     const { url, pending } = await oidc.start(this.context.absolute(OIDC_CALLBACK_PATH), safeNext(web.url.searchParams.get('next')));
-    const session = web.ensureSession();
-    session.pendingOidc = pending;
+    web.ensureSession();
+    this.context.sessions.setPendingOidc(web.sessionId!, pending);
     web.redirect(url);
   }
 
   private async finishOidc(web: WebRequest): Promise<void> {
     const oidc = this.methods.oidc;
     if (oidc === undefined) return web.message(404, 'Not available', 'OIDC sign-in is not configured on this gateway (web.oidc).');
-    const pending = web.session?.pendingOidc;
-    if (web.session !== undefined) web.session.pendingOidc = undefined; // one use, whatever the outcome
+    const pending = this.context.sessions.takePendingOidc(web.sessionId); // one use, whatever the outcome
     const identity = await oidc.finish(web.url.searchParams, pending, this.context.absolute(OIDC_CALLBACK_PATH));
     web.signIn(identity);
     web.redirect(safeNext(pending?.next));

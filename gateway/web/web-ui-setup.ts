@@ -2,13 +2,14 @@ import type { Logger } from 'pino';
 import type { ApprovalService, ApproverAuthenticator } from '../approvals/index.js';
 import type { GatewayConfig } from '../config/config-types.js';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { WebOidcConfig } from '../config/web-config.js';
 import type { TokenStore } from '../identity/token-store.js';
 import { AuditRoutes, type AuditView } from './audit-routes.js';
 import { OidcLogin } from './oidc-login.js';
 import { SamlLogin } from './saml-login.js';
 import { SessionApproverAuthenticator } from './session-authenticator.js';
-import { SessionStore } from './session-store.js';
+import { FileSessionBackend, MemorySessionBackend, SessionStore } from './session-store.js';
 import { WebUiHandler, type WebRoutes } from './web-ui-handler.js';
 import { WebError } from './web-errors.js';
 
@@ -52,7 +53,12 @@ function readClientSecret(source: NonNullable<WebOidcConfig['clientSecret']>): s
  */
 export function createWebUi(config: GatewayConfig, options: WebUiSetupOptions): WebUi {
   const { web } = config;
-  const sessions = new SessionStore({ ttlSeconds: web.sessionTtlSeconds, idleSeconds: web.sessionIdleSeconds, ...(options.now === undefined ? {} : { now: options.now }) });
+  const sessions = new SessionStore({
+    ttlSeconds: web.sessionTtlSeconds,
+    idleSeconds: web.sessionIdleSeconds,
+    backend: web.sessionStore === 'file' ? new FileSessionBackend(join(config.dataDir, 'web-sessions')) : new MemorySessionBackend(),
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
   const secretSource = web.oidc?.clientSecret;
   const oidc = web.oidc === undefined ? undefined : new OidcLogin({ ...web.oidc, clientSecret: secretSource === undefined ? undefined : () => readClientSecret(secretSource) });
   const saml = web.saml === undefined ? undefined : new SamlLogin(web.saml);
