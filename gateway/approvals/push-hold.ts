@@ -96,6 +96,10 @@ export async function holdPushForApproval(held: HeldPush, response: ServerRespon
     refuse('gitgate: approval unavailable', [`gitgate: this push needs approval, but the approval request could not be stored (${(error as ApprovalError).code ?? 'error'}); nothing was applied. Try again later; if it persists, tell the gitgate operators.`]);
     return;
   }
+  // The inspection is done and the file texts are kept: a hold of minutes must not pin the blobs
+  // and trees of the push in memory (the spool keeps the bytes to forward; commits stay for the audit).
+  push.pushed.blobs.clear();
+  push.pushed.trees.clear();
   const log = logger.child({ approval_id: request.id });
   log.info({ groups: [...requiredGroups(request).keys()], fingerprint: request.fingerprint, hold_seconds: settings.holdSeconds }, 'push held for approval');
   const reasons = decision.result.approvals.map((a) => `APPROVAL_REQUIRED${a.ref === undefined ? '' : ` (${a.ref})`}: ${a.reason}`);
