@@ -234,3 +234,15 @@ t.test('the texts for the diff never show a secret, even one already upstream', 
   t.equal(push.code, 0, push.stderr);
   t.notMatch(harness.logs(), token);
 });
+
+t.test('a deleted file shows its old text for the diff', async (t) => {
+  await git.ok(['rm', '-q', 'src/feature.js'], work);
+  await git.ok(['commit', '-q', '-m', 'Drop the feature flag'], work);
+  const head = (await git.ok(['rev-parse', 'HEAD'], work)).trim();
+  const pushing = git.run(['push', 'origin', 'main'], work);
+  const request = await pendingFor(head, alice, pushing);
+  t.same(await alice.files(request.id), [{ ref: 'refs/heads/main', path: 'src/feature.js', status: 'deleted', old_text: "export const feature = 'on';\n" }]);
+  await alice.approve(request.id);
+  t.equal((await pushing).code, 0);
+  t.equal(await upstreamRef('refs/heads/main'), head);
+});
