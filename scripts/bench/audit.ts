@@ -8,7 +8,7 @@
 //      against the same gateway without it, alternating, median of --runs.
 // Prints ratios and peak RSS.
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -25,7 +25,10 @@ import { hermeticGitEnv } from '../../testdata/git-cli.js';
 import type { DecisionRecord } from '../../rego/index.js';
 import { typicalPushInput } from './typical-push-input.js';
 
-const { values } = parseArgs({ options: { events: { type: 'string', default: '20000' }, sequential: { type: 'string', default: '1000' }, runs: { type: 'string', default: '15' } } });
+const { values } = parseArgs({
+  options: { events: { type: 'string', default: '20000' }, sequential: { type: 'string', default: '1000' }, runs: { type: 'string', default: '15' }, 'large-mb': { type: 'string', default: '50' } },
+});
+const largeBytes = Number(values['large-mb']) * 1000 * 1000;
 const concurrentCount = Number(values.events);
 const sequentialCount = Number(values.sequential);
 const runs = Number(values.runs);
@@ -168,6 +171,24 @@ try {
   const e = median(times.eventsOnly);
   console.log(`without audit ${p.toFixed(1).padStart(7)} ms   with audit ${a.toFixed(1).padStart(7)} ms   ${(a / p).toFixed(2)}x   +${(a - p).toFixed(1)} ms per push`);
   console.log(`audit events only, no packs kept ${e.toFixed(1).padStart(7)} ms   ${(e / p).toFixed(2)}x   +${(e - p).toFixed(1)} ms per push`);
+  if (largeBytes > 0) {
+    // One push of incompressible new files each way: the pack copy before the intent grows with it.
+    const large = { plain: 0, audited: 0 };
+    for (const [kind, url] of [['plain', plainUrl], ['audited', auditedUrl]] as const) {
+      await git(['checkout', '-q', '-B', `large-${kind}`, 'origin/main'], client);
+      mkdirSync(join(client, `large-${kind}`));
+      for (let f = 0; f < 10; f++) writeFileSync(join(client, `large-${kind}`, `blob-${f}.bin`), randomBytes(Math.floor(largeBytes / 10)));
+      await git(['add', '.'], client);
+      await git(['commit', '-q', '-m', `large ${kind}`], client);
+      await audited.audit.log.flush();
+      const started = performance.now();
+      await git(['push', '-q', url, `HEAD:refs/heads/large-${kind}`], client);
+      large[kind] = performance.now() - started;
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+    console.log(`push of ${(largeBytes / 1e6).toFixed(0)} MB of new incompressible files (once each)`);
+    console.log(`without audit ${large.plain.toFixed(0).padStart(7)} ms   with audit ${large.audited.toFixed(0).padStart(7)} ms   ${(large.audited / large.plain).toFixed(2)}x   +${(large.audited - large.plain).toFixed(0)} ms`);
+  }
   console.log(`\npeak RSS of the benchmark process: ${(peakRss / 1024 / 1024).toFixed(0)} MiB; load average now ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   await plain.close();
   await eventsOnly.close();
