@@ -103,6 +103,8 @@ export class GitHubApiHandler implements GatewayHttpHandler {
     try {
       await this.serve(request, response, url, record);
     } catch (error) {
+      // A refused call's body is read to the end (and dropped) so the connection stays usable.
+      if (!request.complete) request.resume();
       const known = error instanceof GitHubApiError ? error : error instanceof InvalidApiPathError ? new GitHubApiError('API_PATH_INVALID', 400, error.message) : undefined;
       if (known === undefined) {
         this.deps.logger.error({ err: error, request_id: record.info.id, path }, 'GitHub API call failed');
