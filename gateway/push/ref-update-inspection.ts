@@ -91,7 +91,7 @@ export async function inspectRefUpdate(command: ReceivePackCommand, context: Ins
     }
     const diff = await diffTrees(reader, parentTree, commit.tree, Infinity);
     for (const change of diff.changes) {
-      const blob = change.status === 'deleted' ? undefined : await reader.blob(change.id);
+      const blob = await reader.blob(change.id); // for a deletion: the deleted blob's size and flag
       if (files.size < limits.maxFiles || files.has(change.path)) {
         files.set(change.path, {
           path: change.path,
@@ -106,7 +106,7 @@ export async function inspectRefUpdate(command: ReceivePackCommand, context: Ins
       }
       // The scanner reads text up to its size limit; `content` is there only for those.
       const content = blob?.content;
-      if (content === undefined || change.mode === '160000') continue;
+      if (change.status === 'deleted' || content === undefined || change.mode === '160000') continue;
       const oldContent = change.oldId === undefined ? undefined : (await reader.blob(change.oldId))?.content;
       const result = scanAddedLines(scanner, { path: change.path, newContent: content, commit: id, ...(oldContent === undefined ? {} : { oldContent }) });
       for (const finding of result.findings) {
