@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startOidcIssuer, type TestOidcIssuer } from '../../testdata/oidc-issuer.js';
-import { launchChromium } from './browser.js';
+import { launchChromium, newBrowserContext } from './browser.js';
 import { GitClient } from './git-client.js';
 import { startHarness, type GatewayHarness } from './gateway-harness.js';
 
@@ -35,7 +35,7 @@ t.teardown(async () => {
 
 /** A new browser profile signed in through the OIDC issuer as `username`, on `path`. */
 async function signedIn(t: Test, username: string, path: string): Promise<Page> {
-  const context = await browser.newContext();
+  const context = await newBrowserContext(browser);
   t.teardown(() => context.close());
   const page = await context.newPage();
   await page.goto(`${harness.gateway.url}${path}`);
@@ -75,7 +75,7 @@ t.test('quarantined, then approved by two people at once in two browsers, then f
   await Promise.all([alice.getByRole('button', { name: 'Approve this push' }).click(), bob.getByRole('button', { name: 'Approve this push' }).click()]);
   await Promise.all([alice.waitForURL(/done=approve$/), bob.waitForURL(/done=approve$/)]);
 
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 60_000;
   while ((await upstreamMain()) !== head && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
   t.not(before, head);
   t.equal(await upstreamMain(), head, 'gitgate forwarded the quarantined push');

@@ -8,7 +8,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startOidcIssuer, type TestOidcIssuer } from '../../testdata/oidc-issuer.js';
 import { startSamlIdp, type TestSamlIdp } from '../../testdata/saml-idp.js';
 import type { ApprovalRequest } from '../approvals/index.js';
-import { accessibilityProblems, artifactPath, launchChromium } from './browser.js';
+import { accessibilityProblems, artifactPath, launchChromium, newBrowserContext } from './browser.js';
 import { GitClient } from './git-client.js';
 import { startHarness, type GatewayHarness } from './gateway-harness.js';
 
@@ -62,7 +62,7 @@ const upstreamMain = async () => (await git.ok(['--git-dir', join(harness.upstre
 
 /** The pending request of a push of `head`, once the gateway has opened it. */
 async function pendingFor(head: string): Promise<ApprovalRequest> {
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 60_000;
   for (;;) {
     const found = (await harness.gateway.approvals.service.list({ state: 'pending' })).find((r) => r.refs.some((ref) => ref.new === head));
     if (found !== undefined) return found;
@@ -73,7 +73,7 @@ async function pendingFor(head: string): Promise<ApprovalRequest> {
 
 /** A fresh browser profile; at the end, no Content-Security-Policy violation on a gitgate page. */
 async function newPage(t: Test): Promise<{ context: BrowserContext; page: Page; violations: string[] }> {
-  const context = await browser.newContext();
+  const context = await newBrowserContext(browser);
   const page = await context.newPage();
   const violations: string[] = [];
   page.on('console', (message) => {

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 /** Debian's chromium (installed by scripts/ci/install-system-deps.sh), or $GITGATE_CHROMIUM. */
 export const CHROMIUM_PATH = process.env['GITGATE_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -48,4 +48,15 @@ export async function accessibilityProblems(page: Page): Promise<string[]> {
     }
     return problems;
   })()`);
+}
+
+/**
+ * A fresh browser profile. Waits allow 60 s (Playwright's default is 30 s): CI machines running
+ * the whole suite in parallel on 2 cores are slow, and a timeout is not what these tests check.
+ */
+export async function newBrowserContext(browser: Browser, options: { ignoreHTTPSErrors?: boolean } = {}): Promise<BrowserContext> {
+  const context = await browser.newContext(options);
+  context.setDefaultTimeout(60_000);
+  context.setDefaultNavigationTimeout(60_000);
+  return context;
 }

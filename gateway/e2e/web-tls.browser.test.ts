@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { startSamlIdp, type TestSamlIdp } from '../../testdata/saml-idp.js';
-import { launchChromium } from './browser.js';
+import { launchChromium, newBrowserContext } from './browser.js';
 import { startHarness, type GatewayHarness } from './gateway-harness.js';
 
 // The UI over HTTPS in real Chromium, which enforces the cookie rules itself: the __Host- session
@@ -37,7 +37,7 @@ t.teardown(async () => {
 
 t.test('over HTTPS: __Host- Secure session cookie kept by Chromium; token sign-in and sign-out', async (t) => {
   t.match(harness.gateway.url, /^https:/);
-  const context = await browser.newContext({ ignoreHTTPSErrors: true });
+  const context = await newBrowserContext(browser, { ignoreHTTPSErrors: true });
   t.teardown(() => context.close());
   const page = await context.newPage();
   await page.goto(`${harness.gateway.url}/ui/login`);
@@ -52,7 +52,7 @@ t.test('over HTTPS: __Host- Secure session cookie kept by Chromium; token sign-i
 });
 
 t.test('over HTTPS: SAML sign-in from an http IdP, bound to this browser by the SameSite=None cookie', async (t) => {
-  const context = await browser.newContext({ ignoreHTTPSErrors: true });
+  const context = await newBrowserContext(browser, { ignoreHTTPSErrors: true });
   t.teardown(() => context.close());
   const page = await context.newPage();
   await page.goto(`${harness.gateway.url}/ui`);

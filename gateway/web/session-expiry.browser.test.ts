@@ -1,6 +1,6 @@
 import t from 'tap';
 import type { Browser } from 'playwright-core';
-import { launchChromium } from '../e2e/browser.js';
+import { launchChromium, newBrowserContext } from '../e2e/browser.js';
 import { createHostileRequest, startWebUiFixture, type WebUiFixture } from './web-test-fixtures.js';
 
 // Session expiry and keyboard use in real headless Chromium, against the UI with a test clock.
@@ -17,7 +17,7 @@ t.teardown(async () => {
 
 t.test('signed in with the keyboard only; an idle session ends and sign-in returns to the page', async (t) => {
   const request = await createHostileRequest(fx.approvals);
-  const context = await browser.newContext();
+  const context = await newBrowserContext(browser);
   t.teardown(() => context.close());
   const page = await context.newPage();
   await page.goto(`${fx.url}/ui/approvals/${request.id}`);
@@ -48,7 +48,7 @@ t.test('signed in with the keyboard only; an idle session ends and sign-in retur
 });
 
 t.test('a busy session still ends at its absolute lifetime', async (t) => {
-  const context = await browser.newContext();
+  const context = await newBrowserContext(browser);
   t.teardown(() => context.close());
   const page = await context.newPage();
   await page.goto(`${fx.url}/ui/login`);
