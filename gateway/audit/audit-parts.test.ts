@@ -106,3 +106,16 @@ t.test('a forward made outside a git request (approved from quarantine) has inte
   t.match(result!.data, { landed: ['refs/heads/main'], approval_id: 'apr_1' });
   await setup.log.close();
 });
+
+t.test('one writer per audit directory; a lock left by a dead process is taken over', async (t) => {
+  const { JsonlSegmentStore } = await import('./jsonl-segment-store.js');
+  const setup = await openTestAuditLog();
+  await t.rejects(new JsonlSegmentStore({ directory: setup.directory }).open(), { code: 'AUDIT_STORE_FAILED', message: /another gitgate process \(pid \d+\) writes the audit log/ });
+  await setup.log.append({ type: 'request.received', data: {} });
+  await setup.log.close();
+  writeFileSync(join(setup.directory, 'writer.lock'), '2147483646\n');
+  const store = new JsonlSegmentStore({ directory: setup.directory });
+  const { head } = await store.open();
+  t.ok(head.seq >= 1, 'opened after taking over the stale lock');
+  await store.close();
+});

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { appendFile, mkdir, open, readdir, readFile, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { appendFile, mkdir, open, readdir, readFile, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { GENESIS_HASH, type AuditEvent } from './audit-types.js';
@@ -31,18 +31,22 @@ export class JsonlSegmentStore implements AuditStore {
   readonly checkpointsFile: string;
   private readonly segmentBytes: number;
   private readonly sync: boolean;
+  private readonly lockFile: string;
+  private lockHeld = false;
   private handle: FileHandle | undefined;
   private currentBytes = 0;
 
   constructor(options: JsonlSegmentStoreOptions) {
     this.segmentsDirectory = join(options.directory, 'segments');
     this.checkpointsFile = join(options.directory, 'checkpoints.jsonl');
+    this.lockFile = join(options.directory, 'writer.lock');
     this.segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     this.sync = options.sync ?? true;
   }
 
   async open(): Promise<{ head: AuditHead; recovery: AuditStoreRecovery }> {
     await mkdir(this.segmentsDirectory, { recursive: true, mode: 0o700 });
+    await this.takeWriterLock();
     const segments = await this.segments();
     const last = segments.at(-1);
     const recovery: AuditStoreRecovery = { tornBytes: 0 };
@@ -168,6 +172,30 @@ export class JsonlSegmentStore implements AuditStore {
   async close(): Promise<void> {
     await this.handle?.close();
     this.handle = undefined;
+    if (this.lockHeld) await rm(this.lockFile, { force: true });
+    this.lockHeld = false;
+  }
+
+  /**
+   * One writer per audit directory: two would fork the chain. The lock names the writer's pid; a
+   * lock left by a process that no longer runs (a crash) is taken over.
+   */
+  private async takeWriterLock(): Promise<void> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await writeFile(this.lockFile, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+        this.lockHeld = true;
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      const pid = Number((await readFile(this.lockFile, 'utf8').catch(() => '')).trim());
+      if (Number.isInteger(pid) && pid > 0 && processRuns(pid)) {
+        throw new AuditError('AUDIT_STORE_FAILED', `another gitgate process (pid ${pid}) writes the audit log in ${this.lockFile.slice(0, -'/writer.lock'.length)}; give each gateway its own audit.directory`);
+      }
+      await rm(this.lockFile, { force: true });
+    }
+    throw new AuditError('AUDIT_STORE_FAILED', `cannot take the audit writer lock ${this.lockFile}`);
   }
 
   private async startSegment(firstSeq: number): Promise<void> {
@@ -180,6 +208,15 @@ export class JsonlSegmentStore implements AuditStore {
       await directory.sync();
       await directory.close();
     }
+  }
+}
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
