@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { ApiInput, DecisionRecord, GrantedApproval } from '../../rego/index.js';
 import { approvalFingerprint, type ApprovalRefChange, type ApprovalRequest, type ApprovalService } from '../approvals/index.js';
 import type { PullRequestFacts } from './api-call-inspection.js';
+import type { PullRequestChanges } from './pull-request-changes.js';
 import { GitHubApiError } from './errors.js';
 
 const ZERO_ID = '0'.repeat(40);
@@ -45,6 +46,8 @@ export interface OpenApiApproval {
   decision: DecisionRecord;
   refs: ApprovalRefChange[];
   repositoryPath: string;
+  /** For a merge: the pull request's commits and files, shown to the approvers. */
+  changes?: PullRequestChanges | undefined;
 }
 
 /** Opens an approval request for an API call (nothing to quarantine: the call is made again when approved). */
@@ -56,8 +59,8 @@ export function openApiApproval(approvals: ApprovalService, call: OpenApiApprova
     upstream: input.repository?.upstream ?? '',
     pusher: input.identity,
     refs: call.refs,
-    commits: [],
-    files: [],
+    commits: call.changes?.commits ?? [],
+    files: call.changes?.files ?? [],
     findings: [],
     requirements: decision.result.approvals,
     policyDecisionId: decision.decision_id,
@@ -79,6 +82,8 @@ export interface HeldApiCall {
   /** A pending request for this very call (a retry): waited on instead of opening another. */
   pending: ApprovalRequest | undefined;
   repositoryPath: string;
+  /** Read only when a new request is opened. */
+  changes?: (() => Promise<PullRequestChanges>) | undefined;
 }
 
 export interface ApprovalWaitOptions {
@@ -107,7 +112,7 @@ export async function waitForApiApproval(
   }
   let approval: ApprovalRequest;
   try {
-    approval = call.pending ?? (await openApiApproval(approvals, { input, decision, refs: call.refs, repositoryPath: call.repositoryPath }));
+    approval = call.pending ?? (await openApiApproval(approvals, { input, decision, refs: call.refs, repositoryPath: call.repositoryPath, changes: await call.changes?.() }));
   } catch (error) {
     throw new GitHubApiError('API_APPROVAL_REQUIRED', 503, `${what} needs approval by ${needs}, but the approval request could not be stored (${(error as { code?: string }).code ?? 'error'}); try again later`);
   }

@@ -35,7 +35,13 @@ t.test('a merge into the protected main is held for production-review, then perf
   t.same(await response.json(), { sha: h.github.repository('acme/app').branches.get('main'), merged: true, message: 'Pull Request successfully merged' });
   t.equal(merges(1).length, 1);
   t.same(JSON.parse(merges(1)[0]!.body), { merge_method: 'merge', sha: head }, 'merged exactly the reviewed head');
-  const { approval } = (await (await approvalsApi(`/${id}`)).json()) as { approval: { state: string; refs: { ref: string; new: string }[] } };
+  const { approval } = (await (await approvalsApi(`/${id}`)).json()) as {
+    approval: { state: string; refs: { ref: string; new: string }[]; commits: { id: string; message: string }[]; files: { path: string; status: string }[]; policy_reasons: string[] };
+  };
+  t.same(approval.commits.map((c) => c.id), [head], "the approver sees the pull request's commits");
+  t.match(approval.commits[0]!.message, 'Say hello');
+  t.same(approval.files.map((f) => [f.path, f.status]), [['README.md', 'modified'], ['src/app.py', 'added']], '... and its files');
+  t.match(approval.policy_reasons.join('\n'), 'GitHub API call PUT /repos/acme/app/pulls/1/merge');
   t.equal(approval.state, 'used', 'the approval is spent');
   t.ok(approval.refs.some((r) => r.ref === 'refs/heads/main' && r.new === head), 'bound to the reviewed head commit');
 });

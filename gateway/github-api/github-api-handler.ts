@@ -17,6 +17,7 @@ import { inspectApiCall, type InspectedCall } from './api-call-inspection.js';
 import { forwardedHeaders, normalizedAuthorization, parseJsonBody, readBody, resolveApiRepository, sendApiError, type ApiRepository } from './api-request.js';
 import { GitHubApiError } from './errors.js';
 import { GitHubUpstream } from './github-upstream.js';
+import { pullRequestChanges } from './pull-request-changes.js';
 import { relayResponse } from './response-relay.js';
 import { apiPathSegments, InvalidApiPathError, RouteMatcher, type RouteMatch } from './route-matcher.js';
 import type { HttpMethod } from './route-table.js';
@@ -164,7 +165,12 @@ export class GitHubApiHandler implements GatewayHttpHandler {
         this.refuseWhenDenied(decision, method, record, approved.request.id);
       }
       if (decision.result.approvals.length > 0) {
-        const outcome = await waitForApiApproval(request, { input, decision, refs, pending: existing?.pending, repositoryPath: repository?.path ?? '(account)' }, {
+        const pull = inspected.pullRequest;
+        const changes =
+          pull === undefined || scope === undefined
+            ? undefined
+            : async () => pullRequestChanges(this.upstream, await authorization(), { ...scope, number: pull.number, baseRef: pull.baseRef }, masker);
+        const outcome = await waitForApiApproval(request, { input, decision, refs, pending: existing?.pending, repositoryPath: repository?.path ?? '(account)', changes }, {
           approvals: this.deps.approvals,
           waitSeconds: this.deps.api.approvalWaitSeconds,
           onOpened: (approval) => {

@@ -27,7 +27,7 @@ export function defaultRepositories(secret: string): NewFakeRepository[] {
       protectedBranches: ['main'],
       files: { 'README.md': '# app\n', 'config/settings.py': `DEBUG = False\nGITHUB_TOKEN = "${secret}"\n` },
       pulls: [
-        { number: 1, base: 'main', head: 'feature/x' },
+        { number: 1, base: 'main', head: 'feature/x', title: 'Say hello', files: { 'src/app.py': 'print("hello")\n', 'README.md': '# app\n\nSays hello.\n' } },
         { number: 2, base: 'feature/x', head: 'feature/y' },
         { number: 3, base: 'main', head: 'feature/z' },
         { number: 4, base: 'main', head: 'feature/w' },

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { blobSha, contentJson, fakeSha, pullJson, repositoryJson, userJson, type FakeRepository } from './fake-github-state.js';
+import { blobSha, contentJson, fakeSha, pullCommitsJson, pullFilesJson, pullJson, repositoryJson, userJson, type FakeRepository } from './fake-github-state.js';
 
 /** The REST endpoints of the fake GitHub, from GitHub's REST reference; see fake-github-server.ts. */
 export const DOCS = 'https://docs.github.com/rest';
@@ -76,6 +76,16 @@ export function fakeGitHubRoutes(ctx: RouteContext): Route[] {
         const pull = repo.pulls.get(Number(m[1]));
         if (pull === undefined) throw new HttpFailure(404, 'Not Found');
         ctx.sendCacheable(c, pullJson(ctx.origin, repo, pull));
+      },
+    ],
+    [
+      'GET',
+      /^\/repos\/[^/]+\/[^/]+\/pulls\/(\d+)\/(commits|files)$/,
+      (c, m) => {
+        const repo = repoOf(c);
+        const pull = repo.pulls.get(Number(m[1]));
+        if (pull === undefined) throw new HttpFailure(404, 'Not Found');
+        ctx.sendCacheable(c, m[2] === 'commits' ? pullCommitsJson(repo, pull) : pullFilesJson(repo, pull));
       },
     ],
     [

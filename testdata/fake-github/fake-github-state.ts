@@ -49,7 +49,8 @@ export interface NewFakeRepository {
   branches?: string[];
   protectedBranches?: string[];
   files?: Record<string, string | Buffer>;
-  pulls?: { number: number; base: string; head: string; title?: string }[];
+  /** `files`: what the head branch holds differently from the others (null deletes a file). */
+  pulls?: { number: number; base: string; head: string; title?: string; files?: Record<string, string | null> }[];
   issues?: number;
   /** Characters of each issue body (default: a short sentence). */
   issueBodyChars?: number;
@@ -66,6 +67,11 @@ export function createFakeRepository(spec: NewFakeRepository, id: number): FakeR
   }
   const pulls = new Map<number, FakePullRequest>();
   for (const pull of spec.pulls ?? []) {
+    const headFiles = files.get(pull.head)!;
+    for (const [path, content] of Object.entries(pull.files ?? {})) {
+      if (content === null) headFiles.delete(path);
+      else headFiles.set(path, Buffer.from(content));
+    }
     pulls.set(pull.number, {
       number: pull.number,
       title: pull.title ?? `Pull request ${pull.number}`,
@@ -146,4 +152,40 @@ export function contentJson(origin: string, repo: FakeRepository, path: string, 
     download_url: `https://raw.github.example/${fullName}/${ref}/${path}`,
     _links: { self: `${origin}/repos/${fullName}/contents/${path}?ref=${ref}`, git: `${origin}/repos/${fullName}/git/blobs/${sha}` },
   };
+}
+
+/** GitHub's pull request files: what the head branch changes against the base, with a patch. */
+export function pullFilesJson(repo: FakeRepository, pull: FakePullRequest): Record<string, unknown>[] {
+  const base = repo.files.get(pull.base) ?? new Map<string, Buffer>();
+  const head = repo.files.get(pull.head) ?? new Map<string, Buffer>();
+  const out: Record<string, unknown>[] = [];
+  for (const path of [...new Set([...base.keys(), ...head.keys()])].sort()) {
+    const before = base.get(path);
+    const after = head.get(path);
+    if (before !== undefined && after !== undefined && before.equals(after)) continue;
+    const removed = before === undefined ? [] : before.toString().split('\n').filter((l) => l !== '').map((l) => `-${l}`);
+    const added = after === undefined ? [] : after.toString().split('\n').filter((l) => l !== '').map((l) => `+${l}`);
+    out.push({
+      sha: after === undefined ? null : blobSha(after),
+      filename: path,
+      status: before === undefined ? 'added' : after === undefined ? 'removed' : 'modified',
+      additions: added.length,
+      deletions: removed.length,
+      changes: added.length + removed.length,
+      patch: `@@ -1,${removed.length} +1,${added.length} @@\n${[...removed, ...added].join('\n')}`,
+    });
+  }
+  return out;
+}
+
+/** GitHub's pull request commits: here one commit, the head. */
+export function pullCommitsJson(repo: FakeRepository, pull: FakePullRequest): Record<string, unknown>[] {
+  const person = { name: 'Code Bot', email: 'code-bot@example.com', date: '2026-05-04T10:00:00Z' };
+  return [
+    {
+      sha: pull.headSha,
+      commit: { author: person, committer: person, message: `${pull.title}\n\nChanges on ${pull.head}.`, verification: { verified: false, reason: 'unsigned' } },
+      parents: [{ sha: repo.branches.get(pull.base) }],
+    },
+  ];
 }
