@@ -1,0 +1,102 @@
+import t from 'tap';
+import { randomBytes, randomInt } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PackDecoder, type ReceivePackCommand } from '../../pack-parser/index.js';
+import { git, hermeticGitEnv } from '../../testdata/git-cli.js';
+import { makePackWithGit } from '../../testdata/pack-fixtures.js';
+import { leaseCatFile } from '../git/shared-cat-file.js';
+import { loadRuleSet, SecretScanner } from '../secrets/index.js';
+import { ObjectReader } from './object-reader.js';
+import { PushedObjects } from './pushed-objects.js';
+import { inspectRefUpdate } from './ref-update-inspection.js';
+
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+/** A format-valid fake GitHub token, made at run time so no literal in the repository looks like one. */
+function fakeGithubToken(): string {
+  let body = '';
+  for (let i = 0; i < 36; i++) body += ALNUM[randomInt(ALNUM.length)];
+  return `ghp_${body}`;
+}
+
+const env = hermeticGitEnv();
+const root = mkdtempSync(join(tmpdir(), 'gitgate-inspection-'));
+const repo = join(root, 'repo');
+const run = (args: string[]) => git(args, { cwd: repo, env }).toString('utf8').trim();
+const scanner = new SecretScanner(loadRuleSet(), { fingerprintKey: randomBytes(32) });
+
+/** A base commit (the upstream's), then `count` pushed commits; the oldest pushed one adds a secret, the next removes it. */
+function history(count: number): { base: string; tip: string } {
+  git(['init', '-q', '-b', 'main', repo], { cwd: root, env });
+  git(['fast-import', '--quiet'], {
+    cwd: repo,
+    env,
+    input: 'commit refs/heads/main\ncommitter A <a@example.com> 1700000000 +0000\ndata 5\nbase\nM 100644 inline README.md\ndata 6\nhello\n\n',
+  });
+  const base = run(['rev-parse', 'main']);
+  let stream = '';
+  for (let i = 1; i <= count; i++) {
+    stream += `commit refs/heads/feature\ncommitter A <a@example.com> ${1700000000 + i} +0000\ndata ${String(i).length}\n${i}\n`;
+    if (i === 1) stream += 'from refs/heads/main^0\n';
+    const config = i === 1 ? `token = "${fakeGithubToken()}"\n` : `token = "from the environment"\n`;
+    if (i <= 2) stream += `M 100644 inline config/settings.py\ndata ${config.length}\n${config}\n`;
+    const file = `file ${i}\n`;
+    stream += `M 100644 inline notes/n-${i}.txt\ndata ${file.length}\n${file}\n`;
+  }
+  git(['fast-import', '--quiet'], { cwd: repo, env, input: stream });
+  return { base, tip: run(['rev-parse', 'feature']) };
+}
+
+async function inspect(pushed: PushedObjects, tip: string, limits: { maxCommits: number; maxFiles: number }) {
+  const source = leaseCatFile(join(repo, '.git'));
+  try {
+    const command: ReceivePackCommand = { oldId: '0'.repeat(40), newId: tip, ref: 'refs/heads/feature', operation: 'create' };
+    return await inspectRefUpdate(command, { reader: new ObjectReader(pushed, source), scanner, upstreamGitDir: join(repo, '.git'), limits });
+  } finally {
+    source.close();
+  }
+}
+
+async function decode(base: string, tip: string, pushed: PushedObjects): Promise<PackDecoder> {
+  const pack = makePackWithGit(repo, { revs: [tip, `^${base}`], thin: true });
+  const decoder = new PackDecoder({ onObject: (o) => pushed.add(o) });
+  decoder.write(pack);
+  await decoder.end();
+  pushed.attachPack((id) => decoder.readObject(id));
+  return decoder;
+}
+
+const { base, tip } = history(12);
+
+t.test('every pushed commit is scanned; only the lists are cut at the limits', async (t) => {
+  const pushed = new PushedObjects();
+  const decoder = await decode(base, tip, pushed);
+  try {
+    const update = await inspect(pushed, tip, { maxCommits: 3, maxFiles: 2 });
+    t.equal(update.commits.length, 3, 'the newest 3 commits listed');
+    t.equal(update.commits[0]!.id, tip, 'newest first');
+    t.ok(update.files.length <= 2, 'files listed up to the limit');
+    t.ok(update.truncated, 'truncated says the lists were cut');
+    t.equal(update.secret_findings.length, 1, 'the secret added by the oldest commit (and removed later) is found');
+    t.match(update.secret_findings[0], { path: 'config/settings.py', line: 1 });
+    t.notMatch(JSON.stringify(update), /ghp_[A-Za-z0-9]{36}/, 'no secret value in the input');
+  } finally {
+    decoder.close();
+  }
+});
+
+t.test('with no memory budget every tree and blob is read back from the pack: same result', async (t) => {
+  const kept = new PushedObjects();
+  const keptDecoder = await decode(base, tip, kept);
+  const readBack = new PushedObjects(1024 * 1024, 0);
+  const readBackDecoder = await decode(base, tip, readBack);
+  try {
+    t.ok([...readBack.trees.values()].every((content) => content === undefined), 'no tree kept');
+    const limits = { maxCommits: 1000, maxFiles: 5000 };
+    t.same(await inspect(readBack, tip, limits), await inspect(kept, tip, limits));
+  } finally {
+    keptDecoder.close();
+    readBackDecoder.close();
+  }
+});
