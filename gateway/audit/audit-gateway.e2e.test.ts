@@ -31,6 +31,11 @@ async function commitFile(path: string, content: string, message: string): Promi
 
 const types = (events: AuditEvent[]) => events.map((e) => e.type);
 
+async function runGitText(args: string[], inputFile: string): Promise<string> {
+  const { runGit } = await import('./run-git.js');
+  return (await runGit(args, { inputFile })).toString();
+}
+
 /** The outcome of a push is recorded after git has its answer (with the replay pack): wait for it. */
 async function eventsOnceDone(requestId: string): Promise<AuditEvent[]> {
   for (let attempt = 0; attempt < 200; attempt++) {
@@ -78,6 +83,9 @@ t.test('a push with a modified file and deltas: intent, outcome, materialize, re
   const { createHash } = await import('node:crypto');
   t.equal(createHash('sha256').update(readFileSync(packs.packPath(pushedPack))).digest('hex'), pushedPack);
 
+  // Its idx is kept beside it (the thin bases resolved from the upstream's objects).
+  const idxListing = await runGitText(['show-index'], packs.idxPath(pushedPack));
+  t.ok(idxListing.includes(third) && idxListing.includes(second), 'the idx lists the pushed commits');
   // The pack git sent is thin: git cannot index it alone (its deltas refer to upstream objects).
   const lone = join(harness.root, 'lone.git');
   await git.ok(['init', '-q', '--bare', lone], harness.root);

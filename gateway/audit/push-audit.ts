@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import type { Logger } from 'pino';
+import { indexPackInWorker } from '../pack/index-pack-in-worker.js';
 import type { ReceivedPush } from '../push/receive-pack-intake.js';
 import type { ResolvedRepository } from '../upstream/repository-resolver.js';
 import type { AuditPackStore, StoredPack } from './pack-store.js';
@@ -55,20 +58,34 @@ export async function recordPushIntent(context: PushAuditContext, push: Received
     pack: push.pack === null ? null : { sha256: pack?.sha256 ?? null, bytes: push.pack.size, objects: push.pack.objects },
     ...(context.approvalId === undefined ? {} : { approval_id: context.approvalId }),
   });
-  const replay = () =>
-    packs === undefined || context.objectStoreGitDir === undefined || push.request.commands.length === 0
-      ? Promise.resolve(undefined)
-      : buildReplayPack({
-          packs,
-          pushedPack: pack?.sha256,
-          objectStoreGitDir: context.objectStoreGitDir,
-          pushedCommits: [...push.pushed.commits.keys()],
-          tips: push.request.commands.filter((c) => c.operation !== 'delete').map((c) => c.newId),
-        }).catch((error: unknown) => {
-          context.logger.warn({ err: error }, 'replay pack not built');
-          return { error: (error as Error).message };
-        });
+  const replay = async () => {
+    if (packs === undefined || context.objectStoreGitDir === undefined || push.request.commands.length === 0) return undefined;
+    if (pack !== undefined) await indexKeptPack(packs, pack.sha256, context.objectStoreGitDir, context.logger);
+    return buildReplayPack({
+      packs,
+      pushedPack: pack?.sha256,
+      objectStoreGitDir: context.objectStoreGitDir,
+      pushedCommits: [...push.pushed.commits.keys()],
+      tips: push.request.commands.filter((c) => c.operation !== 'delete').map((c) => c.newId),
+    }).catch((error: unknown) => {
+      context.logger.warn({ err: error }, 'replay pack not built');
+      return { error: (error as Error).message };
+    });
+  };
   return { trail, push, pack, replay };
+}
+
+/** The idx of the kept pushed pack (`<sha256>.idx`), its thin bases read from the object store. */
+async function indexKeptPack(packs: AuditPackStore, sha256: string, objectStoreGitDir: string, logger: Logger): Promise<void> {
+  if (existsSync(packs.idxPath(sha256))) return;
+  const temporary = `${packs.idxPath(sha256)}.incoming-${process.pid}-${Date.now()}`;
+  try {
+    await indexPackInWorker({ pack: packs.packPath(sha256), idxPath: temporary, baseRepo: objectStoreGitDir });
+    await rename(temporary, packs.idxPath(sha256));
+  } catch (error) {
+    await rm(temporary, { force: true });
+    logger.warn({ err: error, pack: sha256 }, 'idx of the kept pack not written');
+  }
 }
 
 /** The outcome of a forward: status, bytes, the upstream's per-ref report, the replay pack. */
