@@ -175,3 +175,26 @@ t.test('a quarantined push survives a gateway restart and is delivered when appr
   t.equal(request!.forward!.outcome, 'forwarded');
   t.equal(await s.upstreamRef('refs/heads/main'), head);
 });
+
+t.test('the agent interrupts the held push (Ctrl-C): the push stays quarantined and is delivered on approval', async (t) => {
+  const s = await setup(t, { hold_seconds: 60, progress_interval_seconds: 1 });
+  const head = await s.commitFile('src/interrupted.js', 'interrupted\n', 'Interrupted push');
+  const { spawn } = await import('node:child_process');
+  // In its own process group, so that SIGINT reaches git and its remote helper, as Ctrl-C does.
+  const child = spawn('git', ['push', 'origin', 'main'], { cwd: s.work, env: git.env, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  await until('the hold', async () => /still waiting for approval/.test(stderr));
+  const id = requestIdIn(stderr);
+  const exited = new Promise((resolve) => child.once('close', resolve));
+  process.kill(-child.pid!, 'SIGINT');
+  await exited;
+  await until('the quarantine', async () => (await s.approver.show(id)).approval.delivery === 'quarantined');
+  const request = (await s.approver.show(id)).approval;
+  t.equal(request.state, 'pending');
+  t.match(request.history.at(-1)?.reason ?? '', /disconnected/);
+  await s.approver.approve(id, 'go');
+  await until('the forward', async () => (await s.approver.show(id)).approval.forward !== undefined);
+  t.equal((await s.approver.show(id)).approval.forward?.outcome, 'forwarded');
+  t.equal(await s.upstreamRef('refs/heads/main'), head);
+});
