@@ -75,8 +75,10 @@ t.test('quarantined, then approved by two people at once in two browsers, then f
   await Promise.all([alice.getByRole('button', { name: 'Approve this push' }).click(), bob.getByRole('button', { name: 'Approve this push' }).click()]);
   await Promise.all([alice.waitForURL(/done=approve$/), bob.waitForURL(/done=approve$/)]);
 
+  // The ref moves upstream a moment before the forward's result is stored on the request: wait for both.
   const deadline = Date.now() + 60_000;
-  while ((await upstreamMain()) !== head && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+  const forwarded = async () => (await upstreamMain()) === head && (await harness.gateway.approvals.service.get(id!)).forward !== undefined;
+  while (!(await forwarded()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
   t.not(before, head);
   t.equal(await upstreamMain(), head, 'gitgate forwarded the quarantined push');
   await alice.reload();
