@@ -145,7 +145,3 @@ export class LoginRoutes {
     web.redirect('/ui/login?signed_out=1');
   }
 }
-
-export function isLoginError(error: unknown): error is WebError {
-  return error instanceof WebError;
-}
