@@ -91,7 +91,8 @@ export class ApprovalService {
     this.forwarder = forwarder;
     await this.store.init();
     for (const request of await this.store.list()) {
-      if (request.delivery === 'held' && !isFinal(request.state)) {
+      // (Requests without quarantined bytes, such as API calls, have nothing to deliver.)
+      if (request.delivery === 'held' && !isFinal(request.state) && (await this.store.quarantineSize(request.id)) !== undefined) {
         const quarantined = await this.change(request.id, (r) => machine.markQuarantined(r, 'the gateway restarted while the push was held', this.clock()));
         // Approved while held, but the holding connection died with the process: deliver it now.
         if (quarantined.state === 'approved') this.deliver(quarantined.id);
@@ -347,7 +348,7 @@ export class ApprovalService {
     const task = (async () => {
       const body = await this.store.readQuarantine(id);
       if (body === undefined) {
-        this.logger.warn({ approval_id: id }, 'approved push has no quarantined bytes to forward');
+        this.logger.info({ approval_id: id }, 'approved request has no quarantined push to forward (an API call, or delivered already)');
         return;
       }
       let claimed: ApprovalRequest;
