@@ -116,7 +116,9 @@ export async function decidePush(body: AsyncIterable<Buffer>, context: PushConte
       );
     }
     const fingerprint = approvalFingerprint({ repository: context.repository.name, pusher: context.identity, refs: push.request.commands.map((c) => ({ ref: c.ref, old: c.oldId, new: c.newId })) });
-    const grant = await deps.approvals?.grantedFor(fingerprint);
+    // A store that cannot answer grants nothing: the policy then asks for an approval, and opening
+    // the request fails closed with a message if the store is still unavailable.
+    const grant = await deps.approvals?.grantedFor(fingerprint).catch(() => undefined);
     const input: PushInput = {
       version: INPUT_VERSION,
       kind: 'push',
