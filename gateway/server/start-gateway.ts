@@ -63,8 +63,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayStartO
     address = await server.listen();
   } catch (error) {
     await policy.close();
-    await audit.close();
     await approvals.close();
+    await audit.close();
     throw error;
   }
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -79,9 +79,10 @@ export async function startGateway(config: GatewayConfig, options: GatewayStartO
     approvals,
     close: async () => {
       await server.close();
-      await audit.close();
       await approvals.close();
       await policy.close();
+      // Last: what closing the others records still goes into the log.
+      await audit.close();
     },
   };
 }
