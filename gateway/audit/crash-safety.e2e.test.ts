@@ -62,6 +62,23 @@ function forwardsIn(directory: string): number {
   return count;
 }
 
+/** Waits (up to 30 s) until no `git receive-pack` of this upstream repository runs any more. */
+async function waitForNoReceivePack(gitDir: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const running = readdirSync('/proc').some((pid) => {
+      if (!/^[0-9]+$/.test(pid)) return false;
+      try {
+        const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        return args.includes('receive-pack') && args.some((arg) => arg.includes(gitDir));
+      } catch {
+        return false; // gone meanwhile
+      }
+    });
+    if (!running) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 t.test('kill -9 with pushes in flight, restart: chain intact, every landed update has intent and outcome', async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'gitgate-crash-'));
   const upstreamDir = join(root, 'upstream');
@@ -101,6 +118,9 @@ t.test('kill -9 with pushes in flight, restart: chain intact, every landed updat
   const succeeded = results.filter((r) => r.code === 0).length;
   t.ok(results.some((r) => r.code !== 0), `some pushes were cut by the kill (${succeeded} of ${PUSHES} completed)`);
 
+  // The upstream's receive-pack of a cut push is the killed gateway's child and may still finish
+  // its ref update after the kill: wait until no such process is left before reading what landed.
+  await waitForNoReceivePack(upstreamGitDir);
   const landedRefs = new Map<string, string>();
   for (const line of (await git.ok(['--git-dir', upstreamGitDir, 'for-each-ref', '--format=%(refname) %(objectname)', 'refs/heads/crash/'], root)).split('\n')) {
     const [ref, id] = line.split(' ');
