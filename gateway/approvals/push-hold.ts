@@ -134,6 +134,11 @@ export async function holdPushForApproval(held: HeldPush, response: ServerRespon
       if (decided.state === 'pending') {
         decided = await approvals.endHold(request.id, gone.signal.aborted ? 'the pusher disconnected during the hold' : `not decided within ${settings.holdSeconds} s`);
       }
+    } catch (error) {
+      // The store failed under the hold: nothing is forwarded; the bytes stay quarantined.
+      log.error({ err: error }, 'the hold lost track of its approval request');
+      refuse(`gitgate: awaiting approval ${request.id}`, [`gitgate: the approval store failed while holding this push (${(error as ApprovalError).code ?? 'error'}); nothing was applied.`, ...quarantineHint]);
+      return;
     } finally {
       clearInterval(ticker);
       response.off('close', onClose);
