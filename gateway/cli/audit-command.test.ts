@@ -117,9 +117,18 @@ t.test('audit export writes JSONL since a time', async (t) => {
 
 t.test('audit verify: OK, then exit 1 naming the event after an edit', async (t) => {
   await harness.gateway.audit.log.checkpoint();
-  const ok = await cli('audit', 'verify');
+  const ok = await cli('audit', 'verify', '--packs');
   t.equal(ok.code, 0, ok.err);
   t.match(ok.out, /audit chain OK/);
+  t.match(ok.out, /[1-9]\d* kept pack\(s\) hashed/);
+  const packDir = join(harness.config.audit.directory, 'packs');
+  const packFile = join(packDir, readdirSync(packDir).find((n) => n.endsWith('.pack'))!);
+  const original = readFileSync(packFile);
+  writeFileSync(packFile, Buffer.concat([original, Buffer.from('x')]));
+  const altered = await cli('audit', 'verify', '--packs');
+  t.equal(altered.code, 1);
+  t.match(altered.err, /the kept pack .* does not match its content hash/);
+  writeFileSync(packFile, original);
   await harness.close();
   const segments = join(harness.config.audit.directory, 'segments');
   const file = join(segments, readdirSync(segments).filter((n) => n.endsWith('.jsonl')).sort()[0]!);

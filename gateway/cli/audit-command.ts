@@ -61,10 +61,10 @@ function eventLine(event: AuditEvent): string {
 export const auditVerifyCommand: Command = {
   words: ['audit', 'verify'],
   summary: 'Check the audit chain and its signed checkpoints; exit 1 and name the first bad event on tampering',
-  usage: '[--from <segment>] [--public-key <pem file>] [--config <file>] [--audit-dir <dir>] [--json]',
-  options: { ...COMMON, from: { type: 'string' }, 'public-key': { type: 'string' } },
+  usage: '[--from <segment>] [--public-key <pem file>] [--packs] [--config <file>] [--audit-dir <dir>] [--json]\n\n--packs also hashes every kept pack against its name.',
+  options: { ...COMMON, from: { type: 'string' }, 'public-key': { type: 'string' }, packs: { type: 'boolean' } },
   async run(args, io) {
-    const { config, store } = auditOf(args);
+    const { config, store, directory } = auditOf(args);
     const keyPath = stringOption(args, 'public-key') ?? `${config.audit.signingKeyFile}.pub`;
     if (!existsSync(keyPath)) throw new CliUsageError(`no public key at ${keyPath}: give the checkpoint public key with --public-key`);
     const from = stringOption(args, 'from');
@@ -74,9 +74,16 @@ export const auditVerifyCommand: Command = {
       io.stdout(`${result.events} events in ${result.segments} segment(s)${result.firstSeq === null ? '' : `, #${result.firstSeq}..#${result.lastSeq}`}; head ${result.lastHash}\n`);
       io.stdout(`${result.checkpoints} signed checkpoint(s); signed through #${result.signedThrough}${result.unsignedTail > 0 ? `; ${result.unsignedTail} event(s) after the last checkpoint (not yet signed)` : ''}\n`);
     }
+    let packsOk = true;
+    if (booleanOption(args, 'packs')) {
+      const packs = await new AuditPackStore(auditPackDirectory(directory), config.audit.packRetentionDays).verify();
+      io.stdout(`${packs.checked} kept pack(s) hashed\n`);
+      for (const name of packs.altered) io.stderr(`gitgate audit verify: TAMPERING DETECTED: the kept pack ${name} does not match its content hash [PACK_ALTERED]\n`);
+      packsOk = packs.altered.length === 0;
+    }
     if (result.ok) {
       if (!booleanOption(args, 'json')) io.stdout('audit chain OK\n');
-      return 0;
+      return packsOk ? 0 : 1;
     }
     const first = result.problems[0]!;
     io.stderr(`gitgate audit verify: TAMPERING DETECTED: ${first.message}${first.segment === null ? '' : ` (${first.segment} line ${first.line})`} [${first.code}]\n`);
