@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { indexPackInWorker } from '../pack/index-pack-in-worker.js';
 import type { ReceivedPush } from '../push/receive-pack-intake.js';
 import type { ResolvedRepository } from '../upstream/repository-resolver.js';
 import type { AuditPackStore, StoredPack } from './pack-store.js';
@@ -60,7 +59,7 @@ export async function recordPushIntent(context: PushAuditContext, push: Received
   });
   const replay = async () => {
     if (packs === undefined || context.objectStoreGitDir === undefined || push.request.commands.length === 0) return undefined;
-    if (pack !== undefined) await indexKeptPack(packs, pack.sha256, context.objectStoreGitDir, context.logger);
+    if (pack !== undefined) await indexKeptPack(packs, pack.sha256, push, context.logger);
     return buildReplayPack({
       packs,
       pushedPack: pack?.sha256,
@@ -75,12 +74,16 @@ export async function recordPushIntent(context: PushAuditContext, push: Received
   return { trail, push, pack, replay };
 }
 
-/** The idx of the kept pushed pack (`<sha256>.idx`), its thin bases read from the object store. */
-async function indexKeptPack(packs: AuditPackStore, sha256: string, objectStoreGitDir: string, logger: Logger): Promise<void> {
+/**
+ * The idx of the kept pushed pack (`<sha256>.idx`), from what the push's decoder computed (the
+ * thin bases were read from the object store then): indexing it again would decode the whole pack
+ * a second time, in the gateway's memory.
+ */
+async function indexKeptPack(packs: AuditPackStore, sha256: string, push: ReceivedPush, logger: Logger): Promise<void> {
   if (existsSync(packs.idxPath(sha256))) return;
   const temporary = `${packs.idxPath(sha256)}.incoming-${process.pid}-${Date.now()}`;
   try {
-    await indexPackInWorker({ pack: packs.packPath(sha256), idxPath: temporary, baseRepo: objectStoreGitDir });
+    await push.writeIdx(temporary);
     await rename(temporary, packs.idxPath(sha256));
   } catch (error) {
     await rm(temporary, { force: true });

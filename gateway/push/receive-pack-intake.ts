@@ -1,5 +1,7 @@
+import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import {
+  idxV2Pieces,
   isPackParserError,
   PackDecoder,
   ReceivePackRequestParser,
@@ -20,6 +22,11 @@ export interface ReceivedPush {
   pack: { size: number; objects: number } | null;
   /** The identical request bytes (command section, then the spooled pack), for the upstream. */
   forwardBody(): Readable;
+  /**
+   * Writes the pack's version 2 idx (as `git index-pack` would, thin bases not included) from
+   * what the decoder already computed: no second decode. Usable after `close()` too.
+   */
+  writeIdx(path: string): Promise<void>;
   /** Frees the spool (memory or temporary file). */
   close(): void;
 }
@@ -43,7 +50,11 @@ function loneFlush(): ReceivedPush {
     pushCertificate: undefined,
     hasPack: false,
   };
-  return { request, pushed: new PushedObjects(), pack: null, forwardBody: () => Readable.from([LONE_FLUSH]), close: () => undefined };
+  return { request, pushed: new PushedObjects(), pack: null, forwardBody: () => Readable.from([LONE_FLUSH]), writeIdx: noPack, close: () => undefined };
+}
+
+function noPack(): Promise<void> {
+  return Promise.reject(new PushError('PUSH_REQUEST_INVALID', 'this push has no pack, so no idx'));
 }
 
 function asPushError(error: unknown, during: string): unknown {
@@ -135,6 +146,15 @@ export async function receivePush(body: AsyncIterable<Buffer>, options: IntakeOp
             if (spool !== undefined) yield* spool.openReadStream();
           })(),
         ),
+      writeIdx: async (path) => {
+        if (decoder === undefined) return noPack();
+        const handle = await open(path, 'w', 0o644);
+        try {
+          for (const piece of idxV2Pieces(decoder.table, decoder.checksum!, decoder.hashAlgorithm)) await handle.write(piece);
+        } finally {
+          await handle.close();
+        }
+      },
       close: () => decoder?.close(),
     };
   } catch (error) {
