@@ -266,5 +266,6 @@ t.test('many refs parse in linear time', async (t) => {
   const started = performance.now();
   const { request } = parseInChunks(input, () => 65536);
   t.equal(request.commands.length, 50_000);
-  t.ok(performance.now() - started < 3000, `${(performance.now() - started).toFixed(0)} ms`);
+  // A guard against quadratic parsing, not a speed test: generous for a loaded CI machine.
+  t.ok(performance.now() - started < 20_000, `${(performance.now() - started).toFixed(0)} ms`);
 });

@@ -72,7 +72,8 @@ t.test('hostile input stays linear: long lines of keywords and near misses', asy
     const started = performance.now();
     scanner.scanFile({ path: '.env', content });
     const elapsed = performance.now() - started;
-    t.ok(elapsed < 3000, `${content.slice(0, 12)}… scanned in ${elapsed.toFixed(0)} ms`);
+    // A guard against catastrophic backtracking (seconds become hours), not a speed test: bench:secrets measures speed.
+    t.ok(elapsed < 20_000, `${content.slice(0, 12)}… scanned in ${elapsed.toFixed(0)} ms`);
   }
 });
 

@@ -139,13 +139,16 @@ t.test('zero-padded modes (written by old git) are read, not refused', async (t)
   t.doesNotThrow(() => parseTree(Buffer.concat([entry('100644', 'b'), entry('100644', 'a')]), 20, { checkOrder: false }));
 });
 
-t.test('fast: a 1000-entry tree', async (t) => {
+t.test('a 1000-entry tree parses whole, in order', async (t) => {
   const rows: [string, string, string, string][] = [];
   for (let i = 0; i < 1000; i++) rows.push([i % 10 === 0 ? '040000' : '100644', i % 10 === 0 ? 'tree' : 'blob', i % 10 === 0 ? subtree : blob, `src/file-${i}.ts`.replace('/', '_')]);
   const content = repo.catFile('tree', mktree(repo, rows));
-  const started = performance.now();
-  const rounds = 300;
-  for (let i = 0; i < rounds; i++) parseTree(content);
-  const perSecond = (rounds * 1000) / ((performance.now() - started) / 1000);
-  t.ok(perSecond > 500_000, `${Math.round(perSecond).toLocaleString('en')} entries per second`);
+  // Speed is measured by bench:pack, not asserted here.
+  const entries = parseTree(content);
+  t.equal(entries.length, 1000);
+  t.same(
+    entries.map((entry) => entry.name.toString()).sort(),
+    rows.map((row) => row[3]).sort(),
+    'every entry, each once',
+  );
 });
