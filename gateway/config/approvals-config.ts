@@ -1,3 +1,5 @@
+import { ConfigError } from './errors.js';
+
 /** Just-in-time approvals (`approvals` in gitgate.yaml); every key optional. */
 export interface ApprovalsConfig {
   /** How long a push needing approval stays open waiting for the decision (0: reject at once, quarantine). */
@@ -66,9 +68,14 @@ export const DEFAULT_APPROVALS_CONFIG = { holdSeconds: 120, expirySeconds: 24 * 
 
 /** Applies the defaults to the validated `approvals` section. */
 export function resolveApprovalsConfig(raw: RawApprovalsConfig | undefined): ApprovalsConfig {
+  const holdSeconds = raw?.hold_seconds ?? DEFAULT_APPROVALS_CONFIG.holdSeconds;
+  const expirySeconds = raw?.expiry_seconds ?? DEFAULT_APPROVALS_CONFIG.expirySeconds;
+  if (expirySeconds <= holdSeconds) {
+    throw new ConfigError('CONFIG_INVALID', `invalid gitgate config: approvals.expiry_seconds (${expirySeconds}) must be longer than approvals.hold_seconds (${holdSeconds}): a request would expire while its push is held`);
+  }
   return {
-    holdSeconds: raw?.hold_seconds ?? DEFAULT_APPROVALS_CONFIG.holdSeconds,
-    expirySeconds: raw?.expiry_seconds ?? DEFAULT_APPROVALS_CONFIG.expirySeconds,
+    holdSeconds,
+    expirySeconds,
     progressIntervalSeconds: raw?.progress_interval_seconds ?? DEFAULT_APPROVALS_CONFIG.progressIntervalSeconds,
     autoForward: raw?.auto_forward ?? true,
     webhooks: (raw?.webhooks ?? []).map((hook) => ({
