@@ -48,18 +48,18 @@ function history(count: number): { base: string; tip: string } {
   return { base, tip: run(['rev-parse', 'feature']) };
 }
 
-async function inspect(pushed: PushedObjects, tip: string, limits: { maxCommits: number; maxFiles: number }) {
-  const source = leaseCatFile(join(repo, '.git'));
+async function inspect(pushed: PushedObjects, tip: string, limits: { maxCommits: number; maxFiles: number }, upstreamGitDir = join(repo, '.git')) {
+  const source = leaseCatFile(upstreamGitDir);
   try {
     const command: ReceivePackCommand = { oldId: '0'.repeat(40), newId: tip, ref: 'refs/heads/feature', operation: 'create' };
-    return await inspectRefUpdate(command, { reader: new ObjectReader(pushed, source), scanner, upstreamGitDir: join(repo, '.git'), limits });
+    return await inspectRefUpdate(command, { reader: new ObjectReader(pushed, source), scanner, upstreamGitDir, limits });
   } finally {
     source.close();
   }
 }
 
-async function decode(base: string, tip: string, pushed: PushedObjects): Promise<PackDecoder> {
-  const pack = makePackWithGit(repo, { revs: [tip, `^${base}`], thin: true });
+async function decode(base: string, tip: string, pushed: PushedObjects, thin = true): Promise<PackDecoder> {
+  const pack = makePackWithGit(repo, { revs: [tip, `^${base}`], thin });
   const decoder = new PackDecoder({ onObject: (o) => pushed.add(o) });
   decoder.write(pack);
   await decoder.end();
@@ -98,5 +98,25 @@ t.test('with no memory budget every tree and blob is read back from the pack: sa
   } finally {
     keptDecoder.close();
     readBackDecoder.close();
+  }
+});
+
+t.test('a commit whose parent cannot be read counts all of its tree as added, and the update is marked', async (t) => {
+  // The upstream's store lacks the base commit the pushed history starts from.
+  const emptyUpstream = join(root, 'empty.git');
+  git(['init', '-q', '--bare', emptyUpstream], { cwd: root, env });
+  const pushed = new PushedObjects();
+  const decoder = await decode(base, tip, pushed, false);
+  try {
+    const update = await inspect(pushed, tip, { maxCommits: 1000, maxFiles: 5000 }, emptyUpstream);
+    t.ok(update.truncated, 'marked: what the first commit changed cannot be told');
+    t.match(
+      update.files.find((file) => file.path === 'README.md'),
+      { status: 'added' },
+      "the base's file is listed as added: the rules see it rather than nothing",
+    );
+    t.equal(update.secret_findings.length, 1, 'the secret is still found');
+  } finally {
+    decoder.close();
   }
 });

@@ -85,10 +85,9 @@ export async function inspectRefUpdate(command: ReceivePackCommand, context: Ins
     if (k < limits.maxCommits) update.commits.push(commitInfo(id, commit));
     const firstParent = commit.parents[0];
     const parentTree = firstParent === undefined ? undefined : (await reader.commit(firstParent))?.tree;
-    if (firstParent !== undefined && parentTree === undefined) {
-      update.truncated = true; // the parent is unknown: its changes cannot be listed
-      continue;
-    }
+    // A parent that can be read neither from the push nor upstream: what the commit changed cannot
+    // be told, so all of its tree counts as added (listed and scanned) and the update is marked.
+    if (firstParent !== undefined && parentTree === undefined) update.truncated = true;
     const diff = await diffTrees(reader, parentTree, commit.tree, Infinity);
     for (const change of diff.changes) {
       const blob = await reader.blob(change.id); // for a deletion: the deleted blob's size and flag
