@@ -49,8 +49,9 @@ export async function collectFileContents(
   const text = async (id: string | undefined): Promise<string | undefined | 'too-large' | 'binary'> => {
     if (id === undefined) return undefined;
     const blob = await reader.blob(id).catch(() => undefined);
+    // The reader keeps no content of binary blobs: the flag says what they are.
+    if (blob?.binary === true) return 'binary';
     if (blob === undefined || blob.content === undefined) return blob !== undefined && blob.size > limits.maxFileBytes ? 'too-large' : undefined;
-    if (blob.binary) return 'binary';
     if (blob.size > limits.maxFileBytes || total + blob.size > limits.maxTotalBytes) return 'too-large';
     total += blob.size;
     return masker.maskString(blob.content.toString('utf8'));
