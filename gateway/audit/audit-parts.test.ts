@@ -11,7 +11,7 @@ import { canonicalJson } from './canonical-json.js';
 import { CheckpointSigner } from './checkpoint-signer.js';
 import { listAuditEvents } from './audit-queries.js';
 import { AuditPackStore } from './pack-store.js';
-import { parseReceivePackReport } from './receive-pack-report.js';
+import { parseReceivePackReport } from '../push/receive-pack-report.js';
 import { pendingForwards, reconcileForwards } from './reconcile-forwards.js';
 
 const git = new GitClient();
@@ -51,9 +51,9 @@ t.test('packs are kept once per content and pruned after the retention', async (
 t.test('report-status is read with and without side-band', async (t) => {
   const pkt = (s: string) => Buffer.from(`${(s.length + 4).toString(16).padStart(4, '0')}${s}`);
   const plain = Buffer.concat([pkt('unpack ok\n'), pkt('ok refs/heads/main\n'), pkt('ng refs/heads/x hook declined\n'), Buffer.from('0000')]);
-  t.same(parseReceivePackReport(plain, false), { unpack: 'ok', refs: [{ ref: 'refs/heads/main', ok: true }, { ref: 'refs/heads/x', ok: false, reason: 'hook declined' }] });
+  t.same(parseReceivePackReport(plain), { unpack: 'ok', refs: [{ ref: 'refs/heads/main', ok: true }, { ref: 'refs/heads/x', ok: false, reason: 'hook declined' }], progress: '' });
   const banded = Buffer.concat([pkt(`\x02progress\n`), pkt(`\x01${plain.toString('latin1')}`), Buffer.from('0000')]);
-  t.same(parseReceivePackReport(banded, true).refs.map((r) => r.ok), [true, false]);
+  t.same(parseReceivePackReport(banded).refs.map((r) => r.ok), [true, false]);
 });
 
 t.test('checkpoints are signed periodically', async (t) => {
@@ -100,7 +100,7 @@ t.test('a forward made outside a git request (approved from quarantine) has inte
   const forward = { audit: setup.log, requestId: 'push-1', actor: null, repository: 'demo/hello', repositoryPath: 'demo/hello', upstreamUrl: 'file:///up', commands: [{ ref: 'refs/heads/main', old: 'a'.repeat(40), new: 'b'.repeat(40) }], approvalId: 'apr_1' };
   await recordForwardIntent(forward);
   t.equal((await pendingForwards(setup.store)).length, 1, 'an intent alone is pending');
-  await recordForwardOutcome(forward, { status: 200, report: { unpack: 'ok', refs: [{ ref: 'refs/heads/main', ok: true }] } });
+  await recordForwardOutcome(forward, { status: 200, report: { unpack: 'ok', refs: [{ ref: 'refs/heads/main', ok: true }], progress: '' } });
   t.equal((await pendingForwards(setup.store)).length, 0);
   const [result] = await listAuditEvents(setup.store, { type: 'upstream.result' });
   t.match(result!.data, { landed: ['refs/heads/main'], approval_id: 'apr_1' });

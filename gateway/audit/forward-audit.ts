@@ -1,5 +1,5 @@
 import type { AuditActor, AuditLog } from './audit-types.js';
-import type { ForwardReport } from './receive-pack-report.js';
+import type { ReceivePackReport } from '../push/receive-pack-report.js';
 
 /** A push that gitgate sends upstream outside the git request (e.g. an approved push from quarantine). */
 export interface RecordedForward {
@@ -40,7 +40,7 @@ export async function recordForwardIntent(forward: RecordedForward): Promise<voi
 /** The outcome of a forward recorded with `recordForwardIntent`. */
 export async function recordForwardOutcome(
   forward: RecordedForward,
-  outcome: { status: number | null; report?: ForwardReport; error?: { code: string; message: string } },
+  outcome: { status: number | null; report?: ReceivePackReport; error?: { code: string; message: string } },
 ): Promise<void> {
   const refs = outcome.report?.refs ?? [];
   await forward.audit.append({

@@ -13,4 +13,3 @@ export { reconcileForwards, pendingForwards, upstreamRefs, type ReconcileSummary
 export { auditEvents, listAuditEvents, requestEvents, summarizeRequests, verificationStatus, decisionOutcome, type AuditRequestSummary } from './audit-queries.js';
 export { materializePush, type MaterializedPush } from './materialize.js';
 export { recordForwardIntent, recordForwardOutcome, type RecordedForward } from './forward-audit.js';
-export { parseReceivePackReport, type ForwardReport } from './receive-pack-report.js';

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { ReceivedPush } from '../push/receive-pack-intake.js';
 import type { ResolvedRepository } from '../upstream/repository-resolver.js';
 import type { AuditPackStore, StoredPack } from './pack-store.js';
-import { parseReceivePackReport } from './receive-pack-report.js';
+import { parseReceivePackReport } from '../push/receive-pack-report.js';
 import { buildReplayPack } from './replay-pack.js';
 import type { RequestAuditTrail } from './request-audit-trail.js';
 
@@ -96,8 +96,7 @@ export async function recordPushResult(
   intent: PushIntent,
   outcome: { status: number | null; bytes: number; response: Buffer; error?: { code: string; message: string } },
 ): Promise<void> {
-  const { capabilities } = intent.push.request;
-  const report = parseReceivePackReport(outcome.response, capabilities.has('side-band-64k') || capabilities.has('side-band'));
+  const report = parseReceivePackReport(outcome.response);
   // The replay pack (thin bases filled in, plus what `git show` needs from before the push).
   const replay = await intent.replay();
   await intent.trail.record('upstream.result', {

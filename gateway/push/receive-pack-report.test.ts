@@ -23,6 +23,13 @@ t.test('inside side-band-64k, with hook output on band 2', async (t) => {
   t.equal(parsed.progress, 'hook says hi\n');
 });
 
+t.test('a response cut mid-packet keeps what was readable', async (t) => {
+  const cut = report.subarray(0, report.length - 12);
+  t.same(parseReceivePackReport(cut).refs, [{ ref: 'refs/heads/main', ok: true }]);
+  t.same(parseReceivePackReport(Buffer.alloc(0)), { unpack: null, refs: [], progress: '' });
+  t.same(parseReceivePackReport(Buffer.from('zzzz garbage')), { unpack: null, refs: [], progress: '' });
+});
+
 t.test('an unpack error', async (t) => {
   t.equal(parseReceivePackReport(Buffer.concat([pktLine('unpack index-pack failed\n'), Buffer.from(FLUSH_PKT)])).unpack, 'index-pack failed');
 });
