@@ -12,7 +12,10 @@ export interface InspectionLimits {
   maxFiles: number;
 }
 
-export const DEFAULT_INSPECTION_LIMITS: InspectionLimits = { maxCommits: 1000, maxFiles: 5000 };
+// A push beyond these is listed in part (`truncated`), which the default policy sends to review:
+// high enough that ordinary large pushes (thousands of commits, an import of a big tree) are
+// listed whole; the policy input then stays within a few MB.
+export const DEFAULT_INSPECTION_LIMITS: InspectionLimits = { maxCommits: 5000, maxFiles: 20000 };
 
 /** Findings listed per ref update: one is enough to refuse; the list stays small. */
 const MAX_FINDINGS_PER_REF = 1000;
