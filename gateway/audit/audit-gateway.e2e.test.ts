@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { GitClient } from '../e2e/git-client.js';
@@ -12,22 +12,11 @@ let work: string;
 
 t.before(async () => {
   harness = await startHarness();
-  work = join(harness.root, 'work');
-  mkdirSync(work);
-  await git.ok(['clone', '-q', harness.remote('demo/hello'), 'clone'], work);
-  work = join(work, 'clone');
-  await git.ok(['config', 'user.name', 'Agent One'], work);
-  await git.ok(['config', 'user.email', 'agent-1@example.com'], work);
+  work = await git.cloneAsAgent(harness.remote('demo/hello'), join(harness.root, 'work', 'clone'));
 });
 t.teardown(() => harness.close());
 
-async function commitFile(path: string, content: string, message: string): Promise<string> {
-  mkdirSync(join(work, path, '..'), { recursive: true });
-  writeFileSync(join(work, path), content);
-  await git.ok(['add', path], work);
-  await git.ok(['commit', '-q', '-m', message], work);
-  return (await git.ok(['rev-parse', 'HEAD'], work)).trim();
-}
+const commitFile = (path: string, content: string, message: string): Promise<string> => git.commitFile(work, path, content, message);
 
 const types = (events: AuditEvent[]) => events.map((e) => e.type);
 

@@ -32,12 +32,7 @@ t.before(async () => {
   // The same settings as the harness, as a file the CLI reads.
   configFile = join(harness.root, 'gitgate.yaml');
   writeFileSync(configFile, 'listen: { host: 127.0.0.1, port: 0 }\ndata_dir: data\nupstreams:\n  - { type: file, name: local, path: upstream }\n');
-  work = join(harness.root, 'work');
-  mkdirSync(work);
-  await git.ok(['clone', '-q', harness.remote('demo/hello'), 'clone'], work);
-  work = join(work, 'clone');
-  await git.ok(['config', 'user.name', 'Agent One'], work);
-  await git.ok(['config', 'user.email', 'agent-1@example.com'], work);
+  work = await git.cloneAsAgent(harness.remote('demo/hello'), join(harness.root, 'work', 'clone'));
   writeFileSync(join(work, 'NOTES.md'), 'notes\n');
   await git.ok(['add', '.'], work);
   await git.ok(['commit', '-q', '-m', 'Add notes'], work);

@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -38,10 +38,7 @@ t.before(async () => {
   issuer.addUser('alice', { sub: 'alice', name: 'Alice Approver', email: 'alice@example.com', groups: ['production-review'] });
   idp.registerServiceProvider({ entityId: SP_ENTITY_ID, acsUrl: `${url}/ui/login/saml/acs` });
   idp.addUser('carol', { nameId: 'carol@example.com', displayName: 'Carol Reviewer', groups: ['production-review'] });
-  work = join(harness.root, 'clone');
-  await git.ok(['clone', '-q', harness.remote('demo/hello'), work], harness.root);
-  await git.ok(['config', 'user.name', 'Agent One'], work);
-  await git.ok(['config', 'user.email', 'agent-1@example.com'], work);
+  work = await git.cloneAsAgent(harness.remote('demo/hello'), join(harness.root, 'clone'));
 });
 t.teardown(async () => {
   await browser?.close();
@@ -50,13 +47,7 @@ t.teardown(async () => {
   await idp?.close();
 });
 
-async function commitFile(path: string, content: string, message: string): Promise<string> {
-  mkdirSync(join(work, path, '..'), { recursive: true });
-  writeFileSync(join(work, path), content);
-  await git.ok(['add', path], work);
-  await git.ok(['commit', '-q', '-m', message], work);
-  return (await git.ok(['rev-parse', 'HEAD'], work)).trim();
-}
+const commitFile = (path: string, content: string, message: string): Promise<string> => git.commitFile(work, path, content, message);
 
 const upstreamMain = async () => (await git.ok(['--git-dir', join(harness.upstreamDir, 'demo/hello.git'), 'rev-parse', 'refs/heads/main'], harness.root)).trim();
 

@@ -25,22 +25,11 @@ t.before(async () => {
   bob = new ApprovalsClient({ baseUrl: url, token: harness.gateway.tokens.create('bob', ['production-review'], 'human').token });
   carol = new ApprovalsClient({ baseUrl: url, token: harness.gateway.tokens.create('carol', ['frontend'], 'human').token });
   agentApi = new ApprovalsClient({ baseUrl: url, token: harness.token });
-  work = join(harness.root, 'work');
-  mkdirSync(work);
-  await git.ok(['clone', '-q', harness.remote('demo/hello'), 'clone'], work);
-  work = join(work, 'clone');
-  await git.ok(['config', 'user.name', 'Agent One'], work);
-  await git.ok(['config', 'user.email', 'agent-1@example.com'], work);
+  work = await git.cloneAsAgent(harness.remote('demo/hello'), join(harness.root, 'work', 'clone'));
 });
 t.teardown(() => harness.close());
 
-async function commitFile(path: string, content: string, message: string): Promise<string> {
-  mkdirSync(join(work, path, '..'), { recursive: true });
-  writeFileSync(join(work, path), content);
-  await git.ok(['add', path], work);
-  await git.ok(['commit', '-q', '-m', message], work);
-  return (await git.ok(['rev-parse', 'HEAD'], work)).trim();
-}
+const commitFile = (path: string, content: string, message: string): Promise<string> => git.commitFile(work, path, content, message);
 
 async function upstreamRef(ref: string): Promise<string> {
   return (await git.run(['--git-dir', join(harness.upstreamDir, 'demo/hello.git'), 'rev-parse', '--verify', '-q', ref], harness.root)).stdout.trim();

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { hermeticGitEnv } from '../../testdata/git-cli.js';
 
 export interface GitResult {
@@ -35,5 +37,23 @@ export class GitClient {
     const result = await this.run(args, cwd);
     if (result.code !== 0) throw new Error(`git ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
     return result.stdout;
+  }
+
+  /** Clones `remote` into `directory` and sets the committer the tests push as (Agent One). */
+  async cloneAsAgent(remote: string, directory: string): Promise<string> {
+    mkdirSync(dirname(directory), { recursive: true });
+    await this.ok(['clone', '-q', remote, directory], dirname(directory));
+    await this.ok(['config', 'user.name', 'Agent One'], directory);
+    await this.ok(['config', 'user.email', 'agent-1@example.com'], directory);
+    return directory;
+  }
+
+  /** Writes `path` in the clone `work`, commits it alone, and returns the new commit's id. */
+  async commitFile(work: string, path: string, content: string, message: string): Promise<string> {
+    mkdirSync(join(work, path, '..'), { recursive: true });
+    writeFileSync(join(work, path), content);
+    await this.ok(['add', path], work);
+    await this.ok(['commit', '-q', '-m', message], work);
+    return (await this.ok(['rev-parse', 'HEAD'], work)).trim();
   }
 }
