@@ -69,12 +69,20 @@ export async function compileGatewayCli(): Promise<{ cli: string[]; remove: () =
   return { cli: [process.execPath, join(outDir, 'gateway', 'cli.js')], remove: () => rmSync(outDir, { recursive: true, force: true }) };
 }
 
+/** Gateways started here and still running: ended when this process exits, however it exits. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGTERM');
+});
+
 export async function startChildGateway(options: ChildGatewayOptions): Promise<ChildGateway> {
   const configPath = join(options.root, 'gitgate.yaml');
   writeFileSync(configPath, stringify({ listen: { host: '127.0.0.1', port: 0 }, data_dir: 'data', tokens_file: 'tokens.json', upstreams: options.upstreams, ...options.extraConfig }));
   const { token } = new TokenStore(join(options.root, 'tokens.json')).create('agent-1', ['agents']);
   const [command, ...args] = options.cli;
   const child: ChildProcess = spawn(command!, [...args, 'serve', '--config', configPath], { cwd: options.root, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let stdout = '';
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
