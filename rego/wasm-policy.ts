@@ -24,7 +24,7 @@ interface OpaWasmExports {
  * What opa-wasm 1.10's LoadedPolicy keeps about its instance, read here to evaluate without its
  * `evaluate`: that one encodes the input into a fresh buffer, copies it into WASM memory, finds
  * the result's end with a JavaScript loop and parses the result, which the engine's worker would
- * then clone into a message. Checked at load (`directEvaluation`); without it `evaluate` is used.
+ * then clone into a message. Checked before use (`directEvaluation`); without it `evaluate` is used.
  */
 interface LoadedPolicyState {
   minorVersion: number;
@@ -174,4 +174,3 @@ export class WasmPolicy {
     return this.decoder.decode(memory.subarray(resultAddress, end < 0 ? memory.length : end));
   }
 }
-
