@@ -7,7 +7,6 @@ import { resolveConfig } from '../config/load-config.js';
 import { ensureDemoRepository } from '../demo/demo-setup.js';
 import { GitClient } from '../e2e/git-client.js';
 import { openTestAuditLog } from './audit-test-helpers.js';
-import { canonicalJson } from './canonical-json.js';
 import { CheckpointSigner } from './checkpoint-signer.js';
 import { listAuditEvents } from './audit-queries.js';
 import { AuditPackStore } from './pack-store.js';
@@ -15,10 +14,6 @@ import { parseReceivePackReport } from '../push/receive-pack-report.js';
 import { pendingForwards, reconcileForwards } from './reconcile-forwards.js';
 
 const git = new GitClient();
-
-t.test('canonical JSON sorts keys at every level', async (t) => {
-  t.equal(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 'x' }], c: null } }), '{"a":{"c":null,"d":[1,{"y":"x","z":1}]},"b":1}');
-});
 
 t.test('the signing key is created 0600, its public key beside it; a key others can read is refused', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'gitgate-key-'));

@@ -71,8 +71,10 @@ export class ChainedAuditLog implements AuditLog {
     if (this.closed) return Promise.reject(new AuditError('AUDIT_LOG_CLOSED', 'the audit log is closed'));
     if (!isAuditEventType(input.type)) return Promise.reject(new AuditError('AUDIT_EVENT_INVALID', `unknown audit event type ${JSON.stringify(input.type)}`));
     const { masker } = this.options;
-    const masked = masker.maskValue({ actor: input.actor ?? null, repository: input.repository ?? null, data: input.data ?? {} });
-    const data = toJsonValue(masked.data);
+    // One pass masks every string and sorts the keys (eventHash then serializes natively).
+    const mask = (key: string | undefined, text: string) => masker.maskField(key, text);
+    const data = toJsonValue(input.data ?? {}, mask);
+    const actor = input.actor === undefined || input.actor === null ? null : (toJsonValue(input.actor, mask) as unknown as AuditEvent['actor']);
     const unsigned: Omit<AuditEvent, 'hash'> = {
       v: 1,
       seq: this.head.seq + 1,
@@ -80,8 +82,8 @@ export class ChainedAuditLog implements AuditLog {
       time: input.time ?? new Date().toISOString(),
       type: input.type,
       request_id: input.request_id ?? null,
-      actor: masked.actor === null ? null : (toJsonValue(masked.actor) as unknown as AuditEvent['actor']),
-      repository: masked.repository,
+      actor,
+      repository: input.repository === undefined || input.repository === null ? null : masker.maskString(input.repository),
       data: data !== null && typeof data === 'object' && !Array.isArray(data) ? data : { value: data as JsonValue },
       prev_hash: this.head.hash,
     };
