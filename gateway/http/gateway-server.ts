@@ -265,6 +265,7 @@ export class GatewayServer {
     }
     const resultType = 'application/x-git-receive-pack-result';
     const trail = this.trails.get(response) ?? new RequestAuditTrail(undefined, info.id);
+    const recordStarted = performance.now();
     try {
       if (outcome.decision !== undefined) await trail.record('policy.decision', decisionLogEntry(outcome.decision, outcome.input));
       if (outcome.kind === 'reject' && outcome.error !== undefined) trail.note('error', { code: outcome.error.code, message: outcome.error.message });
@@ -299,11 +300,12 @@ export class GatewayServer {
     }
     const { push, decision } = outcome;
     log.info(
-      { decision_id: decision?.decision_id, refs: push.request.commands.map((c) => c.ref), pack: push.pack, timings_ms: { mirror: mirrorMs, ...outcome.timings } },
+      { decision_id: decision?.decision_id, refs: push.request.commands.map((c) => c.ref), pack: push.pack, timings_ms: { mirror: mirrorMs, ...outcome.timings, decisionRecordMs: performance.now() - recordStarted } },
       'push allowed; forwarding',
     );
     // The intent is synced before the push goes upstream; the outcome follows (restart reconciles
     // an intent left without one).
+    const intentStarted = performance.now();
     let intent: PushIntent;
     try {
       intent = await recordPushIntent({ trail, packs: this.deps.auditPacks, repository, objectStoreGitDir, logger: log, ...(outcome.usedApproval === undefined ? {} : { approvalId: outcome.usedApproval }) }, push);
@@ -312,6 +314,7 @@ export class GatewayServer {
       throw error;
     }
     let forwardResult: Parameters<typeof recordPushResult>[1] = { status: null, bytes: 0, response: Buffer.alloc(0), error: { code: 'FORWARD_INTERRUPTED', message: 'the forward ended without an answer' } };
+    const forwardStarted = performance.now();
     try {
       const upstream = await upstreamFor(repository).rpc('git-receive-pack', push.forwardBody(), upstreamRequest);
       if (upstream.status >= 400) {
@@ -322,6 +325,7 @@ export class GatewayServer {
       const captured: Buffer[] = [];
       const bytes = await this.relay(upstream.status, upstream.contentType, upstream.body, response, captured);
       forwardResult = { status: upstream.status, bytes, response: Buffer.concat(captured) };
+      log.info({ timings_ms: { intentMs: forwardStarted - intentStarted, forwardMs: performance.now() - forwardStarted } }, 'push forwarded');
     } catch (error) {
       if (error instanceof Error) forwardResult = { ...forwardResult, error: { code: (error as { code?: string }).code ?? 'ERROR', message: error.message } };
       if (!(error instanceof UpstreamError) || response.headersSent) throw error;

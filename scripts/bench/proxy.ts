@@ -4,13 +4,13 @@
 // upstream, the default policies and secret rules:
 //   1. clone of a generated repository (median of --runs);
 //   2. a push of 1 new commit to a new branch (median of --runs; the gateway's mirror is warm);
-//   3. a push of 2,000 new commits to a new branch (median of --large-runs);
+//   3. a push of 2,000 new commits to a new branch (median of --large-runs, after one warm-up push);
 //   4. a push of --bulk-mb MB (default 500) of new files in a few commits, generated once from a
 //      seed and cached under .cache/bench/ (once each): wall time and the gateway's peak RSS.
 // Targets (issue 4): clone within 1.1x, small push at most +50 ms, 2,000-commit push within 1.3x,
 // gateway RSS at most 250 MB during the 500 MB push. --skip-bulk leaves out 4.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,6 +73,46 @@ async function untilIdle(pid: number, maxMs = 120_000): Promise<void> {
   }
 }
 
+/** CPU ticks of the process and all its descendants (git children included). */
+function treeCpuTicks(pid: number): number {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const parent = Number(readFileSync(`/proc/${entry}/stat`, 'latin1').split(') ')[1]!.split(' ')[1]);
+      children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+    } catch {
+      // ended meanwhile
+    }
+  }
+  let ticks = 0;
+  const visit = (id: number) => {
+    try {
+      ticks += cpuTicks(id);
+    } catch {
+      return;
+    }
+    for (const child of children.get(id) ?? []) visit(child);
+  };
+  visit(pid);
+  return ticks;
+}
+
+/**
+ * Waits until the gateway and its children have used no CPU for 300 ms: a push leaves work behind
+ * (the audit log's replay pack runs git), which must not land in the next measurement.
+ */
+async function untilTreeIdle(pid: number, maxMs = 30_000): Promise<void> {
+  const until = performance.now() + maxMs;
+  let last = treeCpuTicks(pid);
+  while (performance.now() < until) {
+    await new Promise((r) => setTimeout(r, 300));
+    const now = treeCpuTicks(pid);
+    if (now === last) return;
+    last = now;
+  }
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const mb = (bytes: number) => (bytes / 1e6).toFixed(0);
 
@@ -101,6 +141,29 @@ async function bulkClientRepo(bytes: number): Promise<string> {
   console.log(`  ${summary.commits} commits, ${summary.files} files, ${mb(summary.bytes)} MB of content`);
   renameSync(building, cached);
   return cached;
+}
+
+/**
+ * The gateway's own timings of the pushes to refs matching `ref` (its log's `timings_ms`, joined
+ * by request id): medians per stage.
+ */
+function gatewayStages(logs: string, ref: RegExp): Record<string, number> {
+  const byRequest = new Map<string, { refs?: string[]; timings: Record<string, number> }>();
+  for (const line of logs.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const entry = JSON.parse(line) as { request_id?: string; refs?: string[]; timings_ms?: Record<string, number> };
+    if (entry.request_id === undefined || entry.timings_ms === undefined) continue;
+    const request = byRequest.get(entry.request_id) ?? { timings: {} };
+    if (entry.refs !== undefined) request.refs = entry.refs;
+    Object.assign(request.timings, entry.timings_ms);
+    byRequest.set(entry.request_id, request);
+  }
+  const stages: Record<string, number[]> = {};
+  for (const { refs, timings } of byRequest.values()) {
+    if (refs === undefined || !refs.some((r) => ref.test(r))) continue;
+    for (const [stage, ms] of Object.entries(timings)) (stages[stage] ??= []).push(ms);
+  }
+  return Object.fromEntries(Object.entries(stages).map(([stage, values]) => [stage, median(values)]));
 }
 
 const root = mkdtempSync(join(tmpdir(), 'gitgate-bench-proxy-'));
@@ -141,16 +204,23 @@ try {
       await git(['add', '.'], client);
       await git(['commit', '-q', '-m', `small ${kind} ${i}`], client);
       small[kind].push(await timed(() => git(['push', '-q', url, `HEAD:refs/heads/small-${kind}-${i}`], client)));
+      await untilTreeIdle(gateway.pid);
     }
   }
   const commits = 2000;
   const large = { direct: [] as number[], gateway: [] as number[] };
-  for (let i = 0; i < largeRuns; i++) {
+  // Round 0 is a warm-up, not counted: a long-running gateway has its code compiled by the JIT
+  // for pushes of this size (the upstream gets the same warm-up).
+  for (let i = 0; i <= largeRuns; i++) {
     for (const [kind, url] of [['direct', direct('repo')], ['gateway', through('repo')]] as const) {
       await git(['fast-import', '--quiet'], client, commitsStream(`large-${kind}-${i}`, commits, `${kind}${i}`));
-      large[kind].push(await timed(() => git(['push', '-q', url, `large-${kind}-${i}:refs/heads/large-${kind}-${i}`], client)));
+      const ms = await timed(() => git(['push', '-q', url, `large-${kind}-${i}:refs/heads/large-${kind}-${i}`], client));
+      if (i > 0) large[kind].push(ms);
+      await untilTreeIdle(gateway.pid);
     }
   }
+
+  const largeStages = gatewayStages(gateway.logs(), /^refs\/heads\/large-gateway-[1-9]/);
 
   let bulk: { direct: number; gateway: number; before: number; peak: number } | undefined;
   if (bulkClient !== undefined) {
@@ -174,6 +244,7 @@ try {
   row('clone', median(clone.direct), median(clone.gateway), '<= 1.10x');
   row('push, 1 commit', median(small.direct), median(small.gateway), '<= +50 ms');
   row(`push, ${commits} commits`, median(large.direct), median(large.gateway), '<= 1.30x');
+  console.log(`  where the gateway's ${commits}-commit push goes (medians, ms): ${Object.entries(largeStages).map(([stage, ms]) => `${stage} ${ms.toFixed(1)}`).join(', ')}`);
   if (bulk !== undefined) row(`push, ${mb(bulkBytes)} MB`, bulk.direct, bulk.gateway, 'none (RSS below)');
   console.log(`\ngateway process (gitgate serve): RSS ${mb(idleRss)} MB idle after start; peak ${mb(peakWholeRun)} MB over the whole run`);
   if (bulk !== undefined) console.log(`during the ${mb(bulkBytes)} MB push and the work it leaves (until the gateway idles): RSS ${mb(bulk.before)} MB before, peak ${mb(bulk.peak)} MB (target <= 250 MB)`);
