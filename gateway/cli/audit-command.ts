@@ -15,6 +15,7 @@ import {
   type AuditEvent,
   type AuditEventFilter,
 } from '../audit/index.js';
+import { canonicalJson, toJsonValue } from '../audit/canonical-json.js';
 import type { GatewayConfig } from '../config/config-types.js';
 import { CliUsageError, booleanOption, stringOption, type Command, type CommandOptions, type ParsedCommandArgs } from './command.js';
 import { configFromArgs } from './config-option.js';
@@ -188,7 +189,8 @@ export const auditReplayCommand: Command = {
         const input = event.data['input'];
         const recordedResult = event.data['result'] as unknown as DecisionRecord['result'];
         const replayed = await engine.evaluate(kind, input, { now: new Date(String(event.data['timestamp'] ?? event.time)) });
-        const same = JSON.stringify(replayed.result) === JSON.stringify(recordedResult);
+        // Key order is not part of a decision (the log stores keys sorted).
+        const same = canonicalJson(toJsonValue(replayed.result)) === canonicalJson(toJsonValue(recordedResult));
         if (booleanOption(args, 'json')) {
           io.stdout(`${JSON.stringify({ request_id: requestId, decision_id: event.data['decision_id'], recorded: { revision: (event.data['bundles'] as { gitgate?: { revision?: string } })?.gitgate?.revision ?? null, result: recordedResult }, replayed: { revision: replayed.bundle.revision, result: replayed.result, error: replayed.error ?? null }, same })}\n`);
           continue;
