@@ -1,5 +1,5 @@
 import t from 'tap';
-import { addedLineByteRanges, addedLineIndices } from './line-diff.js';
+import { addedLineByteRanges, addedLineIndices, walkEditScript, type EditKind } from './line-diff.js';
 
 const ids = (text: string) => Int32Array.from([...text].map((c) => c.charCodeAt(0)));
 
@@ -37,4 +37,36 @@ t.test('byte ranges of added lines', async (t) => {
     { start: 4, end: 16 },
     { start: 26, end: 30 },
   ]);
+});
+
+t.test('the edit script rebuilds the new text from the old with the fewest edits (checked against LCS)', async (t) => {
+  let seed = 7;
+  const next = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  const randomLines = () => Int32Array.from({ length: Math.floor(next() * 12) }, () => Math.floor(next() * 4));
+  const problems: string[] = [];
+  for (let round = 0; round < 500; round++) {
+    const a = randomLines();
+    const b = randomLines();
+    const problem = (what: string) => problems.push(`${what}: old [${a.join(',')}] new [${b.join(',')}]`);
+    const steps: [EditKind, number, number][] = [];
+    if (!walkEditScript(a, b, 1000, (kind, oldIndex, newIndex) => steps.push([kind, oldIndex, newIndex]))) problem('gave up within budget');
+    steps.reverse();
+    const rebuilt: number[] = [];
+    let oldAt = 0;
+    for (const [kind, oldIndex, newIndex] of steps) {
+      if (kind !== 'added' && oldIndex !== oldAt++) problem('old lines out of order');
+      if (kind !== 'removed' && newIndex !== rebuilt.length) problem('new lines out of order');
+      if (kind === 'kept' && a[oldIndex] !== b[newIndex]) problem('a kept line differs');
+      if (kind !== 'removed') rebuilt.push(kind === 'kept' ? a[oldIndex]! : b[newIndex]!);
+    }
+    if (oldAt !== a.length || rebuilt.join(',') !== b.join(',')) problem('does not rebuild the new text');
+    // Longest common subsequence by dynamic programming: the fewest edits are n + m - 2 * LCS.
+    const lcs = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
+    for (let i = 1; i <= a.length; i++) for (let j = 1; j <= b.length; j++) lcs[i]![j] = a[i - 1] === b[j - 1] ? lcs[i - 1]![j - 1]! + 1 : Math.max(lcs[i - 1]![j]!, lcs[i]![j - 1]!);
+    const edits = steps.filter(([kind]) => kind !== 'kept').length;
+    if (edits !== a.length + b.length - 2 * lcs[a.length]![b.length]!) problem(`not a shortest script (${edits} edits)`);
+    let called = false;
+    if (edits > 0 && (walkEditScript(a, b, edits - 1, () => (called = true)) || called)) problem('went on past the budget');
+  }
+  t.same(problems, [], '500 random pairs of texts');
 });

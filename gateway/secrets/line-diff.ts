@@ -57,15 +57,35 @@ function multisetAdded(a: Int32Array, b: Int32Array): number[] {
   return added;
 }
 
-/** Myers' greedy shortest edit script; undefined when the distance exceeds `maxD`. */
+/** Myers' shortest edit script as the indices of the added lines of `b`; undefined past `maxD` edits. */
 function myersAdded(a: Int32Array, b: Int32Array, maxD: number): number[] | undefined {
+  const added: number[] = [];
+  const complete = walkEditScript(a, b, maxD, (kind, _oldIndex, newIndex) => {
+    if (kind === 'added') added.push(newIndex);
+  });
+  return complete ? added.reverse() : undefined;
+}
+
+/** One step of an edit script: a line of both texts, of the new text only, or of the old only. */
+export type EditKind = 'kept' | 'added' | 'removed';
+
+/**
+ * Myers' greedy O(ND) shortest edit script between two sequences of line ids. `step` receives the
+ * script backwards, from the last line to the first, with the 0-based index of the line in the
+ * old sequence (`kept`, `removed`) and in the new one (`kept`, `added`; for the other kinds the
+ * index where the walk stands). Returns false, having called nothing, when the texts differ by
+ * more than `maxEdits` lines: a huge rewrite costs bounded time and memory (O(maxEdits²)).
+ */
+export function walkEditScript(a: Int32Array, b: Int32Array, maxEdits: number, step: (kind: EditKind, oldIndex: number, newIndex: number) => void): boolean {
   const n = a.length;
   const m = b.length;
-  const limit = Math.min(maxD, n + m);
+  const limit = Math.min(maxEdits, n + m);
   const offset = limit + 1;
   const v = new Int32Array(2 * limit + 3);
+  // trace[d]: the furthest x of each diagonal k in [-d-1, d+1] before step d, at index k + d + 1.
   const trace: Int32Array[] = [];
-  for (let d = 0; d <= limit; d++) {
+  let finalD = -1;
+  for (let d = 0; d <= limit && finalD < 0; d++) {
     trace.push(v.slice(offset - d - 1, offset + d + 2));
     for (let k = -d; k <= d; k += 2) {
       let x = k === -d || (k !== d && v[offset + k - 1]! < v[offset + k + 1]!) ? v[offset + k + 1]! : v[offset + k - 1]! + 1;
@@ -75,33 +95,31 @@ function myersAdded(a: Int32Array, b: Int32Array, maxD: number): number[] | unde
         y++;
       }
       v[offset + k] = x;
-      if (x >= n && y >= m) return backtrack(trace, d, n, m);
+      if (x >= n && y >= m) {
+        finalD = d;
+        break;
+      }
     }
   }
-  return undefined;
-}
-
-function backtrack(trace: Int32Array[], finalD: number, n: number, m: number): number[] {
-  const added: number[] = [];
+  if (finalD < 0) return false;
   let x = n;
   let y = m;
   for (let d = finalD; d > 0; d--) {
-    const previous = trace[d]!; // v before step d, indices k + d + 1 for k in [-d-1, d+1]
+    const previous = trace[d]!;
     const at = (k: number) => previous[k + d + 1]!;
     const k = x - y;
     const down = k === -d || (k !== d && at(k - 1) < at(k + 1));
     const previousK = down ? k + 1 : k - 1;
     const previousX = at(previousK);
     const previousY = previousX - previousK;
-    while (x > previousX && y > previousY) {
-      x--;
-      y--;
-    }
-    if (down) added.push(y - 1);
+    while (x > previousX && y > previousY) step('kept', --x, --y);
+    if (down) step('added', x, y - 1);
+    else step('removed', x - 1, y);
     x = previousX;
     y = previousY;
   }
-  return added.reverse();
+  while (x > 0 && y > 0) step('kept', --x, --y);
+  return true;
 }
 
 /** Added lines of `newContent` relative to `oldContent` as sorted, merged byte ranges of `newContent`. */

@@ -1,3 +1,5 @@
+import { walkEditScript } from '../secrets/line-diff.js';
+
 /** One line of a unified diff. */
 export interface DiffLine {
   kind: 'context' | 'added' | 'removed';
@@ -21,61 +23,22 @@ function splitLines(text: string | undefined): string[] {
   return lines;
 }
 
-/**
- * The edit script of Myers' O(ND) algorithm (greedy forward search with a trace for backtracking),
- * as the lines of both texts in order. Gives up (undefined) past `maxEdits` differences so a huge
- * rewrite costs bounded time and memory.
- */
+/** The edit script (secrets/line-diff's Myers walk) as the lines of both texts in order; undefined past `maxEdits`. */
 function editScript(a: string[], b: string[], maxEdits: number): DiffLine[] | undefined {
-  const n = a.length;
-  const m = b.length;
-  const max = Math.min(n + m, maxEdits);
-  const offset = max + 1;
-  let v = new Int32Array(2 * max + 3);
-  const trace: Int32Array[] = [];
-  let found = -1;
-  for (let d = 0; d <= max && found < 0; d++) {
-    trace.push(v.slice());
-    const next = v.slice();
-    for (let k = -d; k <= d; k += 2) {
-      let x = k === -d || (k !== d && v[offset + k - 1]! < v[offset + k + 1]!) ? v[offset + k + 1]! : v[offset + k - 1]! + 1;
-      let y = x - k;
-      while (x < n && y < m && a[x] === b[y]) {
-        x++;
-        y++;
-      }
-      next[offset + k] = x;
-      if (x >= n && y >= m) {
-        found = d;
-        break;
-      }
-    }
-    v = next;
-  }
-  if (found < 0) return undefined;
+  const ids = new Map<string, number>();
+  const idsOf = (lines: string[]) =>
+    Int32Array.from(lines, (line) => {
+      let id = ids.get(line);
+      if (id === undefined) ids.set(line, (id = ids.size));
+      return id;
+    });
   const out: DiffLine[] = [];
-  let x = n;
-  let y = m;
-  for (let d = found; d >= 0; d--) {
-    const previous = trace[d]!;
-    const k = x - y;
-    const down = k === -d || (k !== d && previous[offset + k - 1]! < previous[offset + k + 1]!);
-    const prevK = down ? k + 1 : k - 1;
-    const prevX = d === 0 ? 0 : previous[offset + prevK]!;
-    const prevY = prevX - prevK;
-    while (x > prevX && y > prevY) {
-      out.push({ kind: 'context', text: a[x - 1]!, oldNumber: x, newNumber: y });
-      x--;
-      y--;
-    }
-    if (d > 0) {
-      if (down) out.push({ kind: 'added', text: b[y - 1]!, newNumber: y });
-      else out.push({ kind: 'removed', text: a[x - 1]!, oldNumber: x });
-      x = prevX;
-      y = prevY;
-    }
-  }
-  return out.reverse();
+  const complete = walkEditScript(idsOf(a), idsOf(b), maxEdits, (kind, oldIndex, newIndex) => {
+    if (kind === 'kept') out.push({ kind: 'context', text: a[oldIndex]!, oldNumber: oldIndex + 1, newNumber: newIndex + 1 });
+    else if (kind === 'added') out.push({ kind: 'added', text: b[newIndex]!, newNumber: newIndex + 1 });
+    else out.push({ kind: 'removed', text: a[oldIndex]!, oldNumber: oldIndex + 1 });
+  });
+  return complete ? out.reverse() : undefined;
 }
 
 /** A unified line diff of two texts with `context` lines around each change. */
