@@ -35,14 +35,22 @@ export class FileUpstream implements GitUpstream {
       if (code === 0) out.end();
       else out.destroy(new UpstreamError('UPSTREAM_FAILED', `git ${service} in the upstream repository exited ${code}: ${stderr.trim().split('\n').pop() ?? ''}`));
     });
-    const source = request.contentEncoding === 'gzip' ? body.pipe(createGunzip()) : body;
-    pipeline(source, child.stdin).catch((error: unknown) => {
-      // git may answer and exit before it has read the end of the request (EPIPE): its exit
-      // status says whether it succeeded. Anything else (the client went away) stops it.
-      if ((error as NodeJS.ErrnoException).code === 'EPIPE') return;
+    // git may answer and exit before it has read the end of the request (EPIPE, or its stdin
+    // closing before ours finished): its exit status says whether it succeeded. A failing request
+    // body (the client went away, bad gzip) stops it.
+    child.stdin.on('error', () => {});
+    const stop = (error: unknown) => {
       child.kill();
       out.destroy(error instanceof Error ? error : new Error(String(error)));
-    });
+    };
+    if (request.contentEncoding === 'gzip') {
+      const gunzip = createGunzip();
+      pipeline(body, gunzip).catch(stop);
+      gunzip.pipe(child.stdin);
+    } else {
+      body.once('error', stop);
+      body.pipe(child.stdin);
+    }
     return { status: 200, contentType: `application/x-${service}-result`, body: out };
   }
 
