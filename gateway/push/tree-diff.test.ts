@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { git, hermeticGitEnv } from '../../testdata/git-cli.js';
 import { createSeededRepo } from '../../testdata/seeded-repo.js';
+import { SeededRandom } from '../../testdata/seeded-random.js';
 import { CatFileObjectSource } from '../git/cat-file-object-source.js';
 import { ObjectReader } from './object-reader.js';
 import { PushedObjects } from './pushed-objects.js';
@@ -23,8 +24,8 @@ t.teardown(() => source.close());
 const STATUS = { A: 'added', M: 'modified', D: 'deleted' } as const;
 
 /** `git diff-tree -r --no-renames` of two trees, as TreeChanges. */
-function gitDiff(oldTree: string, newTree: string) {
-  const out = git(['diff-tree', '-r', '-z', '--no-renames', oldTree, newTree], { cwd: repo, env }).toString('utf8');
+function gitDiff(oldTree: string, newTree: string, cwd = repo) {
+  const out = git(['diff-tree', '-r', '-z', '--no-renames', oldTree, newTree], { cwd, env }).toString('utf8');
   const fields = out.split('\0').filter((f) => f.length > 0);
   const changes = [];
   for (let i = 0; i < fields.length; i += 2) {
@@ -55,6 +56,53 @@ t.test('every commit of a generated history diffs as git diff-tree does', async 
     compared++;
   }
   t.ok(compared >= 40, `${compared} commits compared`);
+});
+
+t.test('any two trees of the history diff as git diff-tree does (changes at the start, middle and end of trees)', async (t) => {
+  const reader = new ObjectReader(new PushedObjects(), source);
+  const trees = [...new Set(git(['log', '--all', '--format=%T'], { cwd: repo, env }).toString('utf8').trim().split('\n'))];
+  const random = new SeededRandom(17);
+  for (let pair = 0; pair < 120; pair++) {
+    const oldTree = trees[random.int(0, trees.length - 1)]!;
+    const newTree = trees[random.int(0, trees.length - 1)]!;
+    const ours = await diffTrees(reader, oldTree, newTree, Infinity);
+    t.same(ours.changes, gitDiff(oldTree, newTree), `${oldTree} -> ${newTree}`);
+  }
+});
+
+t.test('large trees (where the shared start and end are found by native compares) diff as git diff-tree does', async (t) => {
+  const work = join(root, 'large-trees');
+  git(['init', '-q', '--bare', work], { cwd: root, env });
+  const blob = (content: string) => git(['hash-object', '-w', '--stdin'], { cwd: work, env, input: content }).toString().trim();
+  const writeTree = (files: Map<string, string>) =>
+    git(['mktree'], { cwd: work, env, input: [...files].map(([name, id]) => `100644 blob ${id}\t${name}\n`).join('') }).toString().trim();
+  const names = Array.from({ length: 120 }, (_, i) => `file-${String(i).padStart(3, '0')}.txt`);
+  const base = new Map(names.map((name) => [name, blob(`${name}\n`)]));
+  const variant = (edit: (files: Map<string, string>) => void) => {
+    const files = new Map(base);
+    edit(files);
+    return writeTree(new Map([...files].sort(([x], [y]) => (x < y ? -1 : 1))));
+  };
+  const baseTree = writeTree(base);
+  const variants = {
+    first: variant((f) => f.set(names[0]!, blob('changed first\n'))),
+    last: variant((f) => f.set(names[119]!, blob('changed last\n'))),
+    middle: variant((f) => f.set(names[60]!, blob('changed middle\n'))),
+    added: variant((f) => f.set('file-060a.txt', blob('new\n'))),
+    deleted: variant((f) => f.delete(names[119]!)),
+    both: variant((f) => (f.set(names[1]!, blob('one\n')), f.set(names[118]!, blob('two\n')))),
+  };
+  const source = new CatFileObjectSource(work);
+  try {
+    const reader = new ObjectReader(new PushedObjects(), source);
+    t.ok((await reader.treeContent(baseTree)).length >= 1024, 'the trees are over the native-search threshold');
+    for (const [name, tree] of Object.entries(variants)) {
+      t.same((await diffTrees(reader, baseTree, tree, Infinity)).changes, gitDiff(baseTree, tree, work), `${name}: old to new`);
+      t.same((await diffTrees(reader, tree, baseTree, Infinity)).changes, gitDiff(tree, baseTree, work), `${name}: new to old`);
+    }
+  } finally {
+    source.close();
+  }
 });
 
 t.test('a path that turns from file into directory is a deletion and additions; the limit truncates', async (t) => {
