@@ -246,6 +246,7 @@ try {
   row(`push, ${commits} commits`, median(large.direct), median(large.gateway), '<= 1.30x');
   console.log(`  where the gateway's ${commits}-commit push goes (medians, ms): ${Object.entries(largeStages).map(([stage, ms]) => `${stage} ${ms.toFixed(1)}`).join(', ')}`);
   if (bulk !== undefined) row(`push, ${mb(bulkBytes)} MB`, bulk.direct, bulk.gateway, 'none (RSS below)');
+  if (bulk !== undefined) console.log(`  where the gateway's ${mb(bulkBytes)} MB push goes (ms): ${Object.entries(gatewayStages(gateway.logs(), /^refs\/heads\/bulk$/)).map(([stage, ms]) => `${stage} ${ms.toFixed(1)}`).join(', ')}`);
   console.log(`\ngateway process (gitgate serve): RSS ${mb(idleRss)} MB idle after start; peak ${mb(peakWholeRun)} MB over the whole run`);
   if (bulk !== undefined) console.log(`during the ${mb(bulkBytes)} MB push and the work it leaves (until the gateway idles): RSS ${mb(bulk.before)} MB before, peak ${mb(bulk.peak)} MB (target <= 250 MB)`);
   await gateway.close();
