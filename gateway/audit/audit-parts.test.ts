@@ -1,4 +1,5 @@
-import { chmodSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -41,6 +42,28 @@ t.test('packs are kept once per content and pruned after the retention', async (
   t.equal(await store.prune(), 1);
   t.notOk(store.has(a.sha256));
   t.ok(store.has(b.sha256));
+});
+
+t.test('a pack hashed on arrival is kept by its hash, synced, once; a failing save keeps nothing', async (t) => {
+  const store = new AuditPackStore(mkdtempSync(join(tmpdir(), 'gitgate-packs-')), 30);
+  const bytes = Buffer.from('PACK known');
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  let saves = 0;
+  const known = { sha256, bytes: bytes.length, save: async (path: string) => (saves++, writeFileSync(path, bytes, { flag: 'wx' })) };
+  t.same(await store.keep(known), { sha256, bytes: bytes.length });
+  t.ok(readFileSync(store.packPath(sha256)).equals(bytes));
+  t.same(await store.keep(known), { sha256, bytes: bytes.length }, 'kept again: the same file');
+  t.equal(saves, 1, 'a pack already kept is not written again');
+  t.same(await store.put([bytes]), { sha256, bytes: bytes.length }, 'the same name as put gives the same bytes');
+  const failing = { sha256: 'f'.repeat(64), bytes: 1, save: async (path: string) => (writeFileSync(path, 'x'), Promise.reject(new Error('disk full'))) };
+  await t.rejects(store.keep(failing), { code: 'AUDIT_STORE_FAILED', message: /disk full/ });
+  t.notOk(store.has('f'.repeat(64)));
+  t.same(readdirSync(store.directory).filter((name) => name.startsWith('.incoming')), [], 'no partial file left');
+  const spool = store.spoolDirectory();
+  writeFileSync(join(spool, 'left-by-a-crash'), 'x');
+  store.clearSpool();
+  t.notOk(existsSync(spool), 'clearSpool removes what a previous process spooled');
+  t.ok(existsSync(store.spoolDirectory()), 'and the spool directory is there again when asked for');
 });
 
 t.test('report-status is read with and without side-band', async (t) => {

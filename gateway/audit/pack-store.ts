@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AuditError } from './errors.js';
@@ -12,6 +12,24 @@ export interface StoredPack {
 
 export const DEFAULT_PACK_RETENTION_DAYS = 90;
 const PACK_NAME = /^([0-9a-f]{64})\.(pack|idx)$/;
+
+/** A pack whose hash is already known (computed as it arrived) and that can write itself out. */
+export interface KnownPack {
+  sha256: string;
+  bytes: number;
+  /** Writes the bytes to the new file `path`, synced. */
+  save(path: string): Promise<void>;
+}
+
+/** A renamed or linked file's directory entry must survive a crash too. */
+async function syncDirectory(directory: string): Promise<void> {
+  const handle = await open(directory, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
 
 /**
  * Packs kept for replay, by content hash: `<sha256>.pack` (and `<sha256>.idx` beside a replay
@@ -33,6 +51,44 @@ export class AuditPackStore {
 
   has(sha256: string): boolean {
     return existsSync(this.packPath(sha256));
+  }
+
+  /**
+   * Where pushes spool packs too large for memory (created if missing): on this store's file
+   * system, so that keeping one is a hard link, not a copy. `clearSpool` empties it.
+   */
+  spoolDirectory(): string {
+    const directory = join(this.directory, '.spool');
+    mkdirSync(directory, { recursive: true, mode: 0o700 });
+    return directory;
+  }
+
+  /** Removes the spools a previous process left behind (a crash mid-push). One writer only. */
+  clearSpool(): void {
+    rmSync(join(this.directory, '.spool'), { recursive: true, force: true });
+  }
+
+  /**
+   * Keeps a pack hashed on arrival as `<sha256>.pack`, synced: no second read, hash or (when the
+   * pack saves itself as a link) copy of its bytes before the push may go upstream.
+   */
+  async keep(pack: KnownPack): Promise<StoredPack> {
+    await mkdir(this.directory, { recursive: true, mode: 0o700 });
+    if (this.has(pack.sha256)) {
+      const now = new Date();
+      await utimes(this.packPath(pack.sha256), now, now); // seen again: retention counts from now
+      return { sha256: pack.sha256, bytes: pack.bytes };
+    }
+    const temporary = join(this.directory, `.incoming-${randomUUID()}`);
+    try {
+      await pack.save(temporary);
+      await rename(temporary, this.packPath(pack.sha256));
+      await syncDirectory(this.directory);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw new AuditError('AUDIT_STORE_FAILED', `cannot keep a pack in ${this.directory}: ${(error as Error).message}`, { cause: error });
+    }
+    return { sha256: pack.sha256, bytes: pack.bytes };
   }
 
   /** Writes the stream to `<sha256>.pack` (synced), returning its hash and size. */
@@ -62,6 +118,7 @@ export class AuditPackStore {
       await utimes(this.packPath(sha256), now, now); // seen again: retention counts from now
     } else await rename(temporary, this.packPath(sha256));
     if (idxFrom !== undefined) await rename(idxFrom, this.idxPath(sha256));
+    await syncDirectory(this.directory);
     return { sha256, bytes };
   }
 

@@ -27,18 +27,6 @@ export interface PushAuditContext {
   approvalId?: string;
 }
 
-/** The pack section of a received push (the forward body after the command section). */
-async function* packBytesOf(push: ReceivedPush): AsyncIterable<Buffer> {
-  let first = true;
-  for await (const chunk of push.forwardBody()) {
-    if (first) {
-      first = false;
-      continue;
-    }
-    yield chunk as Buffer;
-  }
-}
-
 /**
  * Keeps the pushed pack by content hash and writes the forward intent, synced, BEFORE anything
  * goes upstream: a push that reached the upstream always has its intent in the log. Throws
@@ -47,7 +35,9 @@ async function* packBytesOf(push: ReceivedPush): AsyncIterable<Buffer> {
 export async function recordPushIntent(context: PushAuditContext, push: ReceivedPush): Promise<PushIntent> {
   const { trail, packs, repository } = context;
   let pack: StoredPack | undefined;
-  if (packs !== undefined && push.pack !== null) pack = await packs.put(packBytesOf(push));
+  if (packs !== undefined && push.pack !== null && push.packSha256 !== undefined) {
+    pack = await packs.keep({ sha256: push.packSha256, bytes: push.pack.size, save: (path) => push.savePack(path) });
+  }
   await trail.record('upstream.forward', {
     upstream: repository.upstreamUrl,
     repository_path: repository.path,

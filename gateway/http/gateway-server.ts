@@ -17,7 +17,7 @@ import { authenticate } from '../identity/authenticate.js';
 import type { TokenStore } from '../identity/token-store.js';
 import type { OidcVerifier } from '../identity/oidc-verifier.js';
 import { PushError } from '../push/errors.js';
-import { decidePush, requestInfo, type PushOutcome } from '../push/push-gate.js';
+import { decidePush, requestInfo, type PushGateDependencies, type PushOutcome } from '../push/push-gate.js';
 import { rejectionResponse } from '../push/report-status.js';
 import type { SecretMasker, SecretScanner } from '../secrets/index.js';
 import { UpstreamError } from '../upstream/errors.js';
@@ -62,11 +62,16 @@ function sendText(response: ServerResponse, status: number, message: string, hea
 export class GatewayServer {
   readonly server: Server;
   private readonly mirrors: UpstreamMirrors;
+  /** What the push gate needs: the dependencies, with the spool directory of the kept packs. */
+  private readonly pushGate: PushGateDependencies;
   /** The audit events of each git request in flight. */
   private readonly trails = new WeakMap<ServerResponse, RequestAuditTrail>();
 
   constructor(private readonly deps: GatewayDependencies) {
     this.mirrors = new UpstreamMirrors(join(deps.config.dataDir, 'mirrors'));
+    const packs = deps.auditPacks;
+    // Large pushes spool beside the kept packs, so that keeping one is a link, not a copy.
+    this.pushGate = packs === undefined ? deps : { ...deps, spoolDirectory: () => packs.spoolDirectory() };
     const listener: RequestListener = (request, response) => {
       this.handle(request, response).catch((error: unknown) => {
         if (error instanceof AuditError) {
@@ -253,7 +258,7 @@ export class GatewayServer {
     const mirrorMs = performance.now() - mirrorStarted;
     let outcome: PushOutcome;
     try {
-      outcome = await decidePush(body, { repository, objectStoreGitDir, ...(refreshObjectStore === undefined ? {} : { refreshObjectStore }), identity, request: info }, this.deps);
+      outcome = await decidePush(body, { repository, objectStoreGitDir, ...(refreshObjectStore === undefined ? {} : { refreshObjectStore }), identity, request: info }, this.pushGate);
     } catch (error) {
       if (error instanceof PushError) {
         this.trails.get(response)?.note('error', { code: error.code, message: error.message });

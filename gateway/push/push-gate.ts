@@ -20,6 +20,8 @@ export interface PushGateDependencies {
   limits?: InspectionLimits;
   /** Approvals already granted for exactly these commits (ApprovalService); none when absent. */
   approvals?: PushApprovals;
+  /** Where packs too large for memory are spooled (see IntakeOptions); default the OS temp dir. */
+  spoolDirectory?: () => string;
 }
 
 /** What the push gate needs of approvals: the grant of an approved request, and spending it. */
@@ -85,7 +87,7 @@ export async function decidePush(body: AsyncIterable<Buffer>, context: PushConte
   };
   let push: ReceivedPush;
   try {
-    push = await receivePush(body, { resolveExternalBase: readFresh });
+    push = await receivePush(body, { resolveExternalBase: readFresh, ...(deps.spoolDirectory === undefined ? {} : { spoolDirectory: deps.spoolDirectory() }) });
   } catch (error) {
     source?.close();
     throw error;

@@ -1,10 +1,13 @@
-import { open } from 'node:fs/promises';
+import { createHash, type Hash } from 'node:crypto';
+import { constants } from 'node:fs';
+import { copyFile, link, open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import {
   idxV2Pieces,
   isPackParserError,
   PackDecoder,
   ReceivePackRequestParser,
+  SpillingPackSpool,
   type ExternalBase,
   type PackLimits,
   type ReceivePackRequest,
@@ -20,6 +23,14 @@ export interface ReceivedPush {
   request: ReceivePackRequest;
   pushed: PushedObjects;
   pack: { size: number; objects: number } | null;
+  /** SHA-256 of the pack bytes as they arrived (hashed while spooling); undefined without a pack. */
+  packSha256: string | undefined;
+  /**
+   * Writes the pack bytes to the new file `path` and syncs them: a hard link to the spool file
+   * when the pack spilled to disk (a copy when the link cannot be made, e.g. across file
+   * systems), else a write of the bytes in memory.
+   */
+  savePack(path: string): Promise<void>;
   /** The identical request bytes (command section, then the spooled pack), for the upstream. */
   forwardBody(): Readable;
   /**
@@ -34,6 +45,10 @@ export interface ReceivedPush {
 export interface IntakeOptions {
   resolveExternalBase?: (id: string) => Promise<ExternalBase | undefined>;
   limits?: Partial<PackLimits>;
+  /**
+   * Where a pack too large for memory is spooled (default: the OS temp directory). On the file
+   * system of the audit packs, `savePack` links the spool file instead of copying it.
+   */
   spoolDirectory?: string;
 }
 
@@ -50,11 +65,47 @@ function loneFlush(): ReceivedPush {
     pushCertificate: undefined,
     hasPack: false,
   };
-  return { request, pushed: new PushedObjects(), pack: null, forwardBody: () => Readable.from([LONE_FLUSH]), writeIdx: noPack, close: () => undefined };
+  return {
+    request,
+    pushed: new PushedObjects(),
+    pack: null,
+    packSha256: undefined,
+    savePack: noPack,
+    forwardBody: () => Readable.from([LONE_FLUSH]),
+    writeIdx: noPack,
+    close: () => undefined,
+  };
 }
 
 function noPack(): Promise<void> {
-  return Promise.reject(new PushError('PUSH_REQUEST_INVALID', 'this push has no pack, so no idx'));
+  return Promise.reject(new PushError('PUSH_REQUEST_INVALID', 'this push has no pack'));
+}
+
+/** Writes the spooled pack to the new file `path`, synced (see `ReceivedPush.savePack`). */
+async function saveSpool(spool: SpillingPackSpool, path: string): Promise<void> {
+  const spilled = spool.path;
+  if (spilled === undefined) {
+    const handle = await open(path, 'wx', 0o600);
+    try {
+      await handle.writeFile(spool.read(0, spool.size));
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+    return;
+  }
+  try {
+    await link(spilled, path);
+  } catch {
+    await copyFile(spilled, path, constants.COPYFILE_EXCL);
+  }
+  // The spool was written without syncing; syncing any descriptor of the file flushes its data.
+  const handle = await open(path, 'r');
+  try {
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
 }
 
 function asPushError(error: unknown, during: string): unknown {
@@ -74,19 +125,27 @@ function asPushError(error: unknown, during: string): unknown {
 export async function receivePush(body: AsyncIterable<Buffer>, options: IntakeOptions = {}): Promise<ReceivedPush> {
   const pushed = new PushedObjects();
   let decoder: PackDecoder | undefined;
+  let spool: SpillingPackSpool | undefined;
+  let packHash: Hash | undefined;
   const headChunks: Buffer[] = [];
   let head: Buffer | undefined;
   const parser = new ReceivePackRequestParser({
     onRequest: (request) => {
       if (!request.hasPack) return;
+      spool = new SpillingPackSpool(options.spoolDirectory === undefined ? {} : { tempDirectory: options.spoolDirectory });
+      packHash = createHash('sha256');
       decoder = new PackDecoder({
+        spool,
         hashAlgorithm: request.objectFormat,
         ...(options.limits === undefined ? {} : { limits: options.limits }),
         ...(options.resolveExternalBase === undefined ? {} : { resolveExternalBase: options.resolveExternalBase }),
         onObject: (object) => pushed.add(object),
       });
     },
-    onPackData: (chunk) => decoder!.write(chunk),
+    onPackData: (chunk) => {
+      packHash!.update(chunk);
+      decoder!.write(chunk);
+    },
   });
   // A lone flush-pkt is valid (it changes nothing) but not a request the parser accepts: hold the
   // first bytes until the body is known to be more than that.
@@ -133,17 +192,24 @@ export async function receivePush(body: AsyncIterable<Buffer>, options: IntakeOp
         throw asPushError(error, 'the pushed pack is invalid');
       }
     }
-    const spool = decoder?.spool;
     const commandSection = head;
+    const packSha256 = packHash?.digest('hex');
+    const spooled = spool;
+    const release = (): void => {
+      decoder?.close();
+      spooled?.close();
+    };
     return {
       request,
       pushed,
       pack,
+      packSha256,
+      savePack: (path) => (spooled === undefined ? noPack() : saveSpool(spooled, path)),
       forwardBody: () =>
         Readable.from(
           (async function* () {
             yield commandSection;
-            if (spool !== undefined) yield* spool.openReadStream();
+            if (spooled !== undefined) yield* spooled.openReadStream();
           })(),
         ),
       writeIdx: async (path) => {
@@ -155,10 +221,11 @@ export async function receivePush(body: AsyncIterable<Buffer>, options: IntakeOp
           await handle.close();
         }
       },
-      close: () => decoder?.close(),
+      close: release,
     };
   } catch (error) {
     decoder?.close();
+    spool?.close();
     throw error;
   }
 }
