@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Identity } from '../../rego/index.js';
-import type { AuditLog } from '../audit/index.js';
+import type { AuditLog, AuditPackStore } from '../audit/index.js';
 import type { GatewayConfig } from '../config/config-types.js';
 import type { OidcVerifier } from '../identity/oidc-verifier.js';
 import type { TokenStore } from '../identity/token-store.js';
@@ -31,6 +31,8 @@ export interface ApprovalsSetupOptions {
   oidc: readonly OidcVerifier[];
   logger: Logger;
   audit?: AuditLog | undefined;
+  /** Where a quarantined push's pack is kept (and its replay pack) when gitgate forwards it. */
+  auditPacks?: AuditPackStore | undefined;
   /** The gateway's base URL (known once it listens). */
   publicUrl: () => string;
 }
@@ -81,7 +83,7 @@ export async function startApprovals(config: GatewayConfig, options: ApprovalsSe
     const audit = options.audit;
     service.onEvent((event) => auditEvent(audit, event, logger));
   }
-  await service.start(config.approvals.autoForward ? new UpstreamQuarantineForwarder(config, options.audit) : undefined);
+  await service.start(config.approvals.autoForward ? new UpstreamQuarantineForwarder(config, options.audit, options.auditPacks, logger) : undefined);
   const authenticators: ApproverAuthenticator[] = [new BearerApproverAuthenticator(options.tokens, options.oidc)];
   const handler = new ApprovalsHttpHandler(service, authenticators, logger);
   return {

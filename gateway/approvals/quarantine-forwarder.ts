@@ -1,14 +1,77 @@
-import type { Readable } from 'node:stream';
+import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
-import { recordForwardIntent, recordForwardOutcome, type AuditLog, type RecordedForward } from '../audit/index.js';
+import type { Logger } from 'pino';
+import { ReceivePackRequestParser } from '../../pack-parser/index.js';
+import { recordForwardIntent, recordForwardOutcome, type AuditLog, type AuditPackStore, type RecordedForward, type StoredPack } from '../audit/index.js';
+import { buildReplayPack } from '../audit/replay-pack.js';
 import type { GatewayConfig } from '../config/config-types.js';
+import { CommandSectionRecorder } from '../push/command-section.js';
 import { parseReceivePackReport, type ReceivePackReport } from '../push/receive-pack-report.js';
 import { upstreamFor } from '../upstream/upstream-for.js';
-import { resolveRepository } from '../upstream/repository-resolver.js';
+import { resolveRepository, type ResolvedRepository } from '../upstream/repository-resolver.js';
+import { UpstreamMirrors } from '../upstream/upstream-mirror.js';
 import type { QuarantineForwarder } from './approval-service.js';
 import type { ApprovalRequest, ForwardResult } from './approval-types.js';
 
 const MAX_RESPONSE_BYTES = 1024 * 1024;
+const PACK_HEADER_BYTES = 12;
+
+/** A quarantined push read once: its command section, and its pack as kept in the audit's store. */
+interface KeptPush {
+  commandSection: Buffer;
+  pack: (StoredPack & { objects: number }) | undefined;
+}
+
+/**
+ * Reads a quarantined push body and keeps its pack in the audit's pack store (by SHA-256), so the
+ * forward sends the command section and then the kept pack: the identical bytes, and the very pack
+ * the intent names.
+ */
+export async function keepQuarantinedPack(body: Readable, packs: AuditPackStore): Promise<KeptPush> {
+  let pending: Buffer[] = [];
+  const parser = new ReceivePackRequestParser({ onPackData: (chunk) => pending.push(chunk) });
+  const commandSection = new CommandSectionRecorder(parser);
+  const chunks = (body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  // Up to the command section's end and the first pack bytes, if a pack is due. A body that ends
+  // sooner is refused here (RECEIVE_PACK_TRUNCATED), as are bytes after a delete-only request.
+  while (parser.request === undefined || (parser.request.hasPack && pending.length === 0)) {
+    const next = await chunks.next();
+    if (next.done) {
+      parser.end();
+      break;
+    }
+    commandSection.feed(next.value);
+  }
+  if (!parser.request!.hasPack) {
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) commandSection.feed(next.value);
+    parser.end();
+    return { commandSection: commandSection.bytes(), pack: undefined };
+  }
+  let header = Buffer.alloc(0);
+  const packBytes = async function* (): AsyncGenerator<Buffer> {
+    for (;;) {
+      for (const chunk of pending) {
+        if (header.length < PACK_HEADER_BYTES) header = Buffer.concat([header, chunk]).subarray(0, PACK_HEADER_BYTES);
+        yield chunk;
+      }
+      pending = [];
+      const next = await chunks.next();
+      if (next.done) break;
+      commandSection.feed(next.value);
+    }
+    parser.end();
+  };
+  const stored = await packs.put(packBytes());
+  return { commandSection: commandSection.bytes(), pack: { ...stored, objects: header.length === PACK_HEADER_BYTES ? header.readUInt32BE(8) : 0 } };
+}
+
+/** The command section, then the kept pack's file. */
+async function* keptPushBytes(kept: KeptPush, packs: AuditPackStore): AsyncGenerator<Buffer> {
+  yield kept.commandSection;
+  if (kept.pack !== undefined) yield* createReadStream(packs.packPath(kept.pack.sha256)) as AsyncIterable<Buffer>;
+}
 
 /**
  * Sends a quarantined push upstream with the gateway's credential, exactly as it was received. The
@@ -20,12 +83,26 @@ export class UpstreamQuarantineForwarder implements QuarantineForwarder {
     private readonly config: GatewayConfig,
     /** The forward's intent is synced here before anything goes upstream, its outcome after. */
     private readonly audit?: AuditLog,
+    /** The pushed pack is kept here before the forward, a replay pack after (as for a live push). */
+    private readonly packs?: AuditPackStore,
+    private readonly logger?: Logger,
   ) {}
 
   async forward(request: ApprovalRequest, body: Readable): Promise<ForwardResult> {
     const at = () => new Date().toISOString();
     const repository = resolveRepository(this.config, request.repository_path);
     if (repository === undefined) return { at: at(), outcome: 'failed', detail: [`repository '${request.repository_path}' is no longer served by this gateway`] };
+    const packs = this.audit === undefined ? undefined : this.packs;
+    let forwardBody = body;
+    let kept: KeptPush | undefined;
+    if (packs !== undefined) {
+      try {
+        kept = await keepQuarantinedPack(body, packs);
+      } catch (error) {
+        return { at: at(), outcome: 'failed', detail: [`not forwarded: the quarantined push could not be kept for the audit log (${(error as { code?: string }).code ?? 'error'}): ${(error as Error).message}`] };
+      }
+      forwardBody = Readable.from(keptPushBytes(kept, packs));
+    }
     const recorded: RecordedForward | undefined =
       this.audit === undefined
         ? undefined
@@ -38,28 +115,56 @@ export class UpstreamQuarantineForwarder implements QuarantineForwarder {
             upstreamUrl: repository.upstreamUrl,
             commands: request.refs.map((r) => ({ ref: r.ref, old: r.old, new: r.new, operation: r.operation })),
             approvalId: request.id,
+            ...(kept?.pack === undefined ? {} : { pack: kept.pack }),
           };
     try {
       if (recorded !== undefined) await recordForwardIntent(recorded);
     } catch (error) {
+      forwardBody.destroy();
       return { at: at(), outcome: 'failed', detail: [`not forwarded: the audit log could not record it (${(error as { code?: string }).code ?? 'error'})`] };
     }
     let sent: Awaited<ReturnType<UpstreamQuarantineForwarder['send']>>;
     try {
-      sent = await this.send(request, repository, body, at);
+      sent = await this.send(request, repository, forwardBody, at);
     } catch (error) {
       const failure = { code: (error as { code?: string }).code ?? 'UPSTREAM_FAILED', message: error instanceof Error ? error.message : String(error) };
       if (recorded !== undefined) await recordForwardOutcome(recorded, { status: null, error: failure }).catch(() => undefined);
       throw error;
     }
     const { result, status, report } = sent;
-    if (recorded !== undefined) await recordForwardOutcome(recorded, { status, ...(report === undefined ? {} : { report }) }).catch(() => undefined);
+    if (recorded !== undefined) {
+      const replayPack = packs === undefined ? undefined : await this.replayPack(packs, repository, kept, request);
+      await recordForwardOutcome(recorded, { status, ...(report === undefined ? {} : { report }), ...(replayPack === undefined ? {} : { replayPack }) }).catch(() => undefined);
+    }
     return result;
+  }
+
+  /** The replay pack of a forwarded push, as for a live push (after the forward: off its path). */
+  private async replayPack(packs: AuditPackStore, repository: ResolvedRepository, kept: KeptPush | undefined, request: ApprovalRequest): Promise<StoredPack | { error: string } | undefined> {
+    const objectStoreGitDir = this.objectStoreOf(repository);
+    if (objectStoreGitDir === undefined) return undefined;
+    return buildReplayPack({
+      packs,
+      pushedPack: kept?.pack?.sha256,
+      objectStoreGitDir,
+      pushedCommits: undefined,
+      tips: request.refs.filter((r) => r.operation !== 'delete').map((r) => r.new),
+    }).catch((error: unknown) => {
+      this.logger?.warn({ err: error, approval_id: request.id }, 'replay pack of a quarantined push not built');
+      return { error: (error as Error).message };
+    });
+  }
+
+  /** The upstream's objects: the file upstream itself, or the mirror the gateway keeps of an http one. */
+  private objectStoreOf(repository: ResolvedRepository): string | undefined {
+    if (repository.kind === 'file') return repository.gitDir;
+    const mirrors = new UpstreamMirrors(join(this.config.dataDir, 'mirrors'));
+    return mirrors.exists(repository) ? mirrors.gitDirOf(repository) : undefined;
   }
 
   private async send(
     request: ApprovalRequest,
-    repository: NonNullable<ReturnType<typeof resolveRepository>>,
+    repository: ResolvedRepository,
     body: Readable,
     at: () => string,
   ): Promise<{ result: ForwardResult; status: number; report?: ReceivePackReport }> {

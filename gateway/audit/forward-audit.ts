@@ -1,4 +1,5 @@
 import type { AuditActor, AuditLog } from './audit-types.js';
+import type { StoredPack } from './pack-store.js';
 import type { ReceivePackReport } from '../push/receive-pack-report.js';
 
 /** A push that gitgate sends upstream outside the git request (e.g. an approved push from quarantine). */
@@ -15,6 +16,8 @@ export interface RecordedForward {
   commands: { ref: string; old: string; new: string; operation?: string }[];
   /** The approval request that released it. */
   approvalId?: string;
+  /** The pushed pack as kept in the audit's pack store (none: not kept, or a delete-only push). */
+  pack?: StoredPack & { objects: number };
 }
 
 /**
@@ -32,6 +35,7 @@ export async function recordForwardIntent(forward: RecordedForward): Promise<voi
       upstream: forward.upstreamUrl,
       repository_path: forward.repositoryPath,
       commands: forward.commands.map((c) => ({ ref: c.ref, old: c.old, new: c.new, operation: c.operation ?? null })),
+      pack: forward.pack === undefined ? null : { sha256: forward.pack.sha256, bytes: forward.pack.bytes, objects: forward.pack.objects },
       ...(forward.approvalId === undefined ? {} : { approval_id: forward.approvalId }),
     },
   });
@@ -40,7 +44,7 @@ export async function recordForwardIntent(forward: RecordedForward): Promise<voi
 /** The outcome of a forward recorded with `recordForwardIntent`. */
 export async function recordForwardOutcome(
   forward: RecordedForward,
-  outcome: { status: number | null; report?: ReceivePackReport; error?: { code: string; message: string } },
+  outcome: { status: number | null; report?: ReceivePackReport; error?: { code: string; message: string }; replayPack?: StoredPack | { error: string } },
 ): Promise<void> {
   const refs = outcome.report?.refs ?? [];
   await forward.audit.append({
@@ -53,7 +57,7 @@ export async function recordForwardOutcome(
       unpack: outcome.report?.unpack ?? null,
       refs,
       landed: refs.filter((r) => r.ok).map((r) => r.ref),
-      replay_pack: null,
+      replay_pack: outcome.replayPack === undefined ? null : 'error' in outcome.replayPack ? { error: outcome.replayPack.error } : { sha256: outcome.replayPack.sha256, bytes: outcome.replayPack.bytes },
       ...(forward.approvalId === undefined ? {} : { approval_id: forward.approvalId }),
       ...(outcome.error === undefined ? {} : { error: outcome.error }),
     },

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { startHttpBackend, type HttpBackendServer } from '../../testdata/http-backend-server.js';
 import { startOidcIssuer, type TestOidcIssuer } from '../../testdata/oidc-issuer.js';
 import { ApprovalsClient } from '../approvals/approvals-client.js';
+import { listAuditEvents, materializePush, requestEvents } from '../audit/index.js';
 import type { ApprovalRequest } from '../approvals/approval-types.js';
 import { ensureDemoRepository } from '../demo/demo-setup.js';
 import { GitClient } from './git-client.js';
@@ -97,6 +98,11 @@ t.test('quarantined push to git http-backend, approved with an OIDC JWT, forward
   await until('the forward', async () => (request = (await alice.show(id!)).approval).forward !== undefined);
   t.equal(request!.forward!.outcome, 'forwarded', request!.forward!.detail.join('; '));
   t.equal(await upstreamMain(), head, 'git http-backend has the approved commit');
+  // Kept for the audit as a live push is: the pack, and a replay pack built with the mirror's objects.
+  const intent = (await listAuditEvents(harness.gateway.audit.store, { type: 'upstream.forward' })).find((e) => e.data['approval_id'] === id)!;
+  const rebuilt = await materializePush(await requestEvents(harness.gateway.audit.store, intent.request_id!), harness.gateway.audit.packs, join(harness.root, 'materialized'));
+  t.same(rebuilt.refs, [{ ref: 'refs/heads/main', id: head }], 'the quarantined push is rebuilt from the audit log');
+  t.match(await git.ok(['--git-dir', rebuilt.gitDir, 'show', '--stat', '--format=%s', head], harness.root), /Scale to three[\s\S]*deploy\/app\.yaml/);
   const expected = `Basic ${Buffer.from(`gateway:${UPSTREAM_PASSWORD}`).toString('base64')}`;
   t.ok(backend.authorizations.every((a) => a === expected), 'the upstream only ever saw the gateway credential');
 

@@ -2,7 +2,7 @@ import t, { type Test } from 'tap';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApprovalsClient, ApprovalsClientError } from '../approvals/approvals-client.js';
-import { listAuditEvents } from '../audit/index.js';
+import { listAuditEvents, materializePush, requestEvents } from '../audit/index.js';
 import type { ApprovalRequest } from '../approvals/approval-types.js';
 import { GitClient } from './git-client.js';
 import { startHarness, type GatewayHarness } from './gateway-harness.js';
@@ -82,6 +82,18 @@ t.test('hold times out, the push is quarantined, and on approval gitgate forward
   t.notOk(existsSync(join(s.harness.config.dataDir, 'approvals', 'quarantine', `${id}.push`)), 'quarantine cleared');
   const audited = (await listAuditEvents(s.harness.gateway.audit.store)).filter((e) => e.data['approval_id'] === id).map((e) => e.type);
   t.same(audited, ['approval.requested', 'approval.approved', 'approval.used', 'upstream.forward', 'upstream.result'], "gitgate's own forward is in the audit log");
+  // As for a live push: the pushed pack is kept by its hash before the forward, a replay pack
+  // after, and the push can be rebuilt from the log alone.
+  const { store, packs } = s.harness.gateway.audit;
+  const intent = (await listAuditEvents(store, { type: 'upstream.forward' })).find((e) => e.data['approval_id'] === id)!;
+  const pack = intent.data['pack'] as { sha256: string; bytes: number; objects: number };
+  t.ok(packs.has(pack.sha256), 'the pushed pack is kept under the hash the intent names');
+  t.ok(pack.objects >= 3 && pack.bytes > 0, `${pack.objects} objects, ${pack.bytes} bytes`);
+  const events = await requestEvents(store, intent.request_id!);
+  t.match(events.find((e) => e.type === 'upstream.result')?.data['replay_pack'], { sha256: /^[0-9a-f]{64}$/ });
+  const rebuilt = await materializePush(events, packs, join(s.harness.root, 'materialized'));
+  t.same(rebuilt.refs, [{ ref: 'refs/heads/main', id: head }]);
+  t.match(await git.ok(['--git-dir', rebuilt.gitDir, 'show', '--stat', '--format=%s', head], s.harness.root), /Change approved after the hold[\s\S]*src\/late\.js/);
   const again = await git.run(['push', 'origin', 'main'], s.work);
   t.equal(again.code, 0, again.stderr);
   t.match(again.stderr, /Everything up-to-date/);

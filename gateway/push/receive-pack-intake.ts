@@ -12,6 +12,7 @@ import {
   type PackLimits,
   type ReceivePackRequest,
 } from '../../pack-parser/index.js';
+import { CommandSectionRecorder } from './command-section.js';
 import { PushError } from './errors.js';
 import { PushedObjects } from './pushed-objects.js';
 
@@ -127,8 +128,6 @@ export async function receivePush(body: AsyncIterable<Buffer>, options: IntakeOp
   let decoder: PackDecoder | undefined;
   let spool: SpillingPackSpool | undefined;
   let packHash: Hash | undefined;
-  const headChunks: Buffer[] = [];
-  let head: Buffer | undefined;
   const parser = new ReceivePackRequestParser({
     onRequest: (request) => {
       if (!request.hasPack) return;
@@ -150,14 +149,8 @@ export async function receivePush(body: AsyncIterable<Buffer>, options: IntakeOp
   // A lone flush-pkt is valid (it changes nothing) but not a request the parser accepts: hold the
   // first bytes until the body is known to be more than that.
   let held: Buffer | undefined = Buffer.alloc(0);
-  const feed = (chunk: Buffer): void => {
-    if (head === undefined) headChunks.push(chunk);
-    parser.write(chunk);
-    if (head === undefined && parser.packOffset >= 0) {
-      head = Buffer.concat(headChunks).subarray(0, parser.packOffset);
-      headChunks.length = 0;
-    }
-  };
+  const commandSection = new CommandSectionRecorder(parser);
+  const feed = (chunk: Buffer): void => commandSection.feed(chunk);
   try {
     try {
       for await (const chunk of body) {
@@ -180,7 +173,6 @@ export async function receivePush(body: AsyncIterable<Buffer>, options: IntakeOp
       throw asPushError(error, 'the push request is malformed');
     }
     const request = parser.request!;
-    if (head === undefined) head = Buffer.concat(headChunks);
     let pack: ReceivedPush['pack'] = null;
     if (decoder !== undefined) {
       try {
@@ -192,7 +184,7 @@ export async function receivePush(body: AsyncIterable<Buffer>, options: IntakeOp
         throw asPushError(error, 'the pushed pack is invalid');
       }
     }
-    const commandSection = head;
+    const commandBytes = commandSection.bytes();
     const packSha256 = packHash?.digest('hex');
     const spooled = spool;
     const release = (): void => {
@@ -208,7 +200,7 @@ export async function receivePush(body: AsyncIterable<Buffer>, options: IntakeOp
       forwardBody: () =>
         Readable.from(
           (async function* () {
-            yield commandSection;
+            yield commandBytes;
             if (spooled !== undefined) yield* spooled.openReadStream();
           })(),
         ),

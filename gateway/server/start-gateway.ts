@@ -53,7 +53,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayStartO
   const oidc = config.oidc.map((issuer) => new OidcVerifier(issuer));
   const audit = await openAudit(config, masker, logger);
   let url = '';
-  const approvals = await startApprovals(config, { tokens, oidc, logger, audit: audit.log, publicUrl: () => url });
+  const approvals = await startApprovals(config, { tokens, oidc, logger, audit: audit.log, auditPacks: audit.packs, publicUrl: () => url });
   const webUi = createWebUi(config, { approvals: approvals.service, tokens, logger, publicUrl: () => url, audit });
   approvals.authenticators.push(webUi.authenticator);
   const githubApi = config.githubApi === undefined ? [] : [new GitHubApiHandler({ config, api: config.githubApi, tokens, oidc, policy, scanner, masker, logger, approvals: approvals.service, audit: audit.log })];
