@@ -61,9 +61,13 @@ t.test('a pack hashed on arrival is kept by its hash, synced, once; a failing sa
   t.same(readdirSync(store.directory).filter((name) => name.startsWith('.incoming')), [], 'no partial file left');
   const spool = store.spoolDirectory();
   writeFileSync(join(spool, 'left-by-a-crash'), 'x');
-  store.clearSpool();
-  t.notOk(existsSync(spool), 'clearSpool removes what a previous process spooled');
-  t.ok(existsSync(store.spoolDirectory()), 'and the spool directory is there again when asked for');
+  writeFileSync(join(store.directory, '.incoming-0b5e1c2a'), 'half a pack');
+  writeFileSync(`${store.idxPath(sha256)}.incoming-4242-1700000000000`, 'half an idx');
+  store.clearLeftovers();
+  t.notOk(existsSync(spool), 'clearLeftovers removes what a previous process spooled');
+  t.same(readdirSync(store.directory).sort(), [`${sha256}.pack`], 'and half-written files; kept packs stay');
+  t.ok(existsSync(store.spoolDirectory()), 'the spool directory is there again when asked for');
+  t.doesNotThrow(() => new AuditPackStore(join(store.directory, 'never-created')).clearLeftovers(), 'a store with nothing kept yet has nothing to clear');
 });
 
 t.test('report-status is read with and without side-band', async (t) => {

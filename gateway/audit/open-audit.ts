@@ -27,7 +27,7 @@ export function auditPackDirectory(directory: string): string {
 /**
  * Opens the configured audit log: repairs a torn tail, signs the head, reconciles forwards left
  * without an outcome by a crash (asking each upstream where the refs are), prunes old packs and
- * removes the push spools a crash left behind.
+ * removes the spools and half-written pack files a crash left behind.
  */
 export async function openAudit(config: GatewayConfig, masker: SecretMasker, logger: Logger): Promise<OpenedAudit> {
   const settings = config.audit;
@@ -35,7 +35,7 @@ export async function openAudit(config: GatewayConfig, masker: SecretMasker, log
   const signer = CheckpointSigner.loadOrCreate(settings.signingKeyFile);
   const log = await ChainedAuditLog.open({ store, masker, signer, checkpointIntervalMs: settings.checkpointIntervalSeconds * 1000, logger });
   const packs = new AuditPackStore(auditPackDirectory(settings.directory), settings.packRetentionDays);
-  packs.clearSpool(); // after the writer lock: no other process spools here
+  packs.clearLeftovers(); // after the writer lock: no other process writes here
   let reconciled: ReconcileSummary;
   try {
     await log.append({ type: 'audit.lifecycle', data: { event: 'gateway-started', checkpoint_key_id: signer.keyId } });

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AuditError } from './errors.js';
@@ -12,6 +12,8 @@ export interface StoredPack {
 
 export const DEFAULT_PACK_RETENTION_DAYS = 90;
 const PACK_NAME = /^([0-9a-f]{64})\.(pack|idx)$/;
+/** Files being written: a pack before its rename, an idx before its rename. */
+const INCOMING = /^\.incoming-|^[0-9a-f]{64}\.idx\.incoming-/;
 
 /** A pack whose hash is already known (computed as it arrived) and that can write itself out. */
 export interface KnownPack {
@@ -55,7 +57,7 @@ export class AuditPackStore {
 
   /**
    * Where pushes spool packs too large for memory (created if missing): on this store's file
-   * system, so that keeping one is a hard link, not a copy. `clearSpool` empties it.
+   * system, so that keeping one is a hard link, not a copy. `clearLeftovers` empties it.
    */
   spoolDirectory(): string {
     const directory = join(this.directory, '.spool');
@@ -63,9 +65,20 @@ export class AuditPackStore {
     return directory;
   }
 
-  /** Removes the spools a previous process left behind (a crash mid-push). One writer only. */
-  clearSpool(): void {
+  /**
+   * Removes what a previous process left half-written by a crash: push spools, and packs or idx
+   * files still being written (`.incoming-*`, `<sha256>.idx.incoming-*`). One writer only: call it
+   * while holding the audit directory's writer lock.
+   */
+  clearLeftovers(): void {
     rmSync(join(this.directory, '.spool'), { recursive: true, force: true });
+    let names: string[];
+    try {
+      names = readdirSync(this.directory);
+    } catch {
+      return; // no packs kept yet
+    }
+    for (const name of names) if (INCOMING.test(name)) rmSync(join(this.directory, name), { force: true });
   }
 
   /**
