@@ -58,20 +58,23 @@ function cpuTicks(pid: number): number {
   return Number(fields[11]) + Number(fields[12]);
 }
 
-/**
- * Waits until the process has used no CPU for a second (at most `maxMs`): work a push leaves
- * behind after git has its answer (the audit log indexing the kept pack) belongs to its cost.
- */
-async function untilIdle(pid: number, maxMs = 120_000): Promise<void> {
+/** Waits until `ticks` stops growing over `intervalMs` (at most `maxMs`). */
+async function untilNoCpu(ticks: () => number, intervalMs: number, maxMs: number): Promise<void> {
   const until = performance.now() + maxMs;
-  let last = cpuTicks(pid);
+  let last = ticks();
   while (performance.now() < until) {
-    await new Promise((r) => setTimeout(r, 1000));
-    const now = cpuTicks(pid);
+    await new Promise((r) => setTimeout(r, intervalMs));
+    const now = ticks();
     if (now === last) return;
     last = now;
   }
 }
+
+/**
+ * Waits until the process has used no CPU for a second (at most `maxMs`): work a push leaves
+ * behind after git has its answer (the audit log indexing the kept pack) belongs to its cost.
+ */
+const untilIdle = (pid: number, maxMs = 120_000) => untilNoCpu(() => cpuTicks(pid), 1000, maxMs);
 
 /** CPU ticks of the process and all its descendants (git children included). */
 function treeCpuTicks(pid: number): number {
@@ -102,16 +105,7 @@ function treeCpuTicks(pid: number): number {
  * Waits until the gateway and its children have used no CPU for 300 ms: a push leaves work behind
  * (the audit log's replay pack runs git), which must not land in the next measurement.
  */
-async function untilTreeIdle(pid: number, maxMs = 30_000): Promise<void> {
-  const until = performance.now() + maxMs;
-  let last = treeCpuTicks(pid);
-  while (performance.now() < until) {
-    await new Promise((r) => setTimeout(r, 300));
-    const now = treeCpuTicks(pid);
-    if (now === last) return;
-    last = now;
-  }
-}
+const untilTreeIdle = (pid: number, maxMs = 30_000) => untilNoCpu(() => treeCpuTicks(pid), 300, maxMs);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const mb = (bytes: number) => (bytes / 1e6).toFixed(0);
@@ -165,6 +159,8 @@ function gatewayStages(logs: string, ref: RegExp): Record<string, number> {
   }
   return Object.fromEntries(Object.entries(stages).map(([stage, values]) => [stage, median(values)]));
 }
+
+const stagesText = (stages: Record<string, number>) => Object.entries(stages).map(([stage, ms]) => `${stage} ${ms.toFixed(1)}`).join(', ');
 
 const root = mkdtempSync(join(tmpdir(), 'gitgate-bench-proxy-'));
 try {
@@ -244,9 +240,9 @@ try {
   row('clone', median(clone.direct), median(clone.gateway), '<= 1.10x');
   row('push, 1 commit', median(small.direct), median(small.gateway), '<= +50 ms');
   row(`push, ${commits} commits`, median(large.direct), median(large.gateway), '<= 1.30x');
-  console.log(`  where the gateway's ${commits}-commit push goes (medians, ms): ${Object.entries(largeStages).map(([stage, ms]) => `${stage} ${ms.toFixed(1)}`).join(', ')}`);
+  console.log(`  where the gateway's ${commits}-commit push goes (medians, ms): ${stagesText(largeStages)}`);
   if (bulk !== undefined) row(`push, ${mb(bulkBytes)} MB`, bulk.direct, bulk.gateway, 'none (RSS below)');
-  if (bulk !== undefined) console.log(`  where the gateway's ${mb(bulkBytes)} MB push goes (ms): ${Object.entries(gatewayStages(gateway.logs(), /^refs\/heads\/bulk$/)).map(([stage, ms]) => `${stage} ${ms.toFixed(1)}`).join(', ')}`);
+  if (bulk !== undefined) console.log(`  where the gateway's ${mb(bulkBytes)} MB push goes (ms): ${stagesText(gatewayStages(gateway.logs(), /^refs\/heads\/bulk$/))}`);
   console.log(`\ngateway process (gitgate serve): RSS ${mb(idleRss)} MB idle after start; peak ${mb(peakWholeRun)} MB over the whole run`);
   if (bulk !== undefined) console.log(`during the ${mb(bulkBytes)} MB push and the work it leaves (until the gateway idles): RSS ${mb(bulk.before)} MB before, peak ${mb(bulk.peak)} MB (target <= 250 MB)`);
   await gateway.close();
