@@ -148,10 +148,8 @@ export class GatewayServer {
     const log = logger.child({ request_id: info.id, subject: auth.identity.subject, repository: repository.path, service: route.service, phase: route.phase });
     // Every ref advertisement reveals the refs, whichever service asks: it is a read.
     const isRead = route.service === 'git-upload-pack' || route.phase === 'advertisement';
-    if (isRead && !(await this.fetchAllowed(route, repository, auth.identity, info, upstreamRequest, response, log))) return;
     try {
-      if (route.phase === 'advertisement') await this.relayAdvertisement(route, repository, upstreamRequest, response);
-      else if (route.service === 'git-upload-pack') await this.relayUploadPack(request, repository, upstreamRequest, response, log);
+      if (isRead) await this.serveRead(request, response, route, repository, auth.identity, info, upstreamRequest, log);
       else await this.handlePush(request, response, repository, auth.identity, info, upstreamRequest, log);
     } catch (error) {
       if (error instanceof UpstreamError) {
@@ -191,18 +189,52 @@ export class GatewayServer {
     return false;
   }
 
-  private async relayAdvertisement(route: SmartHttpRoute, repository: ResolvedRepository, upstreamRequest: UpstreamRequest, response: ServerResponse): Promise<void> {
-    const upstream = await upstreamFor(repository).advertise(route.service, upstreamRequest);
-    const bytes = await this.relay(upstream.status, upstream.contentType, upstream.body, response);
-    this.trails.get(response)?.note('fetch.served', { service: route.service, phase: 'advertisement', status: upstream.status, bytes });
-  }
-
-  private async relayUploadPack(request: IncomingMessage, repository: ResolvedRepository, upstreamRequest: UpstreamRequest, response: ServerResponse, log: Logger): Promise<void> {
+  /**
+   * A read (a ref advertisement or an upload-pack). Reads change nothing upstream, so the upstream
+   * is asked at once and the policy decides meanwhile: its answer is relayed only once the fetch is
+   * allowed and the decision is on disk. A refusal, or a decision that cannot be recorded, aborts
+   * the upstream request with nothing of it served.
+   */
+  private async serveRead(
+    request: IncomingMessage,
+    response: ServerResponse,
+    route: SmartHttpRoute,
+    repository: ResolvedRepository,
+    identity: Identity,
+    info: RequestInfo,
+    upstreamRequest: UpstreamRequest,
+    log: Logger,
+  ): Promise<void> {
+    const abort = new AbortController();
+    const asking = { ...upstreamRequest, signal: abort.signal };
+    const upload = route.phase !== 'advertisement';
     const encoding = firstHeader(request.headers['content-encoding']);
-    const upstream = await upstreamFor(repository).rpc('git-upload-pack', request, { ...upstreamRequest, contentEncoding: encoding });
+    const answer = upload
+      ? upstreamFor(repository).rpc('git-upload-pack', request, { ...asking, contentEncoding: encoding })
+      : upstreamFor(repository).advertise(route.service, asking);
+    // Until it is relayed, the answer may be dropped: its errors must not go unhandled meanwhile.
+    answer.then((upstream) => upstream.body.on('error', () => {}), () => {});
+    let allowed = false;
+    try {
+      allowed = await this.fetchAllowed(route, repository, identity, info, upstreamRequest, response, log);
+    } finally {
+      if (!allowed) {
+        // After the refusal is sent: aborting may close the connection the client's request came on.
+        if (response.writableFinished) abort.abort();
+        else response.once('close', () => abort.abort());
+      }
+    }
+    if (!allowed) return;
+    const upstream = await answer;
     const bytes = await this.relay(upstream.status, upstream.contentType, upstream.body, response);
-    log.info({ bytes, protocol_version: protocolVersionOf(upstreamRequest.gitProtocol) }, 'fetch served');
-    this.trails.get(response)?.note('fetch.served', { service: 'git-upload-pack', phase: 'upload', status: upstream.status, bytes, protocol_version: protocolVersionOf(upstreamRequest.gitProtocol) });
+    const protocolVersion = protocolVersionOf(upstreamRequest.gitProtocol);
+    if (upload) log.info({ bytes, protocol_version: protocolVersion }, 'fetch served');
+    this.trails.get(response)?.note(
+      'fetch.served',
+      upload
+        ? { service: 'git-upload-pack', phase: 'upload', status: upstream.status, bytes, protocol_version: protocolVersion }
+        : { service: route.service, phase: 'advertisement', status: upstream.status, bytes },
+    );
   }
 
   /** Streams the upstream's answer to the client; returns the bytes relayed (for the log). */

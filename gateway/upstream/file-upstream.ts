@@ -11,7 +11,7 @@ export class FileUpstream implements GitUpstream {
   constructor(readonly gitDir: string) {}
 
   async advertise(service: GitService, request: UpstreamRequest): Promise<UpstreamResponse> {
-    const output = await this.runToCompletion(service, ['--stateless-rpc', '--advertise-refs'], request.gitProtocol);
+    const output = await this.runToCompletion(service, ['--stateless-rpc', '--advertise-refs'], request);
     // git http-backend announces the service only for protocol v0/v1.
     const prefix = protocolVersionOf(request.gitProtocol) === 2 ? Buffer.alloc(0) : Buffer.concat([pktLine(`# service=${service}\n`), Buffer.from(FLUSH_PKT)]);
     return { status: 200, contentType: `application/x-${service}-advertisement`, body: Readable.from([Buffer.concat([prefix, output])]) };
@@ -21,6 +21,7 @@ export class FileUpstream implements GitUpstream {
     const child = spawn('git', [service.slice('git-'.length), '--stateless-rpc', this.gitDir], {
       env: this.env(request.gitProtocol),
       stdio: ['pipe', 'pipe', 'pipe'],
+      ...(request.signal === undefined ? {} : { signal: request.signal }),
     });
     const out = new PassThrough();
     let stderr = '';
@@ -62,9 +63,13 @@ export class FileUpstream implements GitUpstream {
     return env;
   }
 
-  private runToCompletion(service: GitService, args: string[], gitProtocol: string | undefined): Promise<Buffer> {
+  private runToCompletion(service: GitService, args: string[], request: UpstreamRequest): Promise<Buffer> {
     return new Promise((resolve, reject) => {
-      const child = spawn('git', [service.slice('git-'.length), ...args, this.gitDir], { env: this.env(gitProtocol), stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('git', [service.slice('git-'.length), ...args, this.gitDir], {
+        env: this.env(request.gitProtocol),
+        stdio: ['ignore', 'pipe', 'pipe'],
+        ...(request.signal === undefined ? {} : { signal: request.signal }),
+      });
       const chunks: Buffer[] = [];
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => chunks.push(d));

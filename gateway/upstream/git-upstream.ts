@@ -13,6 +13,8 @@ export interface UpstreamRequest {
   /** The client's `Git-Protocol` header, already checked (`version=2`). */
   gitProtocol: string | undefined;
   userAgent: string | undefined;
+  /** Aborting it stops the request: the connection is closed, a local git is killed. */
+  signal?: AbortSignal;
 }
 
 /** One repository's upstream, whatever it is: the gateway speaks smart HTTP to it. */

@@ -18,7 +18,7 @@ export class HttpUpstream implements GitUpstream {
   ) {}
 
   advertise(service: GitService, request: UpstreamRequest): Promise<UpstreamResponse> {
-    return this.send('GET', `/info/refs?service=${service}`, this.headers(request), undefined);
+    return this.send('GET', `/info/refs?service=${service}`, this.headers(request), undefined, request.signal);
   }
 
   rpc(service: GitService, body: Readable, request: UpstreamRequest & { contentEncoding?: string | undefined }): Promise<UpstreamResponse> {
@@ -27,7 +27,7 @@ export class HttpUpstream implements GitUpstream {
     headers['accept'] = `application/x-${service}-result`;
     if (request.contentEncoding !== undefined) headers['content-encoding'] = request.contentEncoding;
     headers['transfer-encoding'] = 'chunked';
-    return this.send('POST', `/${service}`, headers, body);
+    return this.send('POST', `/${service}`, headers, body, request.signal);
   }
 
   private headers(request: UpstreamRequest): OutgoingHttpHeaders {
@@ -46,12 +46,12 @@ export class HttpUpstream implements GitUpstream {
     return headers;
   }
 
-  private send(method: 'GET' | 'POST', suffix: string, headers: OutgoingHttpHeaders, body: Readable | undefined): Promise<UpstreamResponse> {
+  private send(method: 'GET' | 'POST', suffix: string, headers: OutgoingHttpHeaders, body: Readable | undefined, signal: AbortSignal | undefined): Promise<UpstreamResponse> {
     const url = new URL(this.baseUrl + suffix);
     const where = `${url.protocol}//${url.host}${url.pathname}`;
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
-      const outgoing = send(url, { method, headers, timeout: this.timeoutMs });
+      const outgoing = send(url, { method, headers, timeout: this.timeoutMs, ...(signal === undefined ? {} : { signal }) });
       outgoing.once('timeout', () => outgoing.destroy(new UpstreamError('UPSTREAM_UNREACHABLE', `the upstream ${where} did not answer within ${this.timeoutMs / 1000} s`)));
       outgoing.once('error', (error: NodeJS.ErrnoException) => {
         reject(error instanceof UpstreamError ? error : new UpstreamError('UPSTREAM_UNREACHABLE', `cannot reach the upstream ${where}: ${error.code ?? error.message}`, { cause: error }));
