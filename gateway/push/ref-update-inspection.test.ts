@@ -120,3 +120,23 @@ t.test('a commit whose parent cannot be read counts all of its tree as added, an
     decoder.close();
   }
 });
+
+t.test('a commit dated beyond the year 9999 (git accepts it) is refused with a clear PushError', async (t) => {
+  git(['fast-import', '--quiet'], {
+    cwd: repo,
+    env,
+    input: `commit refs/heads/forged\ncommitter A <a@example.com> 99999999999999 +0000\ndata 7\nforged\nfrom refs/heads/main^0\nM 100644 inline forged.txt\ndata 2\nf\n\n`,
+  });
+  const forged = run(['rev-parse', 'forged']);
+  const pushed = new PushedObjects();
+  const decoder = await decode(base, forged, pushed);
+  try {
+    await t.rejects(inspect(pushed, forged, { maxCommits: 1000, maxFiles: 5000 }), {
+      name: 'PushError',
+      code: 'PUSH_PACK_INVALID',
+      message: `the author of ${forged} is dated 99999999999999 +0000, beyond the year 9999, which the policy input cannot express; rewrite the commit with a real date (git commit --amend --date, or git rebase)`,
+    });
+  } finally {
+    decoder.close();
+  }
+});

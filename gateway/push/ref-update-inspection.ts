@@ -1,8 +1,9 @@
-import type { GitIdentity, ReceivePackCommand } from '../../pack-parser/index.js';
+import type { ReceivePackCommand } from '../../pack-parser/index.js';
 import type { ChangedFile, CommitInfo, RefUpdate, SecretFinding as PolicySecretFinding } from '../../rego/index.js';
 import { scanAddedLines, type SecretScanner } from '../secrets/index.js';
 import { isAncestor, pushedCommitsFrom } from './ancestry.js';
 import type { ObjectReader } from './object-reader.js';
+import { rfc3339TimeOf } from './git-date.js';
 import { diffTrees } from './tree-diff.js';
 
 export interface InspectionLimits {
@@ -19,13 +20,6 @@ export const DEFAULT_INSPECTION_LIMITS: InspectionLimits = { maxCommits: 5000, m
 
 /** Findings listed per ref update: one is enough to refuse; the list stays small. */
 const MAX_FINDINGS_PER_REF = 1000;
-
-function isoTime(identity: GitIdentity): string {
-  const shifted = new Date((identity.timestamp + identity.timezoneOffsetMinutes * 60) * 1000).toISOString().slice(0, 19);
-  const sign = identity.timezoneOffsetMinutes < 0 ? '-' : '+';
-  const minutes = Math.abs(identity.timezoneOffsetMinutes);
-  return `${shifted}${sign}${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
-}
 
 function refTypeOf(ref: string): RefUpdate['ref_type'] {
   return ref.startsWith('refs/heads/') ? 'branch' : ref.startsWith('refs/tags/') ? 'tag' : 'other';
@@ -138,8 +132,8 @@ export async function inspectRefUpdate(command: ReceivePackCommand, context: Ins
 function commitInfo(id: string, commit: import('../../pack-parser/index.js').GitCommit): CommitInfo {
   return {
     id,
-    author: { name: commit.author.name, email: commit.author.email, time: isoTime(commit.author) },
-    committer: { name: commit.committer.name, email: commit.committer.email, time: isoTime(commit.committer) },
+    author: { name: commit.author.name, email: commit.author.email, time: rfc3339TimeOf(commit.author, 'author', id) },
+    committer: { name: commit.committer.name, email: commit.committer.email, time: rfc3339TimeOf(commit.committer, 'committer', id) },
     message: commit.message,
     parents: [...commit.parents],
     signed: commit.signatures.length > 0,
