@@ -2,6 +2,14 @@ import { execFile } from 'node:child_process';
 import type { PushedObjects } from './pushed-objects.js';
 
 /**
+ * Upstream commits the pushed history builds on that are asked about, one `git merge-base` each.
+ * A push can name any number of them (a chain of merges of distinct upstream commits); past this
+ * many the answer is "unknown", which a protected ref refuses (PROTECTED_REF_NOT_PROVEN), rather
+ * than one process per commit for as long as the push is.
+ */
+export const MAX_UPSTREAM_ANCESTRY_CHECKS = 64;
+
+/**
  * Whether `ancestor` is reachable from `descendant`, proved by walking parents: first through the
  * pushed commits, then (for the commits where the push meets existing history) in the upstream
  * repository with `git merge-base --is-ancestor`. Returns null when it cannot be decided.
@@ -32,8 +40,10 @@ export async function isAncestor(
     }
   }
   if (upstreamGitDir === undefined) return null;
-  let unknown = false;
+  let unknown = boundary.size > MAX_UPSTREAM_ANCESTRY_CHECKS;
+  let checked = 0;
   for (const id of boundary) {
+    if (checked++ >= MAX_UPSTREAM_ANCESTRY_CHECKS) break;
     const answer = await mergeBaseIsAncestor(upstreamGitDir, ancestor, id);
     if (answer === true) return true;
     if (answer === null) unknown = true;
