@@ -147,11 +147,41 @@ t.test('a malformed push body is refused with a clear error and the gateway keep
     headers: { authorization: auth, 'content-type': 'application/x-git-receive-pack-request' },
     body,
   });
-  t.equal(response.status, 400);
-  t.match(await response.text(), /gitgate: the pushed pack is invalid: .*\(PACK_/);
+  // The commands were read before the pack failed: the refusal is a report-status, as git expects.
+  t.equal(response.status, 200);
+  const report = await response.text();
+  t.match(report, /gitgate: the pushed pack is invalid: .*\(PACK_/);
+  t.match(report, /unpack gitgate refused the pack \(PUSH_PACK_INVALID\)/);
+  t.match(report, /ng refs\/heads\/broken gitgate could not inspect this push \(PUSH_PACK_INVALID\)/);
   t.equal(await upstreamRef('refs/heads/broken'), '');
+  // Commands that cannot be read leave nothing to report on: HTTP 400 with the reason.
+  const garbled = await fetch(`${url.origin}/demo/hello.git/git-receive-pack`, {
+    method: 'POST',
+    headers: { authorization: auth, 'content-type': 'application/x-git-receive-pack-request' },
+    body: 'zzzz not a pkt-line',
+  });
+  t.equal(garbled.status, 400);
+  t.match(await garbled.text(), /^gitgate: the push request is malformed: /);
   const again = await git.run(['ls-remote', 'origin'], work);
   t.equal(again.code, 0);
+});
+
+t.test('a commit too large to inspect is refused with the reason git shows; nothing reaches the upstream', async (t) => {
+  await git.ok(['checkout', '-q', '-b', 'feature/huge-message'], work);
+  writeFileSync(join(work, 'huge.txt'), 'huge\n');
+  await git.ok(['add', 'huge.txt'], work);
+  // A message of 2 MiB: git takes it, and so would a gateway without a limit, holding it in memory
+  // and in the policy input.
+  writeFileSync(join(harness.root, 'huge-message.txt'), `Huge\n\n${'x'.repeat(2 * 1024 * 1024)}\n`);
+  await git.ok(['commit', '-q', '-F', join(harness.root, 'huge-message.txt')], work);
+  const head = (await git.ok(['rev-parse', 'HEAD'], work)).trim();
+  const push = await git.run(['push', 'origin', 'feature/huge-message'], work);
+  t.not(push.code, 0);
+  t.match(push.stderr, new RegExp(`remote: gitgate: commit ${head} is \\d+ bytes; gitgate accepts commits and tags up to 1048576 bytes`));
+  t.match(push.stderr, /! \[remote rejected\] feature\/huge-message -> feature\/huge-message \(gitgate could not inspect this push \(PUSH_TOO_LARGE\)\)/);
+  t.equal(await upstreamRef('refs/heads/feature/huge-message'), '');
+  await git.ok(['checkout', '-q', 'main'], work);
+  t.equal((await git.run(['ls-remote', 'origin'], work)).code, 0, 'the gateway keeps serving');
 });
 
 t.test('a gzip-compressed protocol v2 upload-pack request is served', async (t) => {

@@ -273,7 +273,10 @@ export class GatewayServer {
     upstreamRequest: UpstreamRequest,
     log: Logger,
   ): Promise<void> {
-    const body: AsyncIterable<Buffer> = firstHeader(request.headers['content-encoding']) === 'gzip' ? request.pipe(createGunzip()) : request;
+    const source: Readable = firstHeader(request.headers['content-encoding']) === 'gzip' ? request.pipe(createGunzip()) : request;
+    // A push refused while its pack is read is answered before git has sent all of it: the body
+    // must not be destroyed with the connection when the reading stops (see discardRest).
+    const body: AsyncIterable<Buffer> = source.iterator({ destroyOnReturn: false });
     // An http upstream's mirror is fetched before the first push, later only when the push needs
     // objects it lacks (decidePush asks through refreshObjectStore).
     const mirrorStarted = performance.now();
@@ -296,6 +299,7 @@ export class GatewayServer {
         this.trails.get(response)?.note('error', { code: error.code, message: error.message });
         log.warn({ code: error.code, err: error }, 'push refused: unreadable request');
         sendText(response, 400, `gitgate: ${this.deps.masker.maskString(error.message)}`);
+        discardRest(request);
         return;
       }
       throw error;
@@ -333,6 +337,7 @@ export class GatewayServer {
       );
       response.writeHead(200, { 'content-type': resultType, ...NO_CACHE });
       response.end(outcome.body);
+      discardRest(request);
       return;
     }
     const { push, decision } = outcome;
@@ -380,6 +385,16 @@ export class GatewayServer {
       push.close();
     }
   }
+}
+
+/**
+ * Reads and drops what is left of a refused request: git sends its whole request before it reads
+ * the answer, so it sees the refusal only once the rest has gone somewhere.
+ */
+function discardRest(request: IncomingMessage): void {
+  if (request.complete) return;
+  request.unpipe();
+  request.resume();
 }
 
 function firstHeader(value: string | string[] | undefined): string | undefined {

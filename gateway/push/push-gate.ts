@@ -5,6 +5,7 @@ import { approvalFingerprint } from '../approvals/approval-fingerprint.js';
 import type { ApprovalFileContent } from '../approvals/approval-types.js';
 import { collectFileContents } from '../approvals/file-contents.js';
 import { leaseCatFile } from '../git/shared-cat-file.js';
+import type { ReceivePackRequest } from '../../pack-parser/index.js';
 import type { SecretMasker, SecretScanner } from '../secrets/index.js';
 import type { ResolvedRepository } from '../upstream/repository-resolver.js';
 import { PushError } from './errors.js';
@@ -90,6 +91,10 @@ export async function decidePush(body: AsyncIterable<Buffer>, context: PushConte
     push = await receivePush(body, { resolveExternalBase: readFresh, ...(deps.spoolDirectory === undefined ? {} : { spoolDirectory: deps.spoolDirectory() }) });
   } catch (error) {
     source?.close();
+    // A pack refused once the commands were read is answered the way git shows: per ref.
+    if (error instanceof PushError && error.request !== undefined && error.request.commands.length > 0) {
+      return { kind: 'reject', body: pushErrorRejection(error.request, error, deps.masker, true), input: undefined, decision: undefined, error };
+    }
     throw error;
   }
   try {
@@ -156,12 +161,26 @@ export async function decidePush(body: AsyncIterable<Buffer>, context: PushConte
   } catch (error) {
     push.close();
     if (error instanceof PushError) {
-      return { kind: 'reject', body: rejectionResponse(push.request, push.request.commands.map((c) => ({ ref: c.ref, reason: `gitgate could not inspect this push (${error.code})` })), [`gitgate: ${deps.masker.maskString(error.message)}`]), input: undefined, decision: undefined, error };
+      return { kind: 'reject', body: pushErrorRejection(push.request, error, deps.masker, false), input: undefined, decision: undefined, error };
     }
     throw error;
   } finally {
     source?.close();
   }
+}
+
+/**
+ * A push that could not be inspected: `ng` for every ref with the error's code, its message as a
+ * `remote:` line, and for a pack refused while it was read, an unpack error too (git then says
+ * "remote unpack failed").
+ */
+function pushErrorRejection(request: ReceivePackRequest, error: PushError, masker: SecretMasker, duringUnpack: boolean): Buffer {
+  return rejectionResponse(
+    request,
+    request.commands.map((c) => ({ ref: c.ref, reason: `gitgate could not inspect this push (${error.code})` })),
+    [`gitgate: ${masker.maskString(error.message)}`],
+    duringUnpack ? `gitgate refused the pack (${error.code})` : undefined,
+  );
 }
 
 /** `ng` for every ref (nothing is applied when any ref is refused), reasons as `remote:` lines. */

@@ -7,7 +7,7 @@ function object(type: ObjectType, id: string, content: Buffer): DecodedObject {
 }
 
 t.test('small text blobs are copied; binary and large ones keep size and binary flag only', async (t) => {
-  const objects = new PushedObjects(16, 1024);
+  const objects = new PushedObjects({ maxKeptBlobBytes: 16, maxKeptBytes: 1024 });
   const shared = Buffer.from('hello');
   objects.add(object('blob', 'a'.repeat(40), shared));
   shared.write('HELLO');
@@ -21,7 +21,7 @@ t.test('small text blobs are copied; binary and large ones keep size and binary 
 });
 
 t.test('beyond the memory budget objects are read back from the pack, not refused', async (t) => {
-  const objects = new PushedObjects(16, 20);
+  const objects = new PushedObjects({ maxKeptBlobBytes: 16, maxKeptBytes: 20 });
   const first = Buffer.alloc(12, 0x61);
   const second = Buffer.alloc(12, 0x62);
   const tree = Buffer.from('40000 d\0aaaaaaaaaaaaaaaaaaaa');
@@ -40,4 +40,24 @@ t.test('beyond the memory budget objects are read back from the pack, not refuse
   t.same(objects.treeContent('d'.repeat(40)), tree);
   t.equal(objects.treeContent('e'.repeat(40)), undefined, 'not a pushed tree');
   t.same(reads, ['b'.repeat(40), 'd'.repeat(40)]);
+});
+
+t.test('commits and tags are bounded one by one and in all: a larger one refuses the push', async (t) => {
+  const commit = (message: string) =>
+    Buffer.from(`tree ${'a'.repeat(40)}\nauthor A <a@example.com> 1700000000 +0000\ncommitter A <a@example.com> 1700000000 +0000\n\n${message}\n`);
+  const small = commit('small');
+  const objects = new PushedObjects({ maxCommitBytes: small.length + 10, maxCommitTotalBytes: 3 * small.length });
+  objects.add(object('commit', '1'.repeat(40), small));
+  t.equal(objects.commits.get('1'.repeat(40))?.message, 'small\n');
+  const large = commit('x'.repeat(20));
+  t.throws(() => objects.add(object('commit', '2'.repeat(40), large)), {
+    name: 'PushError',
+    code: 'PUSH_TOO_LARGE',
+    message: `commit ${'2'.repeat(40)} is ${large.length} bytes; gitgate accepts commits and tags up to ${small.length + 10} bytes. Shorten its message (git commit --amend) and push again`,
+  });
+  objects.add(object('commit', '3'.repeat(40), small));
+  objects.add(object('commit', '4'.repeat(40), small));
+  t.throws(() => objects.add(object('commit', '5'.repeat(40), small)), { code: 'PUSH_TOO_LARGE', message: /^this push carries more than \d+ bytes of commits and tags/ });
+  const tag = Buffer.from(`object ${'1'.repeat(40)}\ntype commit\ntag v1\ntagger A <a@example.com> 1700000000 +0000\n\n${'y'.repeat(small.length)}\n`);
+  t.throws(() => new PushedObjects({ maxCommitBytes: small.length }).add(object('tag', '6'.repeat(40), tag)), { code: 'PUSH_TOO_LARGE', message: /^tag 6{40} is \d+ bytes/ });
 });

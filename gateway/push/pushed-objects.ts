@@ -9,6 +9,28 @@ export const DEFAULT_MAX_KEPT_BLOB_BYTES = 1024 * 1024;
  * but memory stays bounded whatever the push holds.
  */
 export const DEFAULT_MAX_KEPT_BYTES = 16 * 1024 * 1024;
+/**
+ * The largest commit or tag object a push may carry. git sets no limit, and real ones take a few
+ * kB (a long merge message or an embedded signed tag some more); a larger one could only be made
+ * to fill the gateway's memory and the policy input with its message.
+ */
+export const DEFAULT_MAX_COMMIT_BYTES = 1024 * 1024;
+/**
+ * Commit and tag objects one push may carry in all. They are kept parsed (the ancestry walk and
+ * the policy input need every one), so this bounds their memory: about 150,000 ordinary commits.
+ */
+export const DEFAULT_MAX_COMMIT_TOTAL_BYTES = 64 * 1024 * 1024;
+
+export interface PushedObjectLimits {
+  /** Text blobs up to this size are kept for the scanner (default DEFAULT_MAX_KEPT_BLOB_BYTES). */
+  maxKeptBlobBytes?: number;
+  /** Trees and blobs kept in memory in all; the rest is read back (default DEFAULT_MAX_KEPT_BYTES). */
+  maxKeptBytes?: number;
+  /** A larger commit or tag refuses the push (default DEFAULT_MAX_COMMIT_BYTES). */
+  maxCommitBytes?: number;
+  /** More commit and tag bytes in all refuse the push (default DEFAULT_MAX_COMMIT_TOTAL_BYTES). */
+  maxCommitTotalBytes?: number;
+}
 
 export interface PushedBlob {
   size: number;
@@ -41,21 +63,30 @@ export class PushedObjects {
   readonly trees = new Map<string, Buffer | undefined>();
   readonly blobs = new Map<string, PushedBlob>();
   private keptBytes = 0;
+  private commitBytes = 0;
   private packReader: PackObjectReader | undefined;
+  private readonly maxKeptBlobBytes: number;
+  private readonly maxKeptBytes: number;
+  private readonly maxCommitBytes: number;
+  private readonly maxCommitTotalBytes: number;
   count = 0;
 
-  constructor(
-    private readonly maxKeptBlobBytes = DEFAULT_MAX_KEPT_BLOB_BYTES,
-    private readonly maxKeptBytes = DEFAULT_MAX_KEPT_BYTES,
-  ) {}
+  constructor(limits: PushedObjectLimits = {}) {
+    this.maxKeptBlobBytes = limits.maxKeptBlobBytes ?? DEFAULT_MAX_KEPT_BLOB_BYTES;
+    this.maxKeptBytes = limits.maxKeptBytes ?? DEFAULT_MAX_KEPT_BYTES;
+    this.maxCommitBytes = limits.maxCommitBytes ?? DEFAULT_MAX_COMMIT_BYTES;
+    this.maxCommitTotalBytes = limits.maxCommitTotalBytes ?? DEFAULT_MAX_COMMIT_TOTAL_BYTES;
+  }
 
   add(object: DecodedObject): void {
     this.count++;
     switch (object.type) {
       case 'commit':
+        this.countCommitBytes(object);
         this.commits.set(object.id, this.parse(object, parseCommit));
         break;
       case 'tag':
+        this.countCommitBytes(object);
         this.tags.set(object.id, this.parse(object, parseTag));
         break;
       case 'tree':
@@ -117,6 +148,25 @@ export class PushedObjects {
     if (this.keptBytes + content.length > this.maxKeptBytes) return undefined;
     this.keptBytes += content.length;
     return Buffer.from(content);
+  }
+
+  /** Commits and tags are kept whole, so their sizes are bounded, one by one and in all. */
+  private countCommitBytes(object: DecodedObject): void {
+    if (object.size > this.maxCommitBytes) {
+      throw new PushError(
+        'PUSH_TOO_LARGE',
+        `${object.type} ${object.id} is ${object.size} bytes; gitgate accepts commits and tags up to ${this.maxCommitBytes} bytes. ` +
+          'Shorten its message (git commit --amend) and push again',
+      );
+    }
+    this.commitBytes += object.size;
+    if (this.commitBytes > this.maxCommitTotalBytes) {
+      throw new PushError(
+        'PUSH_TOO_LARGE',
+        `this push carries more than ${this.maxCommitTotalBytes} bytes of commits and tags, more than gitgate inspects at once. ` +
+          'Push the history in parts (for example git push origin <older commit>:<branch>, then the rest)',
+      );
+    }
   }
 
   private parse<T>(object: DecodedObject, parse: (content: Buffer) => T): T {

@@ -118,6 +118,12 @@ function asPushError(error: unknown, during: string): unknown {
   return error;
 }
 
+/** Tells a PushError which request it refuses, once its commands were read. */
+function withRequest(error: unknown, request: ReceivePackRequest | undefined): unknown {
+  if (error instanceof PushError && request !== undefined) error.request ??= request;
+  return error;
+}
+
 /**
  * Reads a receive-pack request body: parses the commands, decodes the pack while it is spooled
  * (never holding it whole), resolves thin-pack bases, verifies ids and the checksum. Nothing is
@@ -170,7 +176,7 @@ export async function receivePush(body: AsyncIterable<Buffer>, options: IntakeOp
       }
       parser.end();
     } catch (error) {
-      throw asPushError(error, 'the push request is malformed');
+      throw withRequest(asPushError(error, 'the push request is malformed'), parser.request);
     }
     const request = parser.request!;
     let pack: ReceivedPush['pack'] = null;
@@ -181,7 +187,7 @@ export async function receivePush(body: AsyncIterable<Buffer>, options: IntakeOp
         const verified = decoder;
         pushed.attachPack((id) => verified.readObject(id));
       } catch (error) {
-        throw asPushError(error, 'the pushed pack is invalid');
+        throw withRequest(asPushError(error, 'the pushed pack is invalid'), request);
       }
     }
     const commandBytes = commandSection.bytes();

@@ -89,7 +89,7 @@ t.test('every pushed commit is scanned; only the lists are cut at the limits', a
 t.test('with no memory budget every tree and blob is read back from the pack: same result', async (t) => {
   const kept = new PushedObjects();
   const keptDecoder = await decode(base, tip, kept);
-  const readBack = new PushedObjects(1024 * 1024, 0);
+  const readBack = new PushedObjects({ maxKeptBytes: 0 });
   const readBackDecoder = await decode(base, tip, readBack);
   try {
     t.ok([...readBack.trees.values()].every((content) => content === undefined), 'no tree kept');
