@@ -8,7 +8,7 @@ import { captureReceivePackRequests } from '../../testdata/receive-pack-requests
 import { builtinPoliciesPath } from '../config/load-config.js';
 import { loadRuleSet, SecretMasker, SecretScanner } from '../secrets/index.js';
 import type { FileRepository } from '../upstream/repository-resolver.js';
-import { decidePush, requestInfo } from './push-gate.js';
+import { decidePush, MAX_REF_UPDATES_PER_PUSH, requestInfo } from './push-gate.js';
 
 const root = mkdtempSync(join(tmpdir(), 'gitgate-push-gate-'));
 const requests = captureReceivePackRequests(root);
@@ -72,4 +72,20 @@ t.test('fast-forward is proved from the commits, and commits and files are liste
   t.ok(update.commits.length >= 1);
   t.ok(update.files.every((f) => f.status === 'added' && f.size > 0 && !f.binary));
   if (outcome.kind === 'forward') outcome.push.close();
+});
+
+t.test(`a push of more than ${MAX_REF_UPDATES_PER_PUSH} ref updates is refused with the reason, per ref`, async (t) => {
+  const pkt = (text: string) => Buffer.from(`${(text.length + 4).toString(16).padStart(4, '0')}${text}`);
+  const commands = Array.from({ length: MAX_REF_UPDATES_PER_PUSH + 1 }, (_, i) =>
+    pkt(`${'1'.repeat(40)} ${'0'.repeat(40)} refs/heads/gone-${i}${i === 0 ? '\0report-status side-band-64k delete-refs' : ''}\n`),
+  );
+  const body = Buffer.concat([...commands, Buffer.from('0000')]);
+  const outcome = await decidePush(chunks(body, 4096), { repository, objectStoreGitDir: repository.gitDir, identity, request: requestInfo('127.0.0.1', 'git/2.39.5') }, { policy, scanner, masker });
+  t.equal(outcome.kind, 'reject');
+  if (outcome.kind !== 'reject') return;
+  t.equal(outcome.error?.code, 'PUSH_TOO_LARGE');
+  const text = outcome.body.toString('latin1');
+  t.match(text, `this push updates ${MAX_REF_UPDATES_PER_PUSH + 1} refs; gitgate inspects at most ${MAX_REF_UPDATES_PER_PUSH} per push. Push them in smaller groups`);
+  t.match(text, 'ng refs/heads/gone-0 gitgate could not inspect this push (PUSH_TOO_LARGE)');
+  t.match(text, `ng refs/heads/gone-${MAX_REF_UPDATES_PER_PUSH} gitgate could not inspect this push (PUSH_TOO_LARGE)`);
 });

@@ -11,7 +11,7 @@ import type { ResolvedRepository } from '../upstream/repository-resolver.js';
 import { PushError } from './errors.js';
 import { ObjectReader } from './object-reader.js';
 import { receivePush, type ReceivedPush } from './receive-pack-intake.js';
-import { DEFAULT_INSPECTION_LIMITS, inspectRefUpdate, type InspectionLimits } from './ref-update-inspection.js';
+import { DEFAULT_INSPECTION_LIMITS, inspectRefUpdate, PushInspection, type InspectionLimits } from './ref-update-inspection.js';
 import { rejectionResponse, type RefRejection } from './report-status.js';
 
 export interface PushGateDependencies {
@@ -65,6 +65,12 @@ type PushDecisionOutcome =
   | { kind: 'approval'; push: ReceivedPush; input: PushInput; decision: DecisionRecord; fileContents: ApprovalFileContent[] }
   | { kind: 'reject'; body: Buffer; input: PushInput | undefined; decision: DecisionRecord | undefined; error?: PushError };
 
+/**
+ * Ref updates one push may carry. git sets no limit (GitHub's optional push policy suggests 5);
+ * every update is inspected and listed, so this bounds a push's work whatever else it holds.
+ */
+export const MAX_REF_UPDATES_PER_PUSH = 1000;
+
 export function requestInfo(remoteAddress: string | undefined, userAgent: string | undefined): RequestInfo {
   return { id: randomUUID(), time: new Date().toISOString(), remote_address: remoteAddress ?? 'unknown', user_agent: userAgent ?? '' };
 }
@@ -115,11 +121,18 @@ export async function decidePush(body: AsyncIterable<Buffer>, context: PushConte
       for (const commit of push.pushed.commits.values()) for (const parent of commit.parents) if (!push.pushed.commits.has(parent)) boundary.add(parent);
       for (const parent of boundary) if ((await readFresh(parent)) === undefined || refreshing !== undefined) break;
     }
+    if (push.request.commands.length > MAX_REF_UPDATES_PER_PUSH) {
+      throw new PushError(
+        'PUSH_TOO_LARGE',
+        `this push updates ${push.request.commands.length} refs; gitgate inspects at most ${MAX_REF_UPDATES_PER_PUSH} per push. Push them in smaller groups`,
+      );
+    }
     const reader = new ObjectReader(push.pushed, source);
+    const inspection = new PushInspection();
     const updates: RefUpdate[] = [];
     for (const command of push.request.commands) {
       updates.push(
-        await inspectRefUpdate(command, { reader, scanner: deps.scanner, upstreamGitDir, limits: deps.limits ?? DEFAULT_INSPECTION_LIMITS }),
+        await inspectRefUpdate(command, { reader, scanner: deps.scanner, upstreamGitDir, limits: deps.limits ?? DEFAULT_INSPECTION_LIMITS, push: inspection }),
       );
     }
     const fingerprint = approvalFingerprint({ repository: context.repository.name, pusher: context.identity, refs: push.request.commands.map((c) => ({ ref: c.ref, old: c.oldId, new: c.newId })) });

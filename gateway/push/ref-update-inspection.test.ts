@@ -10,7 +10,7 @@ import { leaseCatFile } from '../git/shared-cat-file.js';
 import { loadRuleSet, SecretScanner } from '../secrets/index.js';
 import { ObjectReader } from './object-reader.js';
 import { PushedObjects } from './pushed-objects.js';
-import { inspectRefUpdate } from './ref-update-inspection.js';
+import { inspectRefUpdate, PushInspection } from './ref-update-inspection.js';
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 /** A format-valid fake GitHub token, made at run time so no literal in the repository looks like one. */
@@ -137,6 +137,54 @@ t.test('a commit dated beyond the year 9999 (git accepts it) is refused with a c
       message: `the author of ${forged} is dated 99999999999999 +0000, beyond the year 9999, which the policy input cannot express; rewrite the commit with a real date (git commit --amend --date, or git rebase)`,
     });
   } finally {
+    decoder.close();
+  }
+});
+
+t.test('the ref updates of one push share their commits: each is scanned once, and lists stay within the push limits', async (t) => {
+  const pushed = new PushedObjects();
+  const decoder = await decode(base, tip, pushed);
+  const source = leaseCatFile(join(repo, '.git'));
+  let scans = 0;
+  const counting = Object.assign(Object.create(scanner) as SecretScanner, {
+    scanFile: (...args: Parameters<SecretScanner['scanFile']>) => {
+      scans++;
+      return scanner.scanFile(...args);
+    },
+  });
+  try {
+    const context = (push: PushInspection) => ({ reader: new ObjectReader(pushed, source), scanner: counting, upstreamGitDir: join(repo, '.git'), limits: { maxCommits: 1000, maxFiles: 5000 }, push });
+    const command = (ref: string): ReceivePackCommand => ({ oldId: '0'.repeat(40), newId: tip, ref, operation: 'create' });
+    const alone = await inspectRefUpdate(command('refs/heads/alone'), context(new PushInspection()));
+    const scansAlone = scans;
+    t.equal(alone.commits.length, 12);
+    t.equal(alone.secret_findings.length, 1);
+
+    scans = 0;
+    const shared = new PushInspection({ commits: 30, files: 1000, findings: 1 });
+    const first = await inspectRefUpdate(command('refs/heads/one'), context(shared));
+    const second = await inspectRefUpdate(command('refs/heads/two'), context(shared));
+    const third = await inspectRefUpdate(command('refs/heads/three'), context(shared));
+    t.equal(scans, scansAlone, 'three refs at one tip: every commit scanned once');
+    t.same(first, { ...alone, ref: 'refs/heads/one' }, 'the first ref is listed as if alone');
+    t.equal(second.commits.length, 12);
+    t.same(second.files, alone.files);
+    t.same(second.secret_findings, alone.secret_findings, 'past the one finding the push may list, a ref with findings still lists one, so the secrets rule refuses it');
+    t.notOk(second.truncated, '24 commits listed so far, within the 30');
+    t.equal(third.commits.length, 6, '30 commits in all: 12 + 12 + 6');
+    t.ok(third.truncated, 'so the third is marked');
+    t.equal(third.secret_findings.length, 1);
+    t.equal(shared.inspectedCommits, 36);
+
+    const small = new PushInspection(undefined, 20);
+    await inspectRefUpdate(command('refs/heads/a'), context(small));
+    await t.rejects(inspectRefUpdate(command('refs/heads/b'), context(small)), {
+      name: 'PushError',
+      code: 'PUSH_TOO_LARGE',
+      message: 'this push asks for more than 20 commit inspections (refs/heads/b alone reaches 12 pushed commits; each ref update counts the commits it brings). Push fewer refs, or the history in parts',
+    });
+  } finally {
+    source.close();
     decoder.close();
   }
 });
