@@ -44,6 +44,8 @@ export class RequestAuditTrail {
     } catch (error) {
       throw asAuditError(error);
     }
+    // An earlier note that failed meanwhile: this request's record is incomplete.
+    if (this.failure !== undefined) throw asAuditError(this.failure);
   }
 
   private event(type: AuditEventType, data: Record<string, unknown>): AuditEventInput {

@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import type { Logger } from 'pino';
+import type { ReceivePackRequest } from '../../pack-parser/index.js';
 import type { FetchInput, Identity, PolicyEngine, RequestInfo } from '../../rego/index.js';
 import { INPUT_VERSION } from '../../rego/index.js';
 import type { ApprovalService } from '../approvals/approval-service.js';
@@ -264,6 +265,13 @@ export class GatewayServer {
     return bytes;
   }
 
+  /** Fail closed: a push whose records cannot be written goes nowhere; git gets the reason. */
+  private refuseUnrecorded(request: IncomingMessage, response: ServerResponse, body: Buffer, error: AuditError, log: Logger): void {
+    log.error({ code: error.code, err: error }, 'push refused: the audit log failed');
+    sendPushResult(response, body);
+    discardRest(request);
+  }
+
   private async handlePush(
     request: IncomingMessage,
     response: ServerResponse,
@@ -304,15 +312,23 @@ export class GatewayServer {
       }
       throw error;
     }
-    const resultType = 'application/x-git-receive-pack-result';
     const trail = this.trails.get(response) ?? new RequestAuditTrail(undefined, info.id);
     const recordStarted = performance.now();
     try {
-      if (outcome.decision !== undefined) await trail.record('policy.decision', decisionLogEntry(outcome.decision, outcome.input));
+      if (outcome.decision !== undefined) {
+        const entry = decisionLogEntry(outcome.decision, outcome.input);
+        // An allowed push goes upstream only once its intent is on disk, and the intent's record
+        // waits for this event too (and fails if it failed): this write overlaps keeping the pack.
+        if (outcome.kind === 'forward') trail.note('policy.decision', entry);
+        else await trail.record('policy.decision', entry);
+      }
       if (outcome.kind === 'reject' && outcome.error !== undefined) trail.note('error', { code: outcome.error.code, message: outcome.error.message });
     } catch (error) {
       if ('push' in outcome) outcome.push.close();
-      throw error;
+      if (!(error instanceof AuditError)) throw error;
+      // A refusal stays one (with its reasons); anything else is refused for the audit's sake.
+      this.refuseUnrecorded(request, response, outcome.kind === 'reject' ? outcome.body : unrecordedPushRejection(outcome.push.request, error), error, log);
+      return;
     }
     if (outcome.kind === 'approval' && this.deps.approvals !== undefined) {
       const { push, input, decision, fileContents } = outcome;
@@ -335,8 +351,7 @@ export class GatewayServer {
         },
         'push refused',
       );
-      response.writeHead(200, { 'content-type': resultType, ...NO_CACHE });
-      response.end(outcome.body);
+      sendPushResult(response, outcome.body);
       discardRest(request);
       return;
     }
@@ -353,7 +368,9 @@ export class GatewayServer {
       intent = await recordPushIntent({ trail, packs: this.deps.auditPacks, repository, objectStoreGitDir, logger: log, ...(outcome.usedApproval === undefined ? {} : { approvalId: outcome.usedApproval }) }, push);
     } catch (error) {
       push.close();
-      throw error;
+      if (!(error instanceof AuditError)) throw error;
+      this.refuseUnrecorded(request, response, unrecordedPushRejection(push.request, error), error, log);
+      return;
     }
     let forwardResult: Parameters<typeof recordPushResult>[1] = { status: null, bytes: 0, response: Buffer.alloc(0), error: { code: 'FORWARD_INTERRUPTED', message: 'the forward ended without an answer' } };
     const forwardStarted = performance.now();
@@ -372,8 +389,8 @@ export class GatewayServer {
       if (error instanceof Error) forwardResult = { ...forwardResult, error: { code: (error as { code?: string }).code ?? 'ERROR', message: error.message } };
       if (!(error instanceof UpstreamError) || response.headersSent) throw error;
       log.warn({ code: error.code, err: error }, 'upstream failed during an allowed push');
-      response.writeHead(200, { 'content-type': resultType, ...NO_CACHE });
-      response.end(
+      sendPushResult(
+        response,
         rejectionResponse(
           push.request,
           push.request.commands.map((c) => ({ ref: c.ref, reason: `gitgate: upstream unavailable (${error.code})` })),
@@ -385,6 +402,21 @@ export class GatewayServer {
       push.close();
     }
   }
+}
+
+/** receive-pack's answer: a report-status, with its messages on side-band when git asked for it. */
+function sendPushResult(response: ServerResponse, body: Buffer): void {
+  response.writeHead(200, { 'content-type': 'application/x-git-receive-pack-result', ...NO_CACHE });
+  response.end(body);
+}
+
+/** A push the audit log cannot record is refused, per ref, so that git shows why. */
+function unrecordedPushRejection(request: ReceivePackRequest, error: AuditError): Buffer {
+  return rejectionResponse(
+    request,
+    request.commands.map((c) => ({ ref: c.ref, reason: `gitgate: not recorded (${error.code})` })),
+    [`gitgate: this push cannot be recorded in the audit log (${error.code}), so it was refused; nothing was applied. Tell the gitgate operators.`],
+  );
 }
 
 /**
