@@ -119,6 +119,8 @@ const malformed: MalformedObject[] = [
   ['duplicate name', Buffer.concat([entry('100644', 'a'), entry('100644', 'a')])],
   ['file and tree of the same name', Buffer.concat([entry('100644', 'a'), entry('40000', 'a')])],
   ['file and tree of the same name, apart', Buffer.concat([entry('100644', 'a'), entry('100644', 'a-b'), entry('100644', 'a.b'), entry('40000', 'a')])],
+  ['file and tree of the same name, a longer one between', Buffer.concat([entry('100644', 'a'), entry('100644', 'a!'), entry('100644', 'a!!'), entry('40000', 'a!')])],
+  ['file and tree of the same name, another tree between', Buffer.concat([entry('100644', 'a'), entry('40000', 'a!'), entry('100644', 'a!b'), entry('40000', 'a')])],
   ['trailing garbage', Buffer.concat([entry('100644', 'a'), Buffer.from('x')])],
 ];
 
@@ -130,6 +132,14 @@ t.test('checkTree refuses exactly what parseTree refuses, without building entri
   for (const [name, content] of malformed) t.throws(() => checkTree(Buffer.from(content)), { code: 'OBJECT_BAD_TREE' }, name);
   t.doesNotThrow(() => checkTree(Buffer.concat([entry('100644', 'a'), entry('100644', 'a-b'), entry('40000', 'a0')])));
   t.doesNotThrow(() => checkTree(Buffer.alloc(0)), 'the empty tree');
+  // Files that a later tree could duplicate, nested: each tree name is a prefix of the files before
+  // it and of the trees before it, and none is one of them.
+  const nested: Buffer[] = [];
+  for (let i = 0; i < 300; i++) nested.push(entry('100644', `a${'!'.repeat(300)}x${String(i).padStart(3, '0')}`));
+  for (let j = 299; j >= 0; j--) nested.push(entry('40000', `a${'!'.repeat(j)}`));
+  t.doesNotThrow(() => checkTree(Buffer.concat(nested)), 'nested names with no file and tree alike');
+  nested.unshift(entry('100644', `a${'!'.repeat(299)}`));
+  t.throws(() => checkTree(Buffer.concat(nested)), { code: 'OBJECT_BAD_TREE', message: /duplicate name/ }, 'one file named as a tree far after it');
 });
 
 t.test('zero-padded modes (written by old git) are read, not refused', async (t) => {
