@@ -1,7 +1,14 @@
 import type { ReceivePackRequest } from '../../pack-parser/index.js';
 
 /** Errors of push inspection; each becomes a git-native rejection the user sees. */
-export type PushErrorCode = 'PUSH_REQUEST_INVALID' | 'PUSH_PACK_INVALID' | 'PUSH_OBJECT_MISSING' | 'PUSH_UPSTREAM_READ_FAILED' | 'PUSH_TOO_LARGE';
+export type PushErrorCode =
+  | 'PUSH_REQUEST_INVALID'
+  | 'PUSH_PACK_INVALID'
+  | 'PUSH_OBJECT_MISSING'
+  | 'PUSH_UPSTREAM_READ_FAILED'
+  | 'PUSH_TOO_LARGE'
+  /** The push carries content the inspection cannot reach: refused rather than forwarded unseen. */
+  | 'PUSH_UNINSPECTABLE';
 
 export class PushError extends Error {
   readonly code: PushErrorCode;

@@ -5,13 +5,15 @@ import { approvalFingerprint } from '../approvals/approval-fingerprint.js';
 import type { ApprovalFileContent } from '../approvals/approval-types.js';
 import { collectFileContents } from '../approvals/file-contents.js';
 import { leaseCatFile } from '../git/shared-cat-file.js';
-import type { ReceivePackRequest } from '../../pack-parser/index.js';
+import type { PackLimits, ReceivePackRequest } from '../../pack-parser/index.js';
 import type { SecretMasker, SecretScanner } from '../secrets/index.js';
 import type { ResolvedRepository } from '../upstream/repository-resolver.js';
 import { PushError } from './errors.js';
 import { ObjectReader } from './object-reader.js';
 import { receivePush, type ReceivedPush } from './receive-pack-intake.js';
-import { DEFAULT_INSPECTION_LIMITS, inspectRefUpdate, PushInspection, type InspectionLimits } from './ref-update-inspection.js';
+import { PushInspection } from './push-inspection.js';
+import { DEFAULT_INSPECTION_LIMITS, inspectRefUpdate, type InspectionLimits } from './ref-update-inspection.js';
+import { inspectUnreachedObjects } from './unreached-objects.js';
 import { rejectionResponse, type RefRejection } from './report-status.js';
 
 export interface PushGateDependencies {
@@ -71,6 +73,21 @@ type PushDecisionOutcome =
  */
 export const MAX_REF_UPDATES_PER_PUSH = 1000;
 
+/**
+ * The decoder's limits for pushes, tighter than its defaults (which suit indexing any pack):
+ * objects up to 100 MiB, as GitHub accepts them; 4 GiB of resolved objects per push (a 35 kB pack
+ * of deltas copying large ranges resolved 19 GiB, for 20 s); 1 million objects (each costs the
+ * inspection about 400 bytes: 2 million tiny blobs took 1 GB); delta chains up to 1,000 deep (git
+ * makes 50 by default, 250 with an old `gc --aggressive`; reading back an object beyond the kept
+ * budget rebuilds its chain, and a 4,000-deep chain of 1 MiB blobs took seconds per object).
+ */
+export const PUSH_PACK_LIMITS: Readonly<Partial<PackLimits>> = Object.freeze({
+  maxObjectSize: 100 * 1024 ** 2,
+  maxResolvedBytes: 4 * 1024 ** 3,
+  maxObjectCount: 1_000_000,
+  maxDeltaDepth: 1000,
+});
+
 export function requestInfo(remoteAddress: string | undefined, userAgent: string | undefined): RequestInfo {
   return { id: randomUUID(), time: new Date().toISOString(), remote_address: remoteAddress ?? 'unknown', user_agent: userAgent ?? '' };
 }
@@ -94,7 +111,7 @@ export async function decidePush(body: AsyncIterable<Buffer>, context: PushConte
   };
   let push: ReceivedPush;
   try {
-    push = await receivePush(body, { resolveExternalBase: readFresh, ...(deps.spoolDirectory === undefined ? {} : { spoolDirectory: deps.spoolDirectory() }) });
+    push = await receivePush(body, { resolveExternalBase: readFresh, limits: PUSH_PACK_LIMITS, ...(deps.spoolDirectory === undefined ? {} : { spoolDirectory: deps.spoolDirectory() }) });
   } catch (error) {
     source?.close();
     // A pack refused once the commands were read is answered the way git shows: per ref.
@@ -132,9 +149,10 @@ export async function decidePush(body: AsyncIterable<Buffer>, context: PushConte
     const updates: RefUpdate[] = [];
     for (const command of push.request.commands) {
       updates.push(
-        await inspectRefUpdate(command, { reader, scanner: deps.scanner, upstreamGitDir, limits: deps.limits ?? DEFAULT_INSPECTION_LIMITS, push: inspection }),
+        await inspectRefUpdate(command, { reader, scanner: deps.scanner, masker: deps.masker, upstreamGitDir, limits: deps.limits ?? DEFAULT_INSPECTION_LIMITS, push: inspection }),
       );
     }
+    await inspectUnreachedObjects(updates, reader, deps.scanner, inspection);
     const fingerprint = approvalFingerprint({ repository: context.repository.name, pusher: context.identity, refs: push.request.commands.map((c) => ({ ref: c.ref, old: c.oldId, new: c.newId })) });
     // A store that cannot answer grants nothing: the policy then asks for an approval, and opening
     // the request fails closed with a message if the store is still unavailable.

@@ -7,10 +7,11 @@ import { PackDecoder, type ReceivePackCommand } from '../../pack-parser/index.js
 import { git, hermeticGitEnv } from '../../testdata/git-cli.js';
 import { makePackWithGit } from '../../testdata/pack-fixtures.js';
 import { leaseCatFile } from '../git/shared-cat-file.js';
-import { loadRuleSet, SecretScanner } from '../secrets/index.js';
+import { loadRuleSet, SecretMasker, SecretScanner } from '../secrets/index.js';
 import { ObjectReader } from './object-reader.js';
 import { PushedObjects } from './pushed-objects.js';
-import { inspectRefUpdate, PushInspection } from './ref-update-inspection.js';
+import { PushInspection } from './push-inspection.js';
+import { inspectRefUpdate } from './ref-update-inspection.js';
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 /** A format-valid fake GitHub token, made at run time so no literal in the repository looks like one. */
@@ -25,6 +26,7 @@ const root = mkdtempSync(join(tmpdir(), 'gitgate-inspection-'));
 const repo = join(root, 'repo');
 const run = (args: string[]) => git(args, { cwd: repo, env }).toString('utf8').trim();
 const scanner = new SecretScanner(loadRuleSet(), { fingerprintKey: randomBytes(32) });
+const masker = new SecretMasker(scanner);
 
 /** A base commit (the upstream's), then `count` pushed commits; the oldest pushed one adds a secret, the next removes it. */
 function history(count: number): { base: string; tip: string } {
@@ -52,7 +54,7 @@ async function inspect(pushed: PushedObjects, tip: string, limits: { maxCommits:
   const source = leaseCatFile(upstreamGitDir);
   try {
     const command: ReceivePackCommand = { oldId: '0'.repeat(40), newId: tip, ref: 'refs/heads/feature', operation: 'create' };
-    return await inspectRefUpdate(command, { reader: new ObjectReader(pushed, source), scanner, upstreamGitDir, limits });
+    return await inspectRefUpdate(command, { reader: new ObjectReader(pushed, source), scanner, masker, upstreamGitDir, limits });
   } finally {
     source.close();
   }
@@ -153,7 +155,7 @@ t.test('the ref updates of one push share their commits: each is scanned once, a
     },
   });
   try {
-    const context = (push: PushInspection) => ({ reader: new ObjectReader(pushed, source), scanner: counting, upstreamGitDir: join(repo, '.git'), limits: { maxCommits: 1000, maxFiles: 5000 }, push });
+    const context = (push: PushInspection) => ({ reader: new ObjectReader(pushed, source), scanner: counting, masker, upstreamGitDir: join(repo, '.git'), limits: { maxCommits: 1000, maxFiles: 5000 }, push });
     const command = (ref: string): ReceivePackCommand => ({ oldId: '0'.repeat(40), newId: tip, ref, operation: 'create' });
     const alone = await inspectRefUpdate(command('refs/heads/alone'), context(new PushInspection()));
     const scansAlone = scans;
@@ -161,7 +163,7 @@ t.test('the ref updates of one push share their commits: each is scanned once, a
     t.equal(alone.secret_findings.length, 1);
 
     scans = 0;
-    const shared = new PushInspection({ commits: 30, files: 1000, findings: 1 });
+    const shared = new PushInspection({ listing: { commits: 30, files: 1000, findings: 1 } });
     const first = await inspectRefUpdate(command('refs/heads/one'), context(shared));
     const second = await inspectRefUpdate(command('refs/heads/two'), context(shared));
     const third = await inspectRefUpdate(command('refs/heads/three'), context(shared));
@@ -176,12 +178,26 @@ t.test('the ref updates of one push share their commits: each is scanned once, a
     t.equal(third.secret_findings.length, 1);
     t.equal(shared.inspectedCommits, 36);
 
-    const small = new PushInspection(undefined, 20);
+    const small = new PushInspection({ budget: { commits: 20 } });
     await inspectRefUpdate(command('refs/heads/a'), context(small));
     await t.rejects(inspectRefUpdate(command('refs/heads/b'), context(small)), {
       name: 'PushError',
       code: 'PUSH_TOO_LARGE',
       message: 'this push asks for more than 20 commit inspections (refs/heads/b alone reaches 12 pushed commits; each ref update counts the commits it brings). Push fewer refs, or the history in parts',
+    });
+
+    // The other allowances: files the diffs produce, files the refs go through, text scanned.
+    await t.rejects(inspectRefUpdate(command('refs/heads/c'), context(new PushInspection({ budget: { changedFiles: 5 } }))), {
+      code: 'PUSH_TOO_LARGE',
+      message: /^this push changes more than 5 files \(counted over its commits; commit [0-9a-f]{40} brings the total past it\)/,
+    });
+    const visits = new PushInspection({ budget: { fileVisits: 15 } });
+    await inspectRefUpdate(command('refs/heads/d'), context(visits));
+    t.equal(visits.fileVisits, 14, 'a note per commit, and the two changes of config/settings.py');
+    await t.rejects(inspectRefUpdate(command('refs/heads/e'), context(visits)), { code: 'PUSH_TOO_LARGE', message: /more than 15 changed files over its ref updates \(refs\/heads\/e brings it past that/ });
+    await t.rejects(inspectRefUpdate(command('refs/heads/f'), context(new PushInspection({ budget: { scannedBytes: 100 } }))), {
+      code: 'PUSH_TOO_LARGE',
+      message: /^this push holds more than 100 bytes of text to scan for secrets/,
     });
   } finally {
     source.close();

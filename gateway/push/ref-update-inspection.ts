@@ -1,10 +1,11 @@
 import type { ReceivePackCommand } from '../../pack-parser/index.js';
 import type { ChangedFile, CommitInfo, RefUpdate, SecretFinding as PolicySecretFinding } from '../../rego/index.js';
-import { scanAddedLines, type SecretScanner } from '../secrets/index.js';
+import { scanAddedLines, type FileScanResult, type SecretMasker, type SecretScanner } from '../secrets/index.js';
 import { isAncestor, pushedCommitsFrom } from './ancestry.js';
 import { PushError } from './errors.js';
 import { rfc3339TimeOf } from './git-date.js';
 import type { ObjectReader } from './object-reader.js';
+import { PushInspection, type CommitAnalysis } from './push-inspection.js';
 import { diffTrees } from './tree-diff.js';
 
 export interface InspectionLimits {
@@ -22,100 +23,68 @@ export const DEFAULT_INSPECTION_LIMITS: InspectionLimits = { maxCommits: 5000, m
 /** Findings listed per ref update: one is enough to refuse; the list stays small. */
 const MAX_FINDINGS_PER_REF = 1000;
 
-/**
- * What one push may list in the policy input over all its ref updates. Many refs at one long
- * history would otherwise list it once per ref: 100 branches at a 2,000-commit tip made a 65 MB
- * input. Past these the updates are listed in part (`truncated`).
- */
-export const PUSH_LISTING_LIMITS: PushListingLimits = { commits: 20_000, files: 100_000, findings: 5_000 };
-
-export interface PushListingLimits {
-  commits: number;
-  files: number;
-  findings: number;
-}
-
-/**
- * Commits one push may have inspected, counted once per ref update that reaches them. Each is a
- * tree diff and a scan on the gateway's event loop; past this the push is refused
- * (PUSH_TOO_LARGE) rather than holding up every other request.
- */
-export const MAX_INSPECTED_COMMITS_PER_PUSH = 100_000;
-
-/**
- * File changes of analysed commits a push keeps for its other ref updates: a commit reached by
- * several refs is then diffed and scanned once. Beyond this it is analysed again for each.
- */
-const MAX_REMEMBERED_FILE_CHANGES = 200_000;
-
-/** A pushed commit as every ref update that reaches it sees it. */
-interface CommitAnalysis {
-  info: CommitInfo;
-  /** Its first parent can be read neither from the push nor upstream: its whole tree counts as added. */
-  parentUnknown: boolean;
-  files: ChangedFile[];
-  findings: PolicySecretFinding[];
-}
-
-/**
- * What the ref updates of one push share: the commits already analysed, and how much of
- * PUSH_LISTING_LIMITS and MAX_INSPECTED_COMMITS_PER_PUSH they have used.
- */
-export class PushInspection {
-  listedCommits = 0;
-  listedFiles = 0;
-  listedFindings = 0;
-  inspectedCommits = 0;
-  private readonly analyses = new Map<string, CommitAnalysis>();
-  private rememberedFileChanges = 0;
-
-  constructor(
-    readonly listing: PushListingLimits = PUSH_LISTING_LIMITS,
-    private readonly maxInspectedCommits = MAX_INSPECTED_COMMITS_PER_PUSH,
-  ) {}
-
-  /** Counts the commits one ref update reaches; throws PUSH_TOO_LARGE past the push's allowance. */
-  inspect(commits: number, ref: string): void {
-    this.inspectedCommits += commits;
-    if (this.inspectedCommits > this.maxInspectedCommits) {
-      throw new PushError(
-        'PUSH_TOO_LARGE',
-        `this push asks for more than ${this.maxInspectedCommits} commit inspections (${ref} alone reaches ${commits} pushed commits; ` +
-          'each ref update counts the commits it brings). Push fewer refs, or the history in parts',
-      );
-    }
-  }
-
-  analysis(id: string): CommitAnalysis | undefined {
-    return this.analyses.get(id);
-  }
-
-  remember(id: string, analysis: CommitAnalysis): void {
-    if (this.rememberedFileChanges + analysis.files.length > MAX_REMEMBERED_FILE_CHANGES) return;
-    this.rememberedFileChanges += analysis.files.length;
-    this.analyses.set(id, analysis);
-  }
-}
-
 function refTypeOf(ref: string): RefUpdate['ref_type'] {
   return ref.startsWith('refs/heads/') ? 'branch' : ref.startsWith('refs/tags/') ? 'tag' : 'other';
 }
 
-/** Peels annotated tags (pushed or upstream) down to the commit they name, if any. */
-async function peelToCommit(id: string, reader: ObjectReader): Promise<string | undefined> {
+/**
+ * Annotated tags followed from a pushed tip. git sets no limit; a chain longer than this is refused
+ * rather than left uninspected (the probe that found that case used 10).
+ */
+const MAX_TAG_CHAIN = 100;
+
+/**
+ * Parents a pushed commit may have. git sets no limit; the largest octopus merges in public
+ * history have about 66. A crafted push of 63 commits with 21,500 parents each listed 1.35 million
+ * ids for the policy, which timed out at 540 MB.
+ */
+export const MAX_PARENTS_PER_COMMIT = 256;
+
+/** Commit messages longer than this are cut in the policy input (they are scanned whole). */
+export const MAX_LISTED_MESSAGE_LENGTH = 16 * 1024;
+
+/**
+ * The commit a pushed tip names, through annotated tags, with the pushed tags on the way. A tip
+ * that is, or tags, a pushed blob or tree would reach the upstream uninspected, as would a chain
+ * of tags too long to follow: both refuse the push (PUSH_UNINSPECTABLE). A tip that is not in the
+ * push and not a commit upstream (an existing upstream tag, say) brings nothing new: undefined.
+ */
+async function peelTip(id: string, ref: string, reader: ObjectReader): Promise<{ commit: string | undefined; tags: string[] }> {
+  const tags: string[] = [];
   let current = id;
-  for (let depth = 0; depth < 10; depth++) {
+  for (let depth = 0; depth <= MAX_TAG_CHAIN; depth++) {
     const tag = reader.pushed.tags.get(current);
-    if (tag === undefined) return (await reader.commit(current)) !== undefined ? current : undefined;
-    if (tag.type !== 'commit' && tag.type !== 'tag') return undefined;
+    if (tag === undefined) {
+      const type = reader.pushed.typeOf(current);
+      if (type === 'blob' || type === 'tree') {
+        throw new PushError(
+          'PUSH_UNINSPECTABLE',
+          `${ref} points${tags.length > 0 ? ' (through an annotated tag)' : ''} at the pushed ${type} ${current}; gitgate inspects refs that point at commits, directly or through annotated tags, and forwards nothing it has not inspected`,
+        );
+      }
+      return { commit: (await reader.commit(current)) !== undefined ? current : undefined, tags };
+    }
+    tags.push(current);
     current = tag.object;
   }
-  return undefined;
+  throw new PushError('PUSH_UNINSPECTABLE', `${ref} points at a chain of more than ${MAX_TAG_CHAIN} annotated tags, which gitgate does not follow; tag the commit directly`);
+}
+
+/** The commit an old tip names, for the fast-forward proof; undefined when it cannot be told. */
+async function peelOldTip(id: string, ref: string, reader: ObjectReader): Promise<string | undefined> {
+  try {
+    return (await peelTip(id, ref, reader)).commit;
+  } catch (error) {
+    if (error instanceof PushError) return undefined;
+    throw error;
+  }
 }
 
 export interface InspectionContext {
   reader: ObjectReader;
   scanner: SecretScanner;
+  /** Masks a commit message listed in the input when the scan found a secret in it. */
+  masker: SecretMasker;
   upstreamGitDir: string | undefined;
   limits: InspectionLimits;
   /** Shared by the ref updates of one push; a push of one update may leave it out. */
@@ -140,9 +109,11 @@ export async function inspectRefUpdate(command: ReceivePackCommand, context: Ins
   };
   if (command.operation === 'delete') return update;
 
-  const newCommit = await peelToCommit(command.newId, reader);
+  const tip = await peelTip(command.newId, command.ref, reader);
+  const newCommit = tip.commit;
+  for (const tag of tip.tags) if (!shared.reached.has(tag)) addFindings(update, shared, scanTagMessage(tag, context, shared));
   if (command.operation === 'update') {
-    const oldCommit = await peelToCommit(command.oldId, reader);
+    const oldCommit = await peelOldTip(command.oldId, command.ref, reader);
     update.fast_forward = newCommit !== undefined && oldCommit !== undefined
       ? await isAncestor(oldCommit, newCommit, reader.pushed, context.upstreamGitDir)
       : null;
@@ -153,11 +124,13 @@ export async function inspectRefUpdate(command: ReceivePackCommand, context: Ins
   // cut at the limits (`truncated`), never the scan.
   const { ids } = pushedCommitsFrom(newCommit, reader.pushed, Infinity);
   shared.inspect(ids.length, command.ref);
+  for (const id of ids) shared.reached.add(id);
   if (ids.length > limits.maxCommits) update.truncated = true;
   const files = new Map<string, ChangedFile>();
   // Oldest first, so that a path's newest state wins in `files`.
   for (let k = ids.length - 1; k >= 0; k--) {
     const id = ids[k]!;
+    await shared.pause();
     const analysis = shared.analysis(id) ?? (await analyzeCommit(id, context, shared));
     if (k < limits.maxCommits) {
       if (shared.listedCommits < shared.listing.commits) {
@@ -168,6 +141,7 @@ export async function inspectRefUpdate(command: ReceivePackCommand, context: Ins
       }
     }
     if (analysis.parentUnknown) update.truncated = true;
+    shared.visitFiles(analysis.files.length, command.ref);
     for (const file of analysis.files) {
       if (files.has(file.path)) files.set(file.path, file);
       else if (files.size < limits.maxFiles && shared.listedFiles < shared.listing.files) {
@@ -177,17 +151,7 @@ export async function inspectRefUpdate(command: ReceivePackCommand, context: Ins
         update.truncated = true;
       }
     }
-    for (const finding of analysis.findings) {
-      // A ref update with findings lists at least one whatever the push has listed already, so
-      // that the secrets rule refuses it by itself rather than leaving it to an approval.
-      const pushListFull = shared.listedFindings >= shared.listing.findings && update.secret_findings.length > 0;
-      if (update.secret_findings.length >= MAX_FINDINGS_PER_REF || pushListFull) {
-        update.truncated = true;
-        break;
-      }
-      update.secret_findings.push(finding);
-      shared.listedFindings += 1;
-    }
+    addFindings(update, shared, analysis.findings);
   }
   update.commits.reverse(); // newest first
   update.files = [...files.values()];
@@ -195,8 +159,48 @@ export async function inspectRefUpdate(command: ReceivePackCommand, context: Ins
 }
 
 /**
+ * Lists findings on an update: at most MAX_FINDINGS_PER_REF, and within what the push may list,
+ * except that an update with findings lists at least one whatever the push has listed already, so
+ * that the secrets rule refuses it by itself rather than leaving it to an approval.
+ */
+export function addFindings(update: RefUpdate, push: PushInspection, findings: readonly PolicySecretFinding[]): void {
+  for (const finding of findings) {
+    const pushListFull = push.listedFindings >= push.listing.findings && update.secret_findings.length > 0;
+    if (update.secret_findings.length >= MAX_FINDINGS_PER_REF || pushListFull) {
+      update.truncated = true;
+      return;
+    }
+    update.secret_findings.push(finding);
+    push.listedFindings += 1;
+  }
+}
+
+/** Detected secrets of a scan as the policy input lists them, naming the commit (or tag) they are in. */
+export function policyFindings(result: FileScanResult, objectId: string): PolicySecretFinding[] {
+  return result.findings
+    .filter((finding) => finding.status === 'detected')
+    .map((finding) => ({
+      rule: finding.ruleId,
+      description: finding.description,
+      path: finding.path,
+      line: finding.line,
+      commit: objectId,
+      preview: finding.preview,
+      fingerprint: finding.fingerprint,
+    }));
+}
+
+/** A pushed annotated tag's message, scanned once per push (path `(tag message)`, the tag's id as commit). */
+function scanTagMessage(id: string, context: InspectionContext, push: PushInspection): PolicySecretFinding[] {
+  push.reached.add(id);
+  const message = context.reader.pushed.tags.get(id)!.message;
+  push.scanning(message.length);
+  return policyFindings(context.scanner.scanFile({ path: '(tag message)', content: message, commit: id }), id);
+}
+
+/**
  * One pushed commit: its files changed against its first parent (merges list what they bring in),
- * with blob size and binary flag, and the secrets on the lines it adds.
+ * with blob size and binary flag, and the secrets on the lines it adds and in its message.
  */
 async function analyzeCommit(id: string, context: InspectionContext, push: PushInspection): Promise<CommitAnalysis> {
   const { reader, scanner } = context;
@@ -206,38 +210,41 @@ async function analyzeCommit(id: string, context: InspectionContext, push: PushI
   // A parent that can be read neither from the push nor upstream: what the commit changed cannot
   // be told, so all of its tree counts as added (listed and scanned) and the update is marked.
   const analysis: CommitAnalysis = { info: commitInfo(id, commit), parentUnknown: firstParent !== undefined && parentTree === undefined, files: [], findings: [] };
-  const diff = await diffTrees(reader, parentTree, commit.tree, Infinity);
+  push.scanning(commit.message.length);
+  analysis.findings.push(...policyFindings(scanner.scanFile({ path: '(commit message)', content: commit.message, commit: id }), id));
+  // The secret is reported as a finding; the listed message (shown to reviewers, recorded) masks it.
+  if (analysis.findings.length > 0) analysis.info.message = context.masker.maskString(analysis.info.message);
+  const diff = await diffTrees(reader, parentTree, commit.tree, push.changedFilesLeft, () => push.pause());
+  push.diffed(id, diff.changes.length, diff.truncated);
   for (const change of diff.changes) {
+    await push.pause();
+    push.diffedBlobs.add(change.id);
     const blob = await reader.blob(change.id); // for a deletion: the deleted blob's size and flag
     analysis.files.push({ path: change.path, status: change.status, mode: change.mode, blob: change.id, size: blob?.size ?? 0, binary: blob?.binary ?? false });
     // The scanner reads text up to its size limit; `content` is there only for those.
     const content = blob?.content;
     if (change.status === 'deleted' || content === undefined || change.mode === '160000') continue;
     const oldContent = change.oldId === undefined ? undefined : (await reader.blob(change.oldId))?.content;
+    push.scanning(content.length);
     const result = scanAddedLines(scanner, { path: change.path, newContent: content, commit: id, ...(oldContent === undefined ? {} : { oldContent }) });
-    for (const finding of result.findings) {
-      if (finding.status !== 'detected') continue;
-      analysis.findings.push({
-        rule: finding.ruleId,
-        description: finding.description,
-        path: finding.path,
-        line: finding.line,
-        commit: id,
-        preview: finding.preview,
-        fingerprint: finding.fingerprint,
-      });
-    }
+    analysis.findings.push(...policyFindings(result, id));
   }
   push.remember(id, analysis);
   return analysis;
 }
 
 function commitInfo(id: string, commit: import('../../pack-parser/index.js').GitCommit): CommitInfo {
+  if (commit.parents.length > MAX_PARENTS_PER_COMMIT) {
+    throw new PushError('PUSH_TOO_LARGE', `commit ${id} has ${commit.parents.length} parents; gitgate accepts merges of up to ${MAX_PARENTS_PER_COMMIT}. Merge in steps`);
+  }
   return {
     id,
     author: { name: commit.author.name, email: commit.author.email, time: rfc3339TimeOf(commit.author, 'author', id) },
     committer: { name: commit.committer.name, email: commit.committer.email, time: rfc3339TimeOf(commit.committer, 'committer', id) },
-    message: commit.message,
+    message:
+      commit.message.length <= MAX_LISTED_MESSAGE_LENGTH
+        ? commit.message
+        : `${commit.message.slice(0, MAX_LISTED_MESSAGE_LENGTH)}\n[gitgate: message cut at ${MAX_LISTED_MESSAGE_LENGTH} of ${commit.message.length} characters]`,
     parents: [...commit.parents],
     signed: commit.signatures.length > 0,
   };

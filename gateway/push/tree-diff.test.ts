@@ -8,7 +8,7 @@ import { SeededRandom } from '../../testdata/seeded-random.js';
 import { CatFileObjectSource } from '../git/cat-file-object-source.js';
 import { ObjectReader } from './object-reader.js';
 import { PushedObjects } from './pushed-objects.js';
-import { diffTrees } from './tree-diff.js';
+import { diffTrees, MAX_PATH_LENGTH } from './tree-diff.js';
 
 const root = mkdtempSync(join(tmpdir(), 'gitgate-tree-diff-'));
 const repo = join(root, 'repo.git');
@@ -131,5 +131,26 @@ t.test('a path that turns from file into directory is a deletion and additions; 
     t.same((await diffTrees(reader, undefined, before, Infinity)).changes.map((c) => c.status), ['added', 'added', 'added'], 'from the empty tree');
   } finally {
     workSource.close();
+  }
+});
+
+t.test(`a path longer than ${MAX_PATH_LENGTH} characters is refused before it is built`, async (t) => {
+  const bare = join(root, 'long-paths.git');
+  git(['init', '-q', '--bare', bare], { cwd: root, env });
+  const object = (args: string[], input: string) => git(args, { cwd: bare, env, input }).toString().trim();
+  const blob = object(['hash-object', '-w', '--stdin'], 'x\n');
+  // Twenty nested directories of 200-character names: 4,000 characters of directories.
+  let tree = object(['mktree'], `100644 blob ${blob}\tshort.txt\n`);
+  for (let level = 0; level < 20; level++) tree = object(['mktree'], `040000 tree ${tree}\t${String(level).padStart(200, 'd')}\n`);
+  const fits = object(['mktree'], `040000 tree ${tree}\tok\n`);
+  const tooLong = object(['mktree'], `040000 tree ${tree}\t${'n'.repeat(100)}\n`);
+  const bareSource = new CatFileObjectSource(bare);
+  try {
+    const reader = new ObjectReader(new PushedObjects(), bareSource);
+    const { changes } = await diffTrees(reader, undefined, fits, Infinity);
+    t.same(changes.map((c) => c.path.length), [3 + 20 * 201 + 'short.txt'.length], 'up to the limit: listed');
+    await t.rejects(diffTrees(reader, undefined, tooLong, Infinity), { name: 'PushError', code: 'PUSH_PACK_INVALID', message: /^a path in this push is longer than 4096 characters \(under "n{60}"\.\.\.\); gitgate refuses paths git cannot check out/ });
+  } finally {
+    bareSource.close();
   }
 });

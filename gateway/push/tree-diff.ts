@@ -19,6 +19,26 @@ const HASH_LENGTH = 20;
 const EMPTY = Buffer.alloc(0);
 
 /**
+ * Longest path a diff builds, in characters: Linux's PATH_MAX, so longer paths cannot be checked
+ * out anyway. Unbounded, names of a few MiB nested in a small pack made strings past what V8 can
+ * hold, and long names repeated under many paths filled the gateway's memory.
+ */
+export const MAX_PATH_LENGTH = 4096;
+
+/** `prefix` + the entry's name, refused (PUSH_PACK_INVALID) past MAX_PATH_LENGTH. */
+function pathOf(prefix: string, entry: TreeCursor): string {
+  const nameBytes = entry.nameEnd - entry.nameStart;
+  if (prefix.length + nameBytes > MAX_PATH_LENGTH) {
+    throw new PushError(
+      'PUSH_PACK_INVALID',
+      `a path in this push is longer than ${MAX_PATH_LENGTH} characters (under ${JSON.stringify(prefix.slice(0, 60))}${prefix.length > 60 ? '...' : ''}); ` +
+        'gitgate refuses paths git cannot check out. Shorten the names',
+    );
+  }
+  return prefix + entry.name();
+}
+
+/**
  * Reads the entries of a raw tree in place: a diff compares names and ids where they lie and
  * makes strings only for what changed. Pushed trees were checked at intake (`checkTree`).
  */
@@ -169,6 +189,8 @@ export async function diffTrees(
   oldTree: string | undefined,
   newTree: string,
   limit: number,
+  /** Awaited before each subtree: lets a long diff give the event loop turns (PushInspection.pause). */
+  pause?: () => Promise<void>,
 ): Promise<{ changes: TreeChange[]; truncated: boolean }> {
   const changes: TreeChange[] = [];
   let truncated = false;
@@ -178,6 +200,7 @@ export async function diffTrees(
   };
   const walk = async (oldId: string | undefined, newId: string | undefined, prefix: string): Promise<void> => {
     if (oldId === newId || truncated) return;
+    await pause?.();
     const a = new TreeCursor(oldId === undefined ? EMPTY : await reader.treeContent(oldId), oldId);
     const b = new TreeCursor(newId === undefined ? EMPTY : await reader.treeContent(newId), newId);
     // A commit usually changes a few entries of a large tree. Entries that lie wholly in the bytes
@@ -194,19 +217,19 @@ export async function diffTrees(
       const order = a.done ? 1 : b.done ? -1 : compareEntries(a, b);
       if (order === 0) {
         if (!sameEntry(a, b)) {
-          const path = prefix + b.name();
+          const path = pathOf(prefix, b);
           if (b.isTree) await walk(a.id(), b.id(), `${path}/`);
           else add(path, 'modified', b, a.id());
         }
         a.next();
         b.next();
       } else if (order < 0) {
-        const path = prefix + a.name();
+        const path = pathOf(prefix, a);
         if (a.isTree) await walk(a.id(), undefined, `${path}/`);
         else add(path, 'deleted', a, undefined);
         a.next();
       } else {
-        const path = prefix + b.name();
+        const path = pathOf(prefix, b);
         if (b.isTree) await walk(undefined, b.id(), `${path}/`);
         else add(path, 'added', b, undefined);
         b.next();
