@@ -74,3 +74,13 @@ t.test('the pack is hashed as it arrives and saved synced: a link to the spool f
   t.equal(push.packSha256, undefined);
   await t.rejects(push.savePack(join(root, 'none.pack')), { code: 'PUSH_REQUEST_INVALID' }, 'no pack, nothing to save');
 });
+
+t.test('a pack beyond a limit is refused as too large, naming the limit, with the commands known', async (t) => {
+  const captured = requests.find((r) => r.name === 'first push')!;
+  await t.rejects(receivePush(chunks(captured.body), { limits: { maxObjectCount: 1 } }), {
+    name: 'PushError',
+    code: 'PUSH_TOO_LARGE',
+    message: /^the pushed pack is beyond what gitgate accepts: .*\(PACK_LIMIT_OBJECT_COUNT\)$/,
+    request: { commands: [{ ref: 'refs/heads/main' }] },
+  });
+});

@@ -112,7 +112,10 @@ async function saveSpool(spool: SpillingPackSpool, path: string): Promise<void> 
 function asPushError(error: unknown, during: string): unknown {
   if (error instanceof PushError) return error;
   if (isPackParserError(error)) {
-    const code = error.code.startsWith('RECEIVE_PACK') ? 'PUSH_REQUEST_INVALID' : error.code.startsWith('PACK_LIMIT') ? 'PUSH_TOO_LARGE' : 'PUSH_PACK_INVALID';
+    if (error.code.startsWith('PACK_LIMIT')) {
+      return new PushError('PUSH_TOO_LARGE', `the pushed pack is beyond what gitgate accepts: ${error.message} (${error.code})`, { cause: error });
+    }
+    const code = error.code.startsWith('RECEIVE_PACK') ? 'PUSH_REQUEST_INVALID' : 'PUSH_PACK_INVALID';
     return new PushError(code, `${during}: ${error.message} (${error.code})`, { cause: error });
   }
   return error;
