@@ -76,15 +76,15 @@ export const MAX_REF_UPDATES_PER_PUSH = 1000;
 /**
  * The decoder's limits for pushes, tighter than its defaults (which suit indexing any pack):
  * objects up to 100 MiB, as GitHub accepts them; 4 GiB of resolved objects per push (a 35 kB pack
- * of deltas copying large ranges resolved 19 GiB, for 20 s); 1 million objects (each costs the
- * inspection about 400 bytes: 2 million tiny blobs took 1 GB); delta chains up to 1,000 deep (git
+ * of deltas copying large ranges resolved 19 GiB, for 20 s); 500,000 objects (each costs the
+ * inspection 400-500 bytes: a million tiny blobs took 586 MB); delta chains up to 1,000 deep (git
  * makes 50 by default, 250 with an old `gc --aggressive`; reading back an object beyond the kept
  * budget rebuilds its chain, and a 4,000-deep chain of 1 MiB blobs took seconds per object).
  */
 export const PUSH_PACK_LIMITS: Readonly<Partial<PackLimits>> = Object.freeze({
   maxObjectSize: 100 * 1024 ** 2,
   maxResolvedBytes: 4 * 1024 ** 3,
-  maxObjectCount: 1_000_000,
+  maxObjectCount: 500_000,
   maxDeltaDepth: 1000,
 });
 
