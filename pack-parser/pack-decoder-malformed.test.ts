@@ -151,6 +151,23 @@ t.test('in-pack REF_DELTA whose base comes later in the pack resolves', async (t
   t.equal(summary.externalBaseCount, 0);
 });
 
+t.test('REF_DELTA to a later REF_DELTA, itself based on a later blob, resolves each object once', async (t) => {
+  // The second delta waits for the first's result, which is known only once the blob has come.
+  const baseId = objectId('sha1', 'blob', baseBlob);
+  const firstResult = baseBlob.subarray(0, 40);
+  const pack = buildPack([
+    { kind: 'ref-delta', baseId, delta: makeDelta(baseBlob.length, 40, [{ copy: [0, 40] }]) },
+    { kind: 'ref-delta', baseId: objectId('sha1', 'blob', firstResult), delta: makeDelta(40, 10, [{ copy: [0, 10] }]) },
+    { kind: 'blob', content: baseBlob },
+  ]);
+  for (const chunkSize of [1, 7, 1 << 20]) {
+    const reported: number[] = [];
+    const summary = await decode(pack, { onObject: (o) => reported.push(o.index) }, chunkSize);
+    t.equal(summary.objectCount, 3);
+    t.same(reported.sort(), [0, 1, 2], `each object reported once with ${chunkSize}-byte chunks`);
+  }
+});
+
 t.test('limits: each gives its own code', async (t) => {
   await expectCode(t, buildPack(good), 'PACK_LIMIT_OBJECT_SIZE', { limits: { maxObjectSize: 100 } });
   await expectCode(t, buildPack(good), 'PACK_LIMIT_OBJECT_COUNT', { limits: { maxObjectCount: 1 } });

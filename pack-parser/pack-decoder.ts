@@ -391,26 +391,29 @@ export class PackDecoder {
   }
 
   /**
-   * After the stream: resolves the deferred deltas from their whole bases, then deltas whose bases
-   * came later in the pack or from outside it (thin packs).
+   * After the stream: resolves the deferred deltas from their whole bases, then the REF_DELTAs whose
+   * bases came later in the pack, then those whose bases are outside it (thin packs).
+   *
+   * Work stays linear in the waiting REF_DELTAs. Every object resolved here hands over those
+   * waiting for its id (`adoptWaitingOn`); objects resolved during the stream did not, so one
+   * lookup of each waiting id finds those. The ids still waiting after that pass are in no resolved
+   * object: each is asked of the base source once, in the order of the first REF_DELTA that named
+   * it, unless an object resolved from an earlier external base has that id by then. Both passes
+   * iterate the live map, which skips the entries deleted meanwhile.
    */
   private async resolveWaitingDeltas(): Promise<void> {
     const table = this.table;
     for (let i = 0; i < table.count; i++) {
       if (table.kinds[i]! <= EntryKind.Tag && table.flags[i]! & HAS_DEFERRED) this.descend(i, this.contentOf(i));
     }
-    while (this.waitingOnId.size > 0) {
-      let progressed = false;
-      for (const [idHex, children] of [...this.waitingOnId]) {
-        const base = table.findId(Buffer.from(idHex, 'hex'));
-        if (base < 0) continue;
-        this.waitingOnId.delete(idHex);
-        this.adopt(children, base);
-        this.descend(base, this.contentOf(base));
-        progressed = true;
-      }
-      if (progressed) continue;
-      const [idHex, children] = this.waitingOnId.entries().next().value as [string, number[]];
+    for (const [idHex, children] of this.waitingOnId) {
+      const base = table.findId(Buffer.from(idHex, 'hex'));
+      if (base < 0) continue;
+      this.waitingOnId.delete(idHex);
+      this.adopt(children, base);
+      this.descend(base, this.contentOf(base));
+    }
+    for (const [idHex, children] of this.waitingOnId) {
       await this.externalBases.fetch(idHex, this.waitingOnId.size - 1);
       this.waitingOnId.delete(idHex);
       for (const child of children) {
