@@ -77,11 +77,20 @@ export class ObjectArena {
     return region;
   }
 
-  /** Copies `content` into the arena under `key` and returns the arena's copy. */
-  store(key: number, content: Uint8Array): Buffer {
+  /**
+   * Copies `content` into the arena under `key` and returns the arena's copy; content too large to
+   * keep is returned as it is (not copied: copying a large object would only double its memory).
+   */
+  store(key: number, content: Buffer): Buffer {
+    if (content.length > this.maxEntryBytes) return content;
     const region = this.allocate(key, 0, content.length);
     region.set(content);
     return region;
+  }
+
+  /** Whether `buffer` lies in the arena, where a later `allocate` may reuse its bytes. */
+  holds(buffer: Buffer): boolean {
+    return buffer.buffer === this.slab.buffer;
   }
 
   /** Whether the next allocation of `length` bytes (header included) could overwrite `buffer`. */

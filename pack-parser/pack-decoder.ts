@@ -1,11 +1,12 @@
 import { hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { ObjectArena } from './object-arena.js';
 import { createInflater, type Inflater } from './zlib-inflater.js';
 import { applyDelta, applyDeltaInto, checkResultSize, readDeltaSizes } from './delta.js';
 import { PackParserError } from './errors.js';
 import { resolvePackLimits, type PackLimits } from './limits.js';
-import { hashLengthOf, type HashAlgorithm } from './object-id.js';
+import { hashLengthOf, objectId, type HashAlgorithm } from './object-id.js';
 import { EntryKind, NO_BASE, OBJECT_TYPE_NAMES, PackObjectTable, type ObjectType } from './pack-object-table.js';
 import { PackScanner, type PackEntry, type PackHeader, type PackTrailer } from './pack-scanner.js';
 import { SpillingPackSpool, type PackSpool } from './pack-spool.js';
@@ -79,6 +80,12 @@ const HAS_DEFERRED = 2;
 /** Contents kept along the path while resolving deferred deltas depth first. */
 const DESCEND_KEEP_BYTES = 64 * 1024 * 1024;
 
+/**
+ * Longest stretch of work `end()` does before it lets the event loop run other tasks: resolving the
+ * deferred deltas of a 35 KB pack can take seconds (300 deltas of 64 MiB each), and the gateway
+ * serves every other client on the same event loop.
+ */
+const END_TURN_MS = 20;
 
 /**
  * Streaming pack decoder: the parser layer above PackScanner. Resolves OFS and REF deltas (and
@@ -114,6 +121,9 @@ export class PackDecoder {
   private trailer: PackTrailer | undefined;
   /** Packed length of the entry being scanned: its successor's offset is not known yet. */
   private currentPackedLength = 0;
+  /** When `end()` last let the event loop run (`performance.now()`). */
+  private turnStartedAt = 0;
+  private closed = false;
 
   constructor(options: PackDecoderOptions = {}) {
     this.options = options;
@@ -151,6 +161,7 @@ export class PackDecoder {
 
   /** Verifies the trailer, resolves what waited for bases, and returns the summary. */
   async end(): Promise<PackSummary> {
+    this.turnStartedAt = performance.now();
     const trailer = this.scanner.end();
     this.trailer = trailer;
     this.entriesEnd = trailer.entriesEnd;
@@ -177,17 +188,19 @@ export class PackDecoder {
   /**
    * An object of the pack by id, once `end()` has resolved: read back from the spool (and the
    * thin-pack bases) through the base cache, so the caller need not keep what it may read again.
-   * The content is a copy. Undefined when the pack has no such object.
+   * The content is the caller's own (a copy, or a buffer nothing else holds). Undefined when the
+   * pack has no such object.
    */
   readObject(id: string | Buffer): { type: ObjectType; content: Buffer } | undefined {
     if (!this.ended) throw new Error('PackDecoder.readObject: objects can be read back only after end() has verified the pack');
     const index = this.table.findId(typeof id === 'string' ? Buffer.from(id, 'hex') : id);
     if (index < 0) return undefined;
-    return { type: OBJECT_TYPE_NAMES[this.table.types[index]!]!, content: Buffer.from(this.contentOf(index)) };
+    return { type: OBJECT_TYPE_NAMES[this.table.types[index]!]!, content: this.keepable(this.contentOf(index)) };
   }
 
   /** Frees the cache and the thin-pack bases; closes the spool if the decoder created it. */
   close(): void {
+    this.closed = true;
     this.cache.clear();
     this.externalBases.close();
     if (this.ownsSpool) this.spool.close();
@@ -259,13 +272,20 @@ export class PackDecoder {
     else this.waitingOnId.set(idHex, [index]);
   }
 
-  /** Hashes and caches a whole (non-delta) object. */
+  /**
+   * Hashes and caches a whole (non-delta) object. One too large for the cache is hashed where it
+   * is, header and content separately: copying it behind its header would double its memory.
+   */
   private storeWhole(index: number, type: number, data: Buffer): void {
     const header = `${OBJECT_TYPE_NAMES[type]!} ${data.length}\0`;
+    if (header.length + data.length > this.cache.maxEntryBytes) {
+      this.record(index, type, data, 0);
+      return;
+    }
     const region = this.cache.allocate(index, header.length, data.length);
     region.write(header, 0, 'latin1');
     data.copy(region, header.length);
-    this.record(index, type, region, header.length, 0);
+    this.record(index, type, region.subarray(header.length), 0, region);
   }
 
   /** Applies a delta to its base content, then hashes and caches the result; returns the content. */
@@ -278,8 +298,9 @@ export class PackDecoder {
     const region = this.cache.allocate(index, header.length, sizes.resultSize);
     region.write(header, 0, 'latin1');
     applyDeltaInto(base, delta, sizes, region, header.length);
-    this.record(index, type, region, header.length, depth);
-    return region.subarray(header.length);
+    const content = region.subarray(header.length);
+    this.record(index, type, content, depth, region);
+    return content;
   }
 
   private checkDepth(index: number, depth: number): void {
@@ -293,10 +314,12 @@ export class PackDecoder {
     }
   }
 
-  /** `region` holds the object header (`headerLength` bytes) followed by the content. */
-  private record(index: number, type: number, region: Buffer, headerLength: number, depth: number): void {
+  /**
+   * Counts, identifies and reports a resolved object. `region`, when given, holds the object header
+   * followed by `content`: the id is then one `crypto.hash` call, the fastest for small objects.
+   */
+  private record(index: number, type: number, content: Buffer, depth: number, region?: Buffer): void {
     const table = this.table;
-    const content = region.subarray(headerLength);
     this.resolvedBytes += content.length;
     if (this.resolvedBytes > this.limits.maxResolvedBytes) {
       throw new PackParserError(
@@ -306,7 +329,7 @@ export class PackDecoder {
       );
     }
     const typeName = OBJECT_TYPE_NAMES[type]!;
-    const id = hash(this.hashAlgorithm, region, 'buffer');
+    const id = region === undefined ? objectId(this.hashAlgorithm, typeName, content) : hash(this.hashAlgorithm, region, 'buffer');
     table.resolve(index, type, id);
     table.depths[index] = depth;
     if (depth > this.maxDepth) this.maxDepth = depth;
@@ -400,26 +423,35 @@ export class PackDecoder {
    * object: each is asked of the base source once, in the order of the first REF_DELTA that named
    * it, unless an object resolved from an earlier external base has that id by then. Both passes
    * iterate the live map, which skips the entries deleted meanwhile.
+   *
+   * The event loop gets a turn whenever END_TURN_MS have passed (`takeTurn`), between two
+   * objects: the order of the objects and what is kept in memory are the same as without.
    */
   private async resolveWaitingDeltas(): Promise<void> {
     const table = this.table;
     for (let i = 0; i < table.count; i++) {
-      if (table.kinds[i]! <= EntryKind.Tag && table.flags[i]! & HAS_DEFERRED) this.descend(i, this.contentOf(i));
+      if (table.kinds[i]! <= EntryKind.Tag && table.flags[i]! & HAS_DEFERRED) {
+        if (this.turnDue()) await this.takeTurn();
+        await this.descend(i, this.contentOf(i));
+      }
     }
     for (const [idHex, children] of this.waitingOnId) {
+      if (this.turnDue()) await this.takeTurn();
       const base = table.findId(Buffer.from(idHex, 'hex'));
       if (base < 0) continue;
       this.waitingOnId.delete(idHex);
       this.adopt(children, base);
-      this.descend(base, this.contentOf(base));
+      await this.descend(base, this.contentOf(base));
     }
     for (const [idHex, children] of this.waitingOnId) {
       await this.externalBases.fetch(idHex, this.waitingOnId.size - 1);
+      this.checkNotClosed();
       this.waitingOnId.delete(idHex);
       for (const child of children) {
+        if (this.turnDue()) await this.takeTurn();
         const content = this.storeDelta(child, this.externalBases.typeOf(idHex), this.inflateEntry(child), this.externalBases.content(idHex), 1);
         this.adoptWaitingOn(child);
-        if (table.flags[child]! & HAS_DEFERRED) this.descend(child, content);
+        if (table.flags[child]! & HAS_DEFERRED) await this.descend(child, content);
       }
     }
     if (this.deferredCount > 0) {
@@ -431,6 +463,31 @@ export class PackDecoder {
         { offset: table.offsets[first]! },
       );
     }
+  }
+
+  /**
+   * Whether END_TURN_MS have passed since the event loop last had a turn. Callers await `takeTurn`
+   * only then: awaiting anything, even `undefined`, costs a microtask per object.
+   */
+  private turnDue(): boolean {
+    return performance.now() - this.turnStartedAt >= END_TURN_MS;
+  }
+
+  /** Lets the event loop run other tasks (timers, sockets) before `end()` goes on. */
+  private async takeTurn(): Promise<void> {
+    await nextTurn();
+    this.checkNotClosed();
+    this.turnStartedAt = performance.now();
+  }
+
+  /** `close()` may come while `end()` waits for its turn or for a thin-pack base. */
+  private checkNotClosed(): void {
+    if (this.closed) throw new Error('PackDecoder.end: the decoder was closed before end() had resolved every object');
+  }
+
+  /** A content that stays valid: one in the cache, which later allocations reuse, is copied out. */
+  private keepable(content: Buffer): Buffer {
+    return this.cache.holds(content) ? Buffer.from(content) : content;
   }
 
   /** Makes REF_DELTAs that waited for an id the children of the entry that has it. */
@@ -460,11 +517,11 @@ export class PackDecoder {
    * are kept (copied out of the cache, up to a byte budget; beyond it they are rebuilt when needed),
    * so each is computed once for all its children.
    */
-  private descend(root: number, rootContent: Buffer): void {
+  private async descend(root: number, rootContent: Buffer): Promise<void> {
     const table = this.table;
     table.flags[root]! &= ~HAS_DEFERRED;
     const nodes = [root];
-    const contents: (Buffer | undefined)[] = [Buffer.from(rootContent)];
+    const contents: (Buffer | undefined)[] = [this.keepable(rootContent)];
     const cursors = [table.firstChild[root]!];
     let keptBytes = rootContent.length;
     while (nodes.length > 0) {
@@ -481,6 +538,7 @@ export class PackDecoder {
       cursors[top] = table.nextSibling[child]!;
       const flags = table.flags[child]!;
       if (!(flags & (DEFERRED | HAS_DEFERRED))) continue;
+      if (this.turnDue()) await this.takeTurn();
       const parent = nodes[top]!;
       const parentContent = contents[top] ?? this.contentOf(parent);
       const delta = this.inflateEntry(child);
@@ -496,8 +554,7 @@ export class PackDecoder {
       if (table.flags[child]! & HAS_DEFERRED) {
         table.flags[child]! &= ~HAS_DEFERRED;
         const keep = keptBytes + content.length <= DESCEND_KEEP_BYTES;
-        // A resolved delta's content is in the cache, which later allocations reuse: copy it out.
-        const kept = keep ? (flags & DEFERRED ? Buffer.from(content) : content) : undefined;
+        const kept = keep ? this.keepable(content) : undefined;
         keptBytes += kept?.length ?? 0;
         nodes.push(child);
         contents.push(kept);

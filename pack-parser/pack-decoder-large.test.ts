@@ -1,0 +1,151 @@
+import t from 'tap';
+import { buildPack, makeDelta, type HandMadeEntry } from '../testdata/pack-builder.js';
+import { indexPackWithGit, type GitVerifiedObject } from '../testdata/pack-fixtures.js';
+import { objectId } from './object-id.js';
+import { writeIdxV2 } from './idx-writer.js';
+import { PackDecoder, type DecodedObject } from './pack-decoder.js';
+
+/**
+ * Objects too large for the base cache (a quarter of its budget): whole ones are hashed where they
+ * are rather than copied behind their header, and deltas against them wait for `end()`, which
+ * resolves them in turns so that the event loop is not blocked for the whole time.
+ */
+
+const hex = (id: Buffer) => id.toString('hex');
+
+function textOf(lines: number, label: string): Buffer {
+  const parts: string[] = [];
+  for (let i = 0; i < lines; i++) parts.push(`${label} line ${i} of a large file\n`);
+  return Buffer.from(parts.join(''));
+}
+
+/** An OFS_DELTA to entry `baseEntry` that puts `head` before the whole base. */
+function prepend(base: Buffer, baseEntry: number, head: string): { entry: HandMadeEntry; content: Buffer } {
+  const insert = Buffer.from(head);
+  const content = Buffer.concat([insert, base]);
+  const delta = makeDelta(base.length, content.length, [{ insert }, { copy: [0, base.length] }]);
+  return { entry: { kind: 'ofs-delta', baseDistance: 'to-entry', baseEntry, delta }, content };
+}
+
+/** Writes all of `pack` into `decoder`; the test calls `end()`. */
+function writeAll(decoder: PackDecoder, pack: Buffer, chunkSize = 1 << 16): PackDecoder {
+  for (let pos = 0; pos < pack.length; pos += chunkSize) decoder.write(pack.subarray(pos, pos + chunkSize));
+  return decoder;
+}
+
+/** What `git verify-pack -v` also says of an object: offset, id, type, size, depth, base. */
+type Row = [number, string, string, number, number, string | undefined];
+const decodedRow = (o: DecodedObject): Row => [o.offset, o.id, o.type, o.entrySize, o.depth, o.baseId];
+const verifyPackRow = (o: GitVerifiedObject): Row => [o.offset, o.id, o.type, o.size, o.depth, o.baseId];
+
+t.test('ids of objects too large for the base cache equal those git index-pack finds', async (t) => {
+  // Default cache: 8 MiB, objects up to 2 MiB kept. The blob and the tree are over that.
+  const bigBlob = textOf(90_000, 'big');
+  const bigBlobId = objectId('sha1', 'blob', bigBlob);
+  const treeEntries: Buffer[] = [];
+  for (let i = 0; i < 70_000; i++) treeEntries.push(Buffer.from(`100644 f${String(i).padStart(6, '0')}\0`), bigBlobId);
+  const bigTree = Buffer.concat(treeEntries);
+  t.ok(bigBlob.length > 2 * 1024 * 1024 && bigTree.length > 2 * 1024 * 1024, `blob ${bigBlob.length} and tree ${bigTree.length} bytes`);
+  const first = prepend(bigBlob, 0, 'first edit\n');
+  const second = prepend(first.content, 2, 'second edit\n');
+  const pack = buildPack([
+    { kind: 'blob', content: bigBlob },
+    { kind: 'blob', content: Buffer.from('a small blob\n') },
+    first.entry,
+    second.entry,
+    { kind: 'tree', content: bigTree },
+  ]);
+  const expected = indexPackWithGit(pack);
+  const rows: Row[] = [];
+  const decoder = writeAll(new PackDecoder({ onObject: (o) => rows.push(decodedRow(o)) }), pack);
+  try {
+    const summary = await decoder.end();
+    t.equal(summary.deltaCount, 2);
+    t.same(
+      rows.sort((a, b) => a[0] - b[0]),
+      expected.objects.map(verifyPackRow).sort((a, b) => a[0] - b[0]),
+      'every offset, id, type, size, depth and base equal git verify-pack -v',
+    );
+    t.ok(writeIdxV2(decoder.table, decoder.checksum!).equals(expected.idx), 'idx is byte-identical to git index-pack');
+
+    const read = decoder.readObject(bigBlobId)!;
+    t.equal(read.type, 'blob');
+    t.ok(read.content.equals(bigBlob), 'a large blob reads back whole');
+    read.content.fill(0);
+    t.ok(decoder.readObject(bigBlobId)!.content.equals(bigBlob), 'what readObject returns is the caller’s own');
+    t.ok(decoder.readObject(objectId('sha1', 'blob', second.content))!.content.equals(second.content), 'a large delta result reads back');
+  } finally {
+    decoder.close();
+  }
+});
+
+/**
+ * A base too large for a 64 KiB cache (it keeps objects up to 16 KiB), PAIRS deltas against it and
+ * a delta on each of those: every delta waits for end(), which resolves them depth first.
+ */
+const PAIRS = 150;
+const turnsBase = textOf(30_000, 'base');
+const turnsEntries: HandMadeEntry[] = [{ kind: 'blob', content: turnsBase }];
+const turnsExpected: { first: string; second: string }[] = [];
+for (let i = 0; i < PAIRS; i++) {
+  const first = prepend(turnsBase, 0, `edit ${i}\n`);
+  turnsEntries.push(first.entry);
+  const second = prepend(first.content, turnsEntries.length - 1, `edit on edit ${i}\n`);
+  turnsEntries.push(second.entry);
+  turnsExpected.push({ first: hex(objectId('sha1', 'blob', first.content)), second: hex(objectId('sha1', 'blob', second.content)) });
+}
+const turnsPack = buildPack(turnsEntries);
+
+/** Counts the turns other tasks get while `work` runs; `onTurn` runs in each. */
+async function countTurns<T>(work: () => Promise<T>, onTurn: (turn: number) => void = () => {}) {
+  const state = { turns: 0, running: true };
+  const spin = (): void => {
+    if (!state.running) return;
+    state.turns++;
+    onTurn(state.turns);
+    setImmediate(spin);
+  };
+  setImmediate(spin);
+  try {
+    return { result: await work(), state };
+  } finally {
+    state.running = false;
+  }
+}
+
+t.test('end() lets other tasks run while it resolves many deferred deltas, with the same results', async (t) => {
+  const ids: string[] = [];
+  const turnAtObject: number[] = [];
+  const state = { turns: 0 };
+  const onObject = (o: DecodedObject) => {
+    ids.push(o.id);
+    turnAtObject.push(state.turns);
+  };
+  const decoder = writeAll(new PackDecoder({ baseCacheBytes: 64 * 1024, onObject }), turnsPack, turnsPack.length);
+  try {
+    t.equal(ids.length, 1, 'only the base is reported before end()');
+    const counted = await countTurns(() => decoder.end(), (turn) => (state.turns = turn));
+    t.equal(counted.result.deltaCount, 2 * PAIRS);
+    t.ok(counted.state.turns > 0, `other tasks ran ${counted.state.turns} times during end()`);
+    t.ok(turnAtObject.at(-1)! > turnAtObject[1]!, 'the deltas were resolved across several turns');
+
+    t.same(new Set(ids.slice(1)), new Set(turnsExpected.flatMap((e) => [e.first, e.second])), 'every delta, with its right id');
+    const depthFirst = turnsExpected.every((e) => ids[ids.indexOf(e.first) + 1] === e.second);
+    t.ok(depthFirst, 'depth first: each delta of a delta comes right after its base');
+    t.ok(decoder.readObject(turnsExpected[7]!.second), 'objects read back after end()');
+  } finally {
+    decoder.close();
+  }
+});
+
+t.test('close() while end() waits for its turn makes end() fail, not crash', async (t) => {
+  const decoder = writeAll(new PackDecoder({ baseCacheBytes: 64 * 1024 }), turnsPack);
+  await t.rejects(
+    countTurns(
+      () => decoder.end(),
+      (turn) => turn === 1 && decoder.close(),
+    ),
+    /closed before end\(\) had resolved/,
+  );
+  t.throws(() => decoder.readObject(turnsExpected[0]!.first), /only after end/, 'nothing can be read back');
+});
