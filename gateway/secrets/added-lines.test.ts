@@ -39,3 +39,15 @@ t.test('scanLines takes 1-based line numbers from a patch', async (t) => {
   t.same(scanLines(builtinScanner(), { path: 'x', content }, [2]).findings.map((f) => f.line), [2]);
   t.same(scanLines(builtinScanner(), { path: 'x', content }, []).findings, []);
 });
+
+t.test('the findings limit counts added lines only: old lines full of secrets do not hide the new one', async (t) => {
+  const old = Array.from({ length: 2000 }, (_, i) => `token_${i} = "${fakeGithubToken(5000 + i)}"`).join('\n') + '\n';
+  const newContent = `${old}added = "${newSecret}"\n`;
+  const scanner = builtinScanner({ maxFindingsPerFile: 10 });
+  const result = scanAddedLines(scanner, { path: 'x.py', oldContent: old, newContent });
+  t.same(result.findings.map((f) => [f.line, f.status]), [[2001, 'detected']]);
+  t.notOk(result.truncatedFindings, 'all of the added lines were read');
+  t.same(scanLines(scanner, { path: 'x.py', content: newContent }, [2001]).findings.map((f) => f.line), [2001]);
+  const whole = scanner.scanFile({ path: 'x.py', content: newContent });
+  t.same([whole.findings.length, whole.truncatedFindings], [10, true], 'the whole file is cut at the limit');
+});

@@ -10,6 +10,7 @@ export type SecretsErrorCode =
   | 'SECRETS_RULE_BAD_PATTERN'
   | 'SECRETS_RULE_BAD_GROUP'
   | 'SECRETS_FINGERPRINT_KEY'
+  | 'SECRETS_SCANNER_OPTION'
   | 'SECRETS_GIT_FAILED';
 
 export class SecretsError extends Error {

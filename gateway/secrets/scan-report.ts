@@ -30,6 +30,7 @@ function textReport(results: readonly FileScanResult[]): string {
       lines.push(`${where}  ${f.ruleId}  ${f.severity}  ${f.preview}${f.status === 'allowed' ? '  [allowed by gitgate:allow]' : ''}`);
     }
     if (result.skipped) lines.push(`${result.path}: skipped (${result.skipped})`);
+    if (result.truncatedFindings) lines.push(`${result.path}: stopped after ${result.findings.length} finding(s); the file may hold more`);
   }
   const s = summarize(results);
   lines.push(`${s.findings} secret(s) found, ${s.allowed} allowed, in ${s.files} file(s); ${s.skipped} skipped`);
@@ -90,10 +91,13 @@ function sarifReport(results: readonly FileScanResult[], ruleSet: CompiledRuleSe
 export function renderScanReport(format: ScanReportFormat, results: readonly FileScanResult[], ruleSet: CompiledRuleSet): string {
   if (format === 'text') return textReport(results);
   if (format === 'sarif') return `${JSON.stringify(sarifReport(results, ruleSet), null, 2)}\n`;
+  const truncated = results.filter((r) => r.truncatedFindings).map((r) => r.path);
   const payload = {
     summary: summarize(results),
     findings: results.flatMap((r) => r.findings),
     skipped: results.filter((r) => r.skipped).map((r) => ({ path: r.path, reason: r.skipped, bytes: r.bytes })),
+    // Files whose scan stopped at maxFindingsPerFile: they may hold more than their findings.
+    ...(truncated.length > 0 ? { truncated } : {}),
   };
   return `${JSON.stringify(payload, null, 2)}\n`;
 }

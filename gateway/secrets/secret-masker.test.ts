@@ -45,3 +45,12 @@ t.test('base64 content fields are decoded, masked and re-encoded with the same w
   const binary = { content: Buffer.concat([Buffer.from([0, 1, 2]), Buffer.from(token)]).toString('base64') };
   t.equal(masker.maskValue(binary).content, binary.content, 'binary content is left as is');
 });
+
+t.test('masking has no findings limit: every one of thousands of secrets in one string is masked', async (t) => {
+  const tokens = Array.from({ length: 3000 }, (_, i) => fakeGithubToken(9000 + i));
+  for (const separator of ['\n', ' ']) {
+    const masked = masker.maskString(tokens.map((token) => `token=${token}`).join(separator));
+    t.equal(masked.split('[REDACTED:github-pat]').length - 1, 3000, JSON.stringify(separator));
+    t.notOk(tokens.some((token) => masked.includes(token.slice(4))), 'no token left, not even in part');
+  }
+});

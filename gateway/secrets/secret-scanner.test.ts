@@ -82,3 +82,66 @@ t.test('multi-byte text before a secret keeps line and column right', async (t) 
   const finding = builtinScanner().scanFile({ path: 'a.js', content }).findings[0]!;
   t.match(finding, { line: 2, column: 6 });
 });
+
+/** `count` distinct fake tokens (made at run time), one per line unless `separator` says otherwise. */
+function manyTokens(count: number, line: (token: string, i: number) => string = (token) => `token = "${token}"`, separator = '\n'): string {
+  return Array.from({ length: count }, (_, i) => line(fakeGithubToken(1000 + i), i)).join(separator) + '\n';
+}
+
+t.test('a file of 5,000 tokens: the first 100 findings in file order, and the result says it stopped', async (t) => {
+  const content = manyTokens(5000);
+  const result = builtinScanner().scanFile({ path: 'tokens.txt', content });
+  t.equal(result.findings.length, 100);
+  t.equal(result.truncatedFindings, true);
+  t.same(result.findings.map((f) => f.line), Array.from({ length: 100 }, (_, i) => i + 1));
+  t.ok(result.findings.every((f) => f.ruleId === 'github-pat' && f.status === 'detected' && f.column === 10));
+  const expected = builtinScanner({ maxFindingsPerFile: Infinity }).scanFile({ path: 'tokens.txt', content });
+  t.equal(expected.findings.length, 5000, 'without a limit every one is found');
+  t.notOk(expected.truncatedFindings);
+  t.same(result.findings, expected.findings.slice(0, 100), 'the same findings as an unlimited scan, fingerprints included');
+});
+
+t.test('the limit is an option; a file with exactly that many findings is not cut', async (t) => {
+  const scanner = builtinScanner({ maxFindingsPerFile: 3 });
+  const three = scanner.scanFile({ path: 'a.txt', content: manyTokens(3) });
+  t.same([three.findings.length, three.truncatedFindings], [3, undefined]);
+  const four = scanner.scanFile({ path: 'a.txt', content: manyTokens(4) });
+  t.same([four.findings.map((f) => f.line), four.truncatedFindings], [[1, 2, 3], true]);
+  for (const bad of [0, -1, 1.5, Number.NaN]) {
+    t.throws(() => builtinScanner({ maxFindingsPerFile: bad }), { name: 'SecretsError', code: 'SECRETS_SCANNER_OPTION' }, String(bad));
+  }
+});
+
+t.test('the limit counts findings after overlap resolution: a specific rule still wins on every line', async (t) => {
+  const content = manyTokens(50, (token) => `GITHUB_API_KEY=${token}`);
+  const findings = builtinScanner({ maxFindingsPerFile: 5 }).scanFile({ path: '.env', content }).findings;
+  t.same(findings.map((f) => [f.ruleId, f.line]), [1, 2, 3, 4, 5].map((line) => ['github-pat', line]));
+});
+
+t.test('allowed findings do not fill the limit: a real secret after many allowed fixtures is still found', async (t) => {
+  const fixtures = manyTokens(300, (token) => `token = "${token}"  # ${ALLOW_MARKER} fixture`);
+  const real = fakeGithubToken(77);
+  const result = builtinScanner({ maxFindingsPerFile: 10 }).scanFile({ path: 'fixtures.py', content: `${fixtures}leak = "${real}"\n` });
+  const detected = result.findings.filter((f) => f.status === 'detected');
+  t.same(detected.map((f) => f.line), [301]);
+  t.equal(result.findings.filter((f) => f.status === 'allowed').length, 10, 'at most the limit of allowed ones listed');
+  t.equal(result.truncatedFindings, true);
+});
+
+t.test('path rules still apply to a file full of tokens', async (t) => {
+  const result = builtinScanner().scanFile({ path: 'repo/.git/config', content: manyTokens(500) });
+  t.same([result.findings, result.truncatedFindings], [[], undefined]);
+});
+
+t.test('thousands of tokens on one line: right columns, the allow marker read once, the merged windows lose none', async (t) => {
+  const line = manyTokens(3000, (token) => token, ' ').trimEnd();
+  const content = `first line\n${line} # ${ALLOW_MARKER}\n${line}\n`;
+  const all = builtinScanner({ maxFindingsPerFile: Infinity }).scanFile({ path: 'a.txt', content }).findings;
+  t.equal(all.length, 6000, 'every token of both 120 KiB lines, none twice');
+  t.same([...new Set(all.map((f) => `${f.line}:${f.column}`))].length, 6000);
+  t.same(all.slice(0, 2).map((f) => [f.line, f.column, f.status]), [[2, 1, 'allowed'], [2, 42, 'allowed']]);
+  t.same(all.slice(3000, 3002).map((f) => [f.line, f.column, f.status]), [[3, 1, 'detected'], [3, 42, 'detected']]);
+  const limited = builtinScanner({ maxFindingsPerFile: 20 }).scanFile({ path: 'a.txt', content });
+  t.same(limited.findings.map((f) => f.status), [...Array<string>(20).fill('allowed'), ...Array<string>(20).fill('detected')]);
+  t.equal(limited.truncatedFindings, true);
+});

@@ -1,12 +1,14 @@
 import type { CompiledRuleSet, CompiledSecretRule } from './compiled-rules.js';
+import { SecretsError } from './errors.js';
 import { FingerprintKey, redactedPreview, type SecretFinding } from './finding.js';
 import { KeywordPrefilter } from './keyword-prefilter.js';
+import { MarkedLines } from './marked-lines.js';
 import { isReportableSecret, ruleAppliesToPath } from './secret-filters.js';
-import { intersectsRanges, resolveOverlaps, type ByteRange, type SecretSpan } from './secret-span.js';
+import { intersectsRanges, type ByteRange, type SecretSpan } from './secret-span.js';
+import { SpanSelection } from './span-selection.js';
 import { findXmlCredentials } from './xml-credentials.js';
 
-export const ALLOW_MARKER = 'gitgate:allow';
-const ALLOW_MARKER_BYTES = Buffer.from(ALLOW_MARKER);
+export { ALLOW_MARKER } from './marked-lines.js';
 /** Like git: a NUL byte in the first 8000 bytes makes a file binary. */
 const BINARY_SNIFF_BYTES = 8000;
 
@@ -17,6 +19,16 @@ export interface SecretScannerOptions {
   maxFileBytes?: number;
   /** Scan files that look binary instead of skipping them (default false). */
   scanBinary?: boolean;
+  /**
+   * `scanFile` stops reading a file once it holds this many findings (default 100; `Infinity`: no
+   * limit) and says so with `truncatedFindings`. One finding is enough to refuse a push, GitHub
+   * shows 5 and the gateway lists at most 1,000 per ref update; a hundred still show a reviewer how
+   * far a leak goes, while a blob made of tokens (a 1 MiB one holds 20,000 and compresses to
+   * nothing) costs a hundred findings' work instead of stalling the event loop for half a second.
+   * Findings on `gitgate:allow` lines do not count (they never block); at most as many of them are
+   * listed. Masking (`findSpans`) has no limit: a secret left unmasked would be a leak.
+   */
+  maxFindingsPerFile?: number;
 }
 
 export interface ScanTarget {
@@ -34,6 +46,11 @@ export interface FileScanResult {
   findings: SecretFinding[];
   /** Set when the file was not scanned; a policy may treat that as it wishes. */
   skipped?: SkipReason;
+  /**
+   * Set when the scan stopped at `maxFindingsPerFile` (or listed no more allowed findings): the
+   * file may hold more secrets than `findings`, which are the first ones in file order.
+   */
+  truncatedFindings?: boolean;
 }
 
 export interface FindSpansOptions {
@@ -58,6 +75,21 @@ interface OpenWindow {
   end: number;
 }
 
+interface SpanScan {
+  spans: SecretSpan[];
+  truncated: boolean;
+}
+
+const NO_SPANS: SpanScan = { spans: [], truncated: false };
+
+/**
+ * Overlapping windows of a rule are merged, but only up to this size: a line of keywords would
+ * otherwise make one window of the whole file, matched only at its end, and a scan could not stop
+ * before. Every keyword's own window still lies whole in one merged window, so what a rule finds
+ * around any one keyword it still finds.
+ */
+const MAX_MERGED_WINDOW_BYTES = 64 * 1024;
+
 /**
  * The detection engine: one keyword pass, then each rule whose keyword occurred runs on a
  * bounded window around the keyword. Patterns are RE2, so matching is linear in the window.
@@ -70,12 +102,24 @@ export class SecretScanner {
   private readonly fingerprints: FingerprintKey;
   private readonly maxFileBytes: number;
   private readonly scanBinary: boolean;
+  private readonly maxFindingsPerFile: number;
+  /** How far before a keyword's start a window may begin (longest keyword + widest `before`). */
+  private readonly maxReachBack: number;
+  /** Rules whose detector reads the whole file rather than windows (`xml-credential`). */
+  private readonly structuredRules: number[];
 
   constructor(ruleSet: CompiledRuleSet, options: SecretScannerOptions) {
     this.ruleSet = ruleSet;
     this.fingerprints = new FingerprintKey(options.fingerprintKey);
     this.maxFileBytes = options.maxFileBytes ?? 1024 * 1024;
     this.scanBinary = options.scanBinary ?? false;
+    this.maxFindingsPerFile = options.maxFindingsPerFile ?? 100;
+    if (!(this.maxFindingsPerFile >= 1) || (Number.isFinite(this.maxFindingsPerFile) && !Number.isInteger(this.maxFindingsPerFile))) {
+      throw new SecretsError(
+        'SECRETS_SCANNER_OPTION',
+        `maxFindingsPerFile must be a whole number of at least 1, or Infinity (got ${String(options.maxFindingsPerFile)})`,
+      );
+    }
     const keywordIds = new Map<string, number>();
     this.rulesByKeyword = [];
     ruleSet.rules.forEach((rule, ruleIndex) => {
@@ -91,6 +135,9 @@ export class SecretScanner {
       }
     });
     this.prefilter = new KeywordPrefilter([...keywordIds.keys()]);
+    const longestKeyword = Math.max(0, ...this.prefilter.keywords.map((k) => Buffer.byteLength(k)));
+    this.maxReachBack = longestKeyword + Math.max(0, ...ruleSet.rules.map((r) => r.window.before));
+    this.structuredRules = ruleSet.rules.flatMap((rule, ruleIndex) => (rule.detector === 'xml-credential' ? [ruleIndex] : []));
   }
 
   /**
@@ -103,72 +150,108 @@ export class SecretScanner {
     const base = { path: target.path, ...(target.commit === undefined ? {} : { commit: target.commit }), bytes: content.length };
     if (content.length > this.maxFileBytes) return { ...base, findings: [], skipped: 'too-large' };
     if (!this.scanBinary && looksBinary(content)) return { ...base, findings: [], skipped: 'binary' };
-    let spans: SecretSpan[];
+    const limit = this.maxFindingsPerFile;
+    let scan: SpanScan;
     if (typeof ranges === 'function') {
-      spans = this.findSpans(content, { path: target.path });
-      if (spans.length > 0) {
+      scan = this.scanSpans(content, target.path, undefined, limit);
+      if (scan.spans.length > 0) {
         const wanted = ranges();
-        spans = spans.filter((span) => intersectsRanges(wanted, span.start, span.end));
+        // Cut at the limit, the whole-file scan may have stopped before the added lines' secrets:
+        // then scan again, counting only what touches them.
+        if (scan.truncated) scan = this.scanSpans(content, target.path, wanted, limit);
+        else scan = { spans: scan.spans.filter((span) => intersectsRanges(wanted, span.start, span.end)), truncated: false };
       }
     } else {
-      spans = this.findSpans(content, { path: target.path, ...(ranges ? { ranges } : {}) });
+      scan = this.scanSpans(content, target.path, ranges, limit);
     }
-    return { ...base, findings: this.toFindings(content, spans, target) };
+    return { ...base, findings: this.toFindings(content, scan.spans, target), ...(scan.truncated ? { truncatedFindings: true } : {}) };
   }
 
-  /** Secret spans after filters and overlap resolution; no size or binary checks (the masker uses this). */
+  /**
+   * Secret spans after filters and overlap resolution, every one of them (no `maxFindingsPerFile`:
+   * the masker uses this, and must not stop early); no size or binary checks.
+   */
   findSpans(content: Buffer, options: FindSpansOptions = {}): SecretSpan[] {
-    const path = options.path ?? '';
-    const ranges = options.ranges;
-    if (ranges !== undefined && ranges.length === 0) return [];
+    return this.scanSpans(content, options.path ?? '', options.ranges, Infinity).spans;
+  }
+
+  /**
+   * The scan itself. With a finite `maxFindings`, candidates are selected in file order as soon as
+   * no window still to be matched can start before them, and the scan stops once that many
+   * detected findings are final: the rest of the file is neither matched nor filtered.
+   */
+  private scanSpans(content: Buffer, path: string, ranges: readonly ByteRange[] | undefined, maxFindings: number): SpanScan {
+    if (ranges !== undefined && ranges.length === 0) return NO_SPANS;
     const rules = this.ruleSet.rules;
     const hits = this.prefilter.findAll(content);
-    if (hits.length === 0) return [];
+    if (hits.length === 0) return NO_SPANS;
 
+    const limited = maxFindings !== Infinity;
+    const selection = new SpanSelection(
+      (span) =>
+        (ranges === undefined || intersectsRanges(ranges, span.start, span.end)) &&
+        isReportableSecret(this.ruleSet, span.rule, content.toString('utf8', span.start, span.end)),
+      limited ? { maxFindings, lines: new MarkedLines(content) } : undefined,
+    );
+    const keywordLines = new MarkedLines(content);
     const applicable = new Int8Array(rules.length); // 0 unknown, 1 yes, -1 no
     const windows: (OpenWindow | undefined)[] = new Array(rules.length);
-    const candidates: SecretSpan[] = [];
-    const structuredDone = new Set<number>();
+    const openRules: number[] = [];
+    // A structured detector reads the whole file at once, and its candidates can sit anywhere (a
+    // value before its key): they go in first, so that every later candidate comes in file order.
+    for (const ruleIndex of this.structuredRules) {
+      const rule = rules[ruleIndex]!;
+      if (!ruleAppliesToPath(this.ruleSet, rule, path)) continue;
+      let hit = false;
+      for (let h = 0; h < hits.length && !hit; h += 2) hit = this.rulesByKeyword[hits[h]!]!.includes(ruleIndex);
+      if (hit) for (const span of findXmlCredentials(content, rule)) selection.add(span);
+    }
 
     for (let h = 0; h < hits.length; h += 2) {
       const keywordStart = hits[h + 1]!;
       const keywordEnd = keywordStart + this.prefilter.keywords[hits[h]!]!.length;
+      let added = false;
       for (const ruleIndex of this.rulesByKeyword[hits[h]!]!) {
         const rule = rules[ruleIndex]!;
         if (applicable[ruleIndex] === 0) applicable[ruleIndex] = ruleAppliesToPath(this.ruleSet, rule, path) ? 1 : -1;
-        if (applicable[ruleIndex] === -1) continue;
-        if (rule.detector === 'xml-credential') {
-          if (!structuredDone.has(ruleIndex)) {
-            structuredDone.add(ruleIndex);
-            candidates.push(...findXmlCredentials(content, rule));
-          }
-          continue;
-        }
+        if (applicable[ruleIndex] === -1 || rule.detector !== 'regex') continue;
         const window = windowAround(content, rule, keywordStart, keywordEnd);
         if (ranges !== undefined && !intersectsRanges(ranges, window.start, window.end)) continue;
+        // Enough allowed findings are listed: a one-line window on an allowed line could only add more.
+        if (selection.allowedFull && !rule.window.multiline && keywordLines.moveTo(keywordStart).allowed) {
+          selection.markTruncated();
+          continue;
+        }
         const open = windows[ruleIndex];
-        if (open !== undefined && window.start <= open.end) {
+        if (open !== undefined && window.start <= open.end && open.end - open.start < MAX_MERGED_WINDOW_BYTES) {
           open.start = Math.min(open.start, window.start);
           open.end = Math.max(open.end, window.end);
         } else {
-          if (open !== undefined) this.matchWindow(content, rule, open, candidates);
+          if (open !== undefined) {
+            this.matchWindow(content, rule, open, selection);
+            added = true;
+          } else {
+            openRules.push(ruleIndex);
+          }
           windows[ruleIndex] = window;
         }
       }
+      if (limited && added) {
+        // No window still to come starts before the open ones or before this keyword's reach.
+        let frontier = keywordStart - this.maxReachBack;
+        for (const ruleIndex of openRules) frontier = Math.min(frontier, windows[ruleIndex]!.start);
+        if (selection.settle(frontier)) {
+          selection.stop();
+          return { spans: selection.finish(), truncated: true };
+        }
+      }
     }
-    windows.forEach((open, ruleIndex) => {
-      if (open !== undefined) this.matchWindow(content, rules[ruleIndex]!, open, candidates);
-    });
-
-    const reportable = candidates.filter(
-      (span) =>
-        (ranges === undefined || intersectsRanges(ranges, span.start, span.end)) &&
-        isReportableSecret(this.ruleSet, span.rule, content.toString('utf8', span.start, span.end)),
-    );
-    return resolveOverlaps(reportable);
+    for (const ruleIndex of openRules.sort((a, b) => a - b)) this.matchWindow(content, rules[ruleIndex]!, windows[ruleIndex]!, selection);
+    const spans = selection.finish();
+    return { spans, truncated: selection.truncated };
   }
 
-  private matchWindow(content: Buffer, rule: CompiledSecretRule, window: OpenWindow, out: SecretSpan[]): void {
+  private matchWindow(content: Buffer, rule: CompiledSecretRule, window: OpenWindow, out: SpanSelection): void {
     const pattern = rule.pattern!;
     const slice = content.subarray(window.start, window.end);
     pattern.lastIndex = 0;
@@ -179,44 +262,34 @@ export class SecretScanner {
       const groupRange =
         typeof rule.secretGroup === 'number' ? indices?.[rule.secretGroup] : indices?.groups?.[rule.secretGroup];
       if (groupRange !== undefined) {
-        out.push({ rule, start: window.start + groupRange[0], end: window.start + groupRange[1] });
+        out.add({ rule, start: window.start + groupRange[0], end: window.start + groupRange[1] });
       }
       if (match[0].length === 0) pattern.lastIndex++;
     }
   }
 
   private toFindings(content: Buffer, spans: SecretSpan[], target: ScanTarget): SecretFinding[] {
-    const findings: SecretFinding[] = [];
-    let line = 1;
-    let lineStart = 0;
-    let counted = 0;
-    for (const span of spans) {
-      for (let nl = content.indexOf(10, counted); nl !== -1 && nl < span.start; nl = content.indexOf(10, nl + 1)) {
-        line++;
-        lineStart = nl + 1;
-      }
-      counted = span.start;
+    const lines = new MarkedLines(content);
+    return spans.map((span) => {
+      lines.moveTo(span.start);
       const secret = content.subarray(span.start, span.end);
       const secretText = secret.toString('utf8');
-      const lineEnd = content.indexOf(10, span.start);
-      const lineText = content.subarray(lineStart, lineEnd === -1 ? content.length : lineEnd);
-      findings.push({
+      return {
         ruleId: span.rule.id,
         description: span.rule.description,
         category: span.rule.category,
         severity: span.rule.severity,
         tags: [...span.rule.tags],
         path: target.path,
-        line,
-        column: span.start - lineStart + 1,
+        line: lines.line,
+        column: span.start - lines.start + 1,
         ...(target.commit === undefined ? {} : { commit: target.commit }),
         preview: redactedPreview(secretText),
         length: [...secretText].length,
         fingerprint: this.fingerprints.fingerprint(secret),
-        status: lineText.includes(ALLOW_MARKER_BYTES) ? 'allowed' : 'detected',
-      });
-    }
-    return findings;
+        status: lines.allowed ? 'allowed' : 'detected',
+      };
+    });
   }
 }
 

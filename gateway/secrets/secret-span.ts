@@ -14,24 +14,33 @@ export interface ByteRange {
 }
 
 /**
- * Keeps one span per overlapping group: the more specific rule wins (provider over database over
- * generic), then the longer span. Input in any order; output sorted by start.
+ * Overlap resolution fed one span at a time, in order of start (then longer first): keeps one span
+ * per overlapping group, the more specific rule winning (provider over database over generic), then
+ * the longer span. Only the last kept span can still be replaced, and only by a span that starts
+ * before its end; every earlier one is final.
  */
-export function resolveOverlaps(spans: SecretSpan[]): SecretSpan[] {
-  spans.sort((a, b) => a.start - b.start || b.end - a.end);
-  const kept: SecretSpan[] = [];
-  for (const span of spans) {
-    const last = kept[kept.length - 1];
+export class OverlapResolver {
+  readonly kept: SecretSpan[] = [];
+
+  /** `appended`: a new group; `replaced`: it took the last kept span's place; `dropped`: it lost. */
+  add(span: SecretSpan): 'appended' | 'replaced' | 'dropped' {
+    const last = this.kept[this.kept.length - 1];
     if (last === undefined || span.start >= last.end) {
-      kept.push(span);
-      continue;
+      this.kept.push(span);
+      return 'appended';
     }
     const better =
       span.rule.specificity > last.rule.specificity ||
       (span.rule.specificity === last.rule.specificity && span.end - span.start > last.end - last.start);
-    if (better) kept[kept.length - 1] = span;
+    if (!better) return 'dropped';
+    this.kept[this.kept.length - 1] = span;
+    return 'replaced';
   }
-  return kept;
+}
+
+/** The order in which overlap resolution reads spans: by start, longer first. */
+export function compareSpans(a: SecretSpan, b: SecretSpan): number {
+  return a.start - b.start || b.end - a.end;
 }
 
 /** True when `[start, end)` intersects one of the sorted, disjoint `ranges`. */

@@ -8,6 +8,8 @@ import type { SecretSpan } from './secret-span.js';
  * credentials in elements (`<password>…</password>`), attributes (`password="…"`), key/value
  * pairs (`<add key="SmtpPassword" value="…"/>`) and connection strings (`…;Password=…;`).
  * Entities are not expanded (no entity-expansion attacks); the file is already size-capped.
+ * Comments are kept as nodes (and skipped) so that they split text instead of being cut out of it:
+ * every text piece is then a verbatim part of the file, and can be found in it.
  */
 const parser = new XMLParser({
   ignoreAttributes: false,
@@ -19,6 +21,7 @@ const parser = new XMLParser({
   ignoreDeclaration: true,
   ignorePiTags: true,
   trimValues: true,
+  commentPropName: '#comment',
 });
 
 const CONNECTION_STRING_PASSWORD = new RE2('(?i)(?:^|;)\\s*(?:password|pwd)\\s*=\\s*([^;]+)', 'g');
@@ -27,22 +30,46 @@ const PAIR_VALUE_ATTRIBUTES = ['value'];
 
 type XmlNode = Record<string, unknown>;
 
+/** How far past the cursor a value is looked for once misses have cost their budget. */
+const SHORT_SEARCH_BYTES = 4096;
+
+/**
+ * Finds each candidate value in the file. Values come in document order, so each is looked for
+ * from where the previous one was found, and finding them all reads the file about once. The parser
+ * turns `\r\n` into `\n`, so a multi-line value of a CRLF file is looked for with `\r\n` too. A
+ * value still not found (a lone `\r` in it, say) was read past to the end for nothing: such misses
+ * may read the file twice in all, then values are only looked for within SHORT_SEARCH_BYTES of the
+ * cursor (a thousand crafted misses would otherwise read a 1 MiB file a thousand times).
+ */
 class CandidateLocator {
   private cursor = 0;
+  private missBudget: number;
+  private readonly crlf: boolean;
   readonly spans: SecretSpan[] = [];
 
   constructor(
     private readonly content: Buffer,
     private readonly rule: CompiledSecretRule,
-  ) {}
+  ) {
+    this.missBudget = 2 * content.length + 65536;
+    this.crlf = content.includes(13);
+  }
 
   add(value: string): void {
+    if (!this.locate(value) && this.crlf && value.includes('\n')) this.locate(value.replace(/\n/g, '\r\n'));
+  }
+
+  private locate(value: string): boolean {
     const needle = Buffer.from(value, 'utf8');
-    let at = this.content.indexOf(needle, this.cursor);
-    if (at < 0) at = this.content.indexOf(needle);
-    if (at < 0) return;
+    const end = this.missBudget > 0 ? this.content.length : Math.min(this.content.length, this.cursor + SHORT_SEARCH_BYTES + needle.length);
+    const at = this.content.subarray(0, end).indexOf(needle, this.cursor);
+    if (at < 0) {
+      this.missBudget -= end - this.cursor;
+      return false;
+    }
     this.cursor = at + needle.length;
     this.spans.push({ rule: this.rule, start: at, end: at + needle.length });
+    return true;
   }
 
   addConnectionStringPasswords(value: string): void {
@@ -55,39 +82,36 @@ class CandidateLocator {
   }
 }
 
-function textOf(children: unknown): string {
-  if (!Array.isArray(children)) return '';
-  return children
-    .map((child) => (child as XmlNode)['#text'])
-    .filter((text): text is string => typeof text === 'string')
-    .join('');
-}
-
+/** Visits elements, their attributes and their text in document order, as the locator reads. */
 function visit(nodes: unknown, rule: CompiledSecretRule, locator: CandidateLocator, depth: number): void {
   if (!Array.isArray(nodes) || depth > 200) return;
   const keyNames = rule.keyNames!;
   for (const node of nodes as XmlNode[]) {
     const attributes = (node[':@'] ?? {}) as Record<string, unknown>;
     const tag = Object.keys(node).find((k) => k !== ':@');
-    if (tag === undefined || tag === '#text') continue;
+    if (tag === undefined || tag === '#text' || tag === '#comment') continue;
+    const pairKey = PAIR_KEY_ATTRIBUTES.map((a) => attributes[a]).find((v) => typeof v === 'string') as string | undefined;
+    const pairValueName = PAIR_VALUE_ATTRIBUTES.find((a) => typeof attributes[a] === 'string');
     for (const [name, value] of Object.entries(attributes)) {
       if (typeof value !== 'string') continue;
       if (keyNames.test(name)) locator.add(value);
       else if (/^connectionstring$/i.test(name)) locator.addConnectionStringPasswords(value);
-    }
-    const pairKey = PAIR_KEY_ATTRIBUTES.map((a) => attributes[a]).find((v) => typeof v === 'string') as string | undefined;
-    const pairValue = PAIR_VALUE_ATTRIBUTES.map((a) => attributes[a]).find((v) => typeof v === 'string') as string | undefined;
-    if (pairKey !== undefined && pairValue !== undefined) {
-      if (keyNames.test(pairKey)) locator.add(pairValue);
-      else if (/connectionstring/i.test(pairKey)) locator.addConnectionStringPasswords(pairValue);
+      if (name === pairValueName && pairKey !== undefined) {
+        if (keyNames.test(pairKey)) locator.add(value);
+        else if (/connectionstring/i.test(pairKey)) locator.addConnectionStringPasswords(value);
+      }
     }
     const children = node[tag];
-    const text = textOf(children);
-    if (text.length > 0) {
-      if (keyNames.test(tag)) locator.add(text);
-      else if (/connectionstring/i.test(tag)) locator.addConnectionStringPasswords(text);
+    if (!Array.isArray(children)) continue;
+    const secretText = keyNames.test(tag);
+    const connectionText = !secretText && /connectionstring/i.test(tag);
+    for (const child of children as XmlNode[]) {
+      const text = child['#text'];
+      if (typeof text !== 'string') visit([child], rule, locator, depth + 1);
+      else if (text.length === 0) continue;
+      else if (secretText) locator.add(text);
+      else if (connectionText) locator.addConnectionStringPasswords(text);
     }
-    visit(children, rule, locator, depth + 1);
   }
 }
 
