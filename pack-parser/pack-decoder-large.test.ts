@@ -149,3 +149,35 @@ t.test('close() while end() waits for its turn makes end() fail, not crash', asy
   );
   t.throws(() => decoder.readObject(turnsExpected[0]!.first), /only after end/, 'nothing can be read back');
 });
+
+t.test('rebuilding a delta chain counts against maxResolvedBytes, like resolving it', async (t) => {
+  // A chain of 40 deltas of about 120 KiB each; a cache too small to keep any of them, so reading
+  // the last one back rebuilds the whole chain from the base.
+  const entries: HandMadeEntry[] = [{ kind: 'blob', content: textOf(4000, 'root') }];
+  let content = (entries[0] as { content: Buffer }).content;
+  for (let i = 1; i <= 40; i++) {
+    const next = prepend(content, i - 1, `link ${i}\n`);
+    entries.push(next.entry);
+    content = next.content;
+  }
+  const pack = buildPack(entries);
+  const ids: string[] = [];
+  let resolvedBytes = 0;
+  const resolved = new PackDecoder({
+    baseCacheBytes: 64 * 1024,
+    onObject: (o) => {
+      ids.push(o.id);
+      resolvedBytes += o.size;
+    },
+  });
+  const summary = await writeAll(resolved, pack).end();
+  const lastId = ids.at(-1)!;
+  t.ok(resolved.readObject(lastId)!.content.equals(content), 'read back whole without a limit in the way');
+  resolved.close();
+
+  // Allow what resolving takes, and half of a second pass over the chain.
+  const limited = new PackDecoder({ baseCacheBytes: 1024, limits: { maxResolvedBytes: Math.round(resolvedBytes * 1.5) } });
+  t.equal((await writeAll(limited, pack).end()).objectCount, summary.objectCount, 'resolving fits');
+  t.throws(() => limited.readObject(lastId), { code: 'PACK_LIMIT_OBJECT_SIZE', message: /resolved objects exceed the limit/ }, 'rebuilding the chain does not');
+  limited.close();
+});

@@ -1,5 +1,5 @@
 import t from 'tap';
-import type { DecodedObject, ObjectType } from '../../pack-parser/index.js';
+import { PackParserError, type DecodedObject, type ObjectType } from '../../pack-parser/index.js';
 import { PushedObjects } from './pushed-objects.js';
 
 function object(type: ObjectType, id: string, content: Buffer): DecodedObject {
@@ -60,4 +60,20 @@ t.test('commits and tags are bounded one by one and in all: a larger one refuses
   t.throws(() => objects.add(object('commit', '5'.repeat(40), small)), { code: 'PUSH_TOO_LARGE', message: /^this push carries more than \d+ bytes of commits and tags/ });
   const tag = Buffer.from(`object ${'1'.repeat(40)}\ntype commit\ntag v1\ntagger A <a@example.com> 1700000000 +0000\n\n${'y'.repeat(small.length)}\n`);
   t.throws(() => new PushedObjects({ maxCommitBytes: small.length }).add(object('tag', '6'.repeat(40), tag)), { code: 'PUSH_TOO_LARGE', message: /^tag 6{40} is \d+ bytes/ });
+});
+
+t.test('a read back the decoder refuses (over a limit, or damaged) is a push error, not an internal one', async (t) => {
+  const objects = new PushedObjects({ maxKeptBlobBytes: 16, maxKeptBytes: 0 });
+  objects.add(object('blob', 'b'.repeat(40), Buffer.alloc(12, 0x62)));
+  objects.add(object('blob', 'c'.repeat(40), Buffer.alloc(12, 0x63)));
+  objects.attachPack((id) => {
+    if (id === 'b'.repeat(40)) throw new PackParserError('PACK_LIMIT_OBJECT_SIZE', 'resolved objects exceed the limit of 100 bytes in total', { offset: 12 });
+    throw new PackParserError('PACK_ZLIB_ERROR', 'object at 40 no longer inflates as it did when it arrived', { offset: 40 });
+  });
+  t.throws(() => objects.blobContent('b'.repeat(40)), {
+    name: 'PushError',
+    code: 'PUSH_TOO_LARGE',
+    message: `reading blob ${'b'.repeat(40)} back from the pushed pack: resolved objects exceed the limit of 100 bytes in total (PACK_LIMIT_OBJECT_SIZE)`,
+  });
+  t.throws(() => objects.blobContent('c'.repeat(40)), { name: 'PushError', code: 'PUSH_PACK_INVALID' });
 });

@@ -1,4 +1,4 @@
-import { checkTree, parseCommit, parseTag, type DecodedObject, type GitCommit, type GitTag, type ObjectType } from '../../pack-parser/index.js';
+import { checkTree, isPackParserError, parseCommit, parseTag, type DecodedObject, type GitCommit, type GitTag, type ObjectType } from '../../pack-parser/index.js';
 import { PushError } from './errors.js';
 
 /** Blobs larger than this are recorded by size only: the secret scanner skips them anyway. */
@@ -137,7 +137,14 @@ export class PushedObjects {
   }
 
   private readBack(id: string, type: ObjectType): Buffer {
-    const object = this.packReader?.(id);
+    let object: ReturnType<PackObjectReader>;
+    try {
+      object = this.packReader?.(id);
+    } catch (error) {
+      if (!isPackParserError(error)) throw error;
+      const code = error.code.startsWith('PACK_LIMIT') ? 'PUSH_TOO_LARGE' : 'PUSH_PACK_INVALID';
+      throw new PushError(code, `reading ${type} ${id} back from the pushed pack: ${error.message} (${error.code})`, { cause: error });
+    }
     // Fail closed: an object that cannot be read would go uninspected.
     if (object?.type !== type) throw new PushError('PUSH_OBJECT_MISSING', `${type} ${id} of the push cannot be read back from the pack`);
     return object.content;
