@@ -24,6 +24,14 @@ export interface PackLimits {
    * small pack of deltas that copy large ranges can cause. Default 64 GiB.
    */
   maxResolvedBytes: number;
+  /**
+   * Resolved bytes per byte of pack received so far, once past `resolvedRatioFloorBytes`: a pack of
+   * a few kB whose deltas each copy a large base over and over can otherwise resolve gigabytes.
+   * Default Infinity (off); rebuilt objects count too.
+   */
+  maxResolvedRatio: number;
+  /** Resolved bytes any pack may reach whatever its size before `maxResolvedRatio` applies. Default 1 GiB. */
+  resolvedRatioFloorBytes: number;
 }
 
 export const DEFAULT_PACK_LIMITS: Readonly<PackLimits> = Object.freeze({
@@ -34,12 +42,15 @@ export const DEFAULT_PACK_LIMITS: Readonly<PackLimits> = Object.freeze({
   maxInflateRatio: 1100,
   inflateRatioMinBytes: 1024 ** 2,
   maxResolvedBytes: 64 * 1024 ** 3,
+  maxResolvedRatio: Infinity,
+  resolvedRatioFloorBytes: 1024 ** 3,
 });
 
 export function resolvePackLimits(overrides: Partial<PackLimits> | undefined): PackLimits {
   const limits = { ...DEFAULT_PACK_LIMITS, ...overrides };
   for (const [name, value] of Object.entries(limits)) {
-    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    const finite = name !== 'maxResolvedRatio' || value !== Infinity;
+    if (typeof value !== 'number' || (finite && !Number.isFinite(value)) || value <= 0) {
       throw new RangeError(`pack limit ${name} must be a positive number, got ${String(value)}`);
     }
   }

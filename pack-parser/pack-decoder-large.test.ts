@@ -181,3 +181,26 @@ t.test('rebuilding a delta chain counts against maxResolvedBytes, like resolving
   t.throws(() => limited.readObject(lastId), { code: 'PACK_LIMIT_OBJECT_SIZE', message: /resolved objects exceed the limit/ }, 'rebuilding the chain does not');
   limited.close();
 });
+
+t.test('maxResolvedRatio bounds what a small pack may resolve, past its floor', async (t) => {
+  // 20 deltas, each 1 MiB made of 16 copies of one 64 KiB base: a few kB of pack.
+  const base = textOf(2000, 'base').subarray(0, 64 * 1024);
+  const copies = Array.from({ length: 16 }, () => ({ copy: [0, base.length] as [number, number] }));
+  const entries: HandMadeEntry[] = [{ kind: 'blob', content: base }];
+  for (let i = 0; i < 20; i++) entries.push({ kind: 'ofs-delta', baseDistance: 'to-entry', baseEntry: 0, delta: makeDelta(base.length, 16 * base.length, copies) });
+  const pack = buildPack(entries);
+  t.ok(pack.length < 64 * 1024, `${pack.length} bytes of pack for 21 MiB of objects`);
+  const unlimited = new PackDecoder();
+  t.equal((await writeAll(unlimited, pack).end()).objectCount, 21, 'no ratio by default');
+  unlimited.close();
+  const limits = { maxResolvedRatio: 100, resolvedRatioFloorBytes: 4 * 1024 * 1024 };
+  const limited = new PackDecoder({ limits });
+  await t.rejects(
+    (async () => writeAll(limited, pack).end())(),
+    { code: 'PACK_LIMIT_OBJECT_SIZE', message: new RegExp(`^resolved objects exceed 100 times the ${pack.length} bytes of pack received \\(past 4194304 bytes\\)$`) },
+  );
+  limited.close();
+  const floorOnly = new PackDecoder({ limits: { ...limits, resolvedRatioFloorBytes: 32 * 1024 * 1024 } });
+  t.equal((await writeAll(floorOnly, pack).end()).objectCount, 21, 'within the floor: any ratio');
+  floorOnly.close();
+});

@@ -358,10 +358,16 @@ export class PackDecoder {
    */
   private countResolved(index: number, bytes: number): void {
     this.resolvedBytes += bytes;
-    if (this.resolvedBytes > this.limits.maxResolvedBytes) {
+    const { maxResolvedBytes, maxResolvedRatio, resolvedRatioFloorBytes } = this.limits;
+    if (this.resolvedBytes > maxResolvedBytes) {
+      throw new PackParserError('PACK_LIMIT_OBJECT_SIZE', `resolved objects exceed the limit of ${maxResolvedBytes} bytes in total`, {
+        offset: this.table.offsets[index]!,
+      });
+    }
+    if (this.resolvedBytes > resolvedRatioFloorBytes && this.resolvedBytes > maxResolvedRatio * this.bytesReceived) {
       throw new PackParserError(
         'PACK_LIMIT_OBJECT_SIZE',
-        `resolved objects exceed the limit of ${this.limits.maxResolvedBytes} bytes in total`,
+        `resolved objects exceed ${maxResolvedRatio} times the ${this.bytesReceived} bytes of pack received (past ${resolvedRatioFloorBytes} bytes)`,
         { offset: this.table.offsets[index]! },
       );
     }

@@ -76,7 +76,9 @@ export const MAX_REF_UPDATES_PER_PUSH = 1000;
 /**
  * The decoder's limits for pushes, tighter than its defaults (which suit indexing any pack):
  * objects up to 100 MiB, as GitHub accepts them; 4 GiB of resolved objects per push (a 35 kB pack
- * of deltas copying large ranges resolved 19 GiB, for 20 s); 500,000 objects (each costs the
+ * of deltas copying large ranges resolved 19 GiB, for 20 s), and past 1 GiB at most 64 times the
+ * pack's bytes (an 18 kB pack of deltas copying one cached 1 MiB base stalled the event loop 6.4 s
+ * before reaching 4 GiB); 500,000 objects (each costs the
  * inspection 400-500 bytes: a million tiny blobs took 586 MB); delta chains up to 1,000 deep (git
  * makes 50 by default, 250 with an old `gc --aggressive`; reading back an object beyond the kept
  * budget rebuilds its chain, and a 4,000-deep chain of 1 MiB blobs took seconds per object).
@@ -84,6 +86,7 @@ export const MAX_REF_UPDATES_PER_PUSH = 1000;
 export const PUSH_PACK_LIMITS: Readonly<Partial<PackLimits>> = Object.freeze({
   maxObjectSize: 100 * 1024 ** 2,
   maxResolvedBytes: 4 * 1024 ** 3,
+  maxResolvedRatio: 64,
   maxObjectCount: 500_000,
   maxDeltaDepth: 1000,
 });
