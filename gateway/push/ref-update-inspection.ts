@@ -212,8 +212,15 @@ async function analyzeCommit(id: string, context: InspectionContext, push: PushI
   const analysis: CommitAnalysis = { info: commitInfo(id, commit), parentUnknown: firstParent !== undefined && parentTree === undefined, files: [], findings: [] };
   push.scanning(commit.message.length);
   analysis.findings.push(...policyFindings(scanner.scanFile({ path: '(commit message)', content: commit.message, commit: id }), id));
-  // The secret is reported as a finding; the listed message (shown to reviewers, recorded) masks it.
-  if (analysis.findings.length > 0) analysis.info.message = context.masker.maskString(analysis.info.message);
+  // The secret is reported as a finding; the listed message (shown to reviewers, recorded) masks
+  // it. A message cut for the listing is withheld instead: the cut could split a secret, leaving
+  // a part the masker no longer recognizes.
+  if (analysis.findings.length > 0) {
+    analysis.info.message =
+      commit.message.length <= MAX_LISTED_MESSAGE_LENGTH
+        ? context.masker.maskString(commit.message)
+        : `[gitgate: message of ${commit.message.length} characters withheld: it holds a secret (see the findings)]`;
+  }
   const diff = await diffTrees(reader, parentTree, commit.tree, push.changedFilesLeft, () => push.pause());
   push.diffed(id, diff.changes.length, diff.truncated);
   for (const change of diff.changes) {

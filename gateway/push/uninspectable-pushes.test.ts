@@ -129,12 +129,17 @@ t.test('secrets in commit and tag messages are found', async (t) => {
 });
 
 t.test(`commit messages are listed up to ${MAX_LISTED_MESSAGE_LENGTH} characters, and scanned whole`, async (t) => {
-  const long = commit(rootTree, `${'x'.repeat(MAX_LISTED_MESSAGE_LENGTH + 10)}\n${fakeGithubToken(15)}`);
+  const long = commit(rootTree, `${'x'.repeat(MAX_LISTED_MESSAGE_LENGTH + 10)}\nno secret here`);
   const outcome = await decide(pushBody({ 'refs/heads/main': long }, [long, rootTree, readme]));
   const listed = outcome.input?.updates[0]?.commits[0]?.message ?? '';
   t.ok(listed.startsWith('x'.repeat(MAX_LISTED_MESSAGE_LENGTH)));
-  t.ok(listed.endsWith(`\n[gitgate: message cut at ${MAX_LISTED_MESSAGE_LENGTH} of ${MAX_LISTED_MESSAGE_LENGTH + 10 + 1 + 40} characters]`), 'says where');
-  t.same(outcome.input?.updates[0]?.secret_findings.map((f) => [f.path, f.line]), [['(commit message)', 2]]);
+  t.ok(listed.endsWith(`\n[gitgate: message cut at ${MAX_LISTED_MESSAGE_LENGTH} of ${MAX_LISTED_MESSAGE_LENGTH + 10 + 15} characters]`), 'says where');
+
+  // With a secret, the cut could split it: the message is withheld, and the secret still found.
+  const leaky = commit(rootTree, `${'x'.repeat(MAX_LISTED_MESSAGE_LENGTH + 10)}\n${fakeGithubToken(15)}`);
+  const refused = await decide(pushBody({ 'refs/heads/main': leaky }, [leaky, rootTree, readme]));
+  t.equal(refused.input?.updates[0]?.commits[0]?.message, `[gitgate: message of ${MAX_LISTED_MESSAGE_LENGTH + 10 + 1 + 40} characters withheld: it holds a secret (see the findings)]`);
+  t.same(refused.input?.updates[0]?.secret_findings.map((f) => [f.path, f.line]), [['(commit message)', 2]]);
 });
 
 t.test(`a merge of more than ${MAX_PARENTS_PER_COMMIT} parents is refused`, async (t) => {
