@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import { encodeSideband, type SidebandMode } from '../../pack-parser/index.js';
 import type { DecisionRecord, PushInput } from '../../rego/index.js';
-import { rejectionResponse } from '../push/report-status.js';
+import { everyRefRejected } from '../push/report-status.js';
 import type { ReceivedPush } from '../push/receive-pack-intake.js';
 import type { SecretMasker } from '../secrets/index.js';
 import type { UpstreamRequest } from '../upstream/git-upstream.js';
@@ -68,7 +68,7 @@ export async function holdPushForApproval(held: HeldPush, response: ServerRespon
   const settings = approvals.settings;
   const mode = sidebandModeOf(push);
   const refuse = (reason: string, messages: string[]): void => {
-    const body = rejectionResponse(push.request, push.request.commands.map((c) => ({ ref: c.ref, reason })), messages.map((m) => masker.maskString(m)));
+    const body = everyRefRejected(push.request, reason, messages.map((m) => masker.maskString(m)));
     if (!response.headersSent) response.writeHead(200, { 'content-type': RESULT_TYPE, ...NO_CACHE });
     response.end(body);
   };

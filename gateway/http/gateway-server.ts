@@ -19,7 +19,7 @@ import type { TokenStore } from '../identity/token-store.js';
 import type { OidcVerifier } from '../identity/oidc-verifier.js';
 import { PushError } from '../push/errors.js';
 import { decidePush, requestInfo, type PushGateDependencies, type PushOutcome } from '../push/push-gate.js';
-import { rejectionResponse } from '../push/report-status.js';
+import { everyRefRejected } from '../push/report-status.js';
 import type { SecretMasker, SecretScanner } from '../secrets/index.js';
 import { UpstreamError } from '../upstream/errors.js';
 import { protocolVersionOf, sanitizeGitProtocol, type UpstreamRequest } from '../upstream/git-upstream.js';
@@ -391,11 +391,9 @@ export class GatewayServer {
       log.warn({ code: error.code, err: error }, 'upstream failed during an allowed push');
       sendPushResult(
         response,
-        rejectionResponse(
-          push.request,
-          push.request.commands.map((c) => ({ ref: c.ref, reason: `gitgate: upstream unavailable (${error.code})` })),
-          [`gitgate allowed this push but could not deliver it: ${error.message}. Nothing was applied; push again later.`],
-        ),
+        everyRefRejected(push.request, `gitgate: upstream unavailable (${error.code})`, [
+          `gitgate allowed this push but could not deliver it: ${error.message}. Nothing was applied; push again later.`,
+        ]),
       );
     } finally {
       await recordPushResult(intent, forwardResult).catch((error: unknown) => log.error({ err: error }, 'push outcome not recorded; restart reconciliation will record it'));
@@ -412,11 +410,9 @@ function sendPushResult(response: ServerResponse, body: Buffer): void {
 
 /** A push the audit log cannot record is refused, per ref, so that git shows why. */
 function unrecordedPushRejection(request: ReceivePackRequest, error: AuditError): Buffer {
-  return rejectionResponse(
-    request,
-    request.commands.map((c) => ({ ref: c.ref, reason: `gitgate: not recorded (${error.code})` })),
-    [`gitgate: this push cannot be recorded in the audit log (${error.code}), so it was refused; nothing was applied. Tell the gitgate operators.`],
-  );
+  return everyRefRejected(request, `gitgate: not recorded (${error.code})`, [
+    `gitgate: this push cannot be recorded in the audit log (${error.code}), so it was refused; nothing was applied. Tell the gitgate operators.`,
+  ]);
 }
 
 /**

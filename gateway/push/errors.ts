@@ -10,6 +10,15 @@ export type PushErrorCode =
   /** The push carries content the inspection cannot reach: refused rather than forwarded unseen. */
   | 'PUSH_UNINSPECTABLE';
 
+/**
+ * The push error for a pack-parser error code: a limit makes the push too large, an unreadable
+ * command section an invalid request, anything else an invalid pack.
+ */
+export function pushErrorCodeFor(packParserCode: string): PushErrorCode {
+  if (packParserCode.startsWith('PACK_LIMIT')) return 'PUSH_TOO_LARGE';
+  return packParserCode.startsWith('RECEIVE_PACK') ? 'PUSH_REQUEST_INVALID' : 'PUSH_PACK_INVALID';
+}
+
 export class PushError extends Error {
   readonly code: PushErrorCode;
   /**

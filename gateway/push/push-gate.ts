@@ -14,7 +14,7 @@ import { receivePush, type ReceivedPush } from './receive-pack-intake.js';
 import { PushInspection } from './push-inspection.js';
 import { DEFAULT_INSPECTION_LIMITS, inspectRefUpdate, type InspectionLimits } from './ref-update-inspection.js';
 import { inspectUnreachedObjects } from './unreached-objects.js';
-import { rejectionResponse, type RefRejection } from './report-status.js';
+import { everyRefRejected, rejectionResponse, type RefRejection } from './report-status.js';
 
 export interface PushGateDependencies {
   policy: PolicyEngine;
@@ -181,7 +181,7 @@ export async function decidePush(body: AsyncIterable<Buffer>, context: PushConte
       } catch (error) {
         push.close();
         const message = `approval request ${grant.request.id} covered this push but could not be used: ${(error as Error).message}`;
-        return { kind: 'reject', body: rejectionResponse(push.request, push.request.commands.map((c) => ({ ref: c.ref, reason: 'gitgate: approval already used' })), [`gitgate: ${message}. Push again to ask for a new approval.`]), input, decision, timings };
+        return { kind: 'reject', body: everyRefRejected(push.request, 'gitgate: approval already used', [`gitgate: ${message}. Push again to ask for a new approval.`]), input, decision, timings };
       }
       return { kind: 'forward', push, input, decision, timings, usedApproval: grant.request.id };
     }
@@ -209,9 +209,9 @@ export async function decidePush(body: AsyncIterable<Buffer>, context: PushConte
  * "remote unpack failed").
  */
 function pushErrorRejection(request: ReceivePackRequest, error: PushError, masker: SecretMasker, duringUnpack: boolean): Buffer {
-  return rejectionResponse(
+  return everyRefRejected(
     request,
-    request.commands.map((c) => ({ ref: c.ref, reason: `gitgate could not inspect this push (${error.code})` })),
+    `gitgate could not inspect this push (${error.code})`,
     [`gitgate: ${masker.maskString(error.message)}`],
     duringUnpack ? `gitgate refused the pack (${error.code})` : undefined,
   );

@@ -1,5 +1,5 @@
 import { checkTree, isPackParserError, parseCommit, parseTag, type DecodedObject, type GitCommit, type GitTag, type ObjectType } from '../../pack-parser/index.js';
-import { PushError } from './errors.js';
+import { PushError, pushErrorCodeFor } from './errors.js';
 
 /** Blobs larger than this are recorded by size only: the secret scanner skips them anyway. */
 export const DEFAULT_MAX_KEPT_BLOB_BYTES = 1024 * 1024;
@@ -142,8 +142,7 @@ export class PushedObjects {
       object = this.packReader?.(id);
     } catch (error) {
       if (!isPackParserError(error)) throw error;
-      const code = error.code.startsWith('PACK_LIMIT') ? 'PUSH_TOO_LARGE' : 'PUSH_PACK_INVALID';
-      throw new PushError(code, `reading ${type} ${id} back from the pushed pack: ${error.message} (${error.code})`, { cause: error });
+      throw new PushError(pushErrorCodeFor(error.code), `reading ${type} ${id} back from the pushed pack: ${error.message} (${error.code})`, { cause: error });
     }
     // Fail closed: an object that cannot be read would go uninspected.
     if (object?.type !== type) throw new PushError('PUSH_OBJECT_MISSING', `${type} ${id} of the push cannot be read back from the pack`);

@@ -13,7 +13,7 @@ import {
   type ReceivePackRequest,
 } from '../../pack-parser/index.js';
 import { CommandSectionRecorder } from './command-section.js';
-import { PushError } from './errors.js';
+import { PushError, pushErrorCodeFor } from './errors.js';
 import { PushedObjects } from './pushed-objects.js';
 
 /**
@@ -112,11 +112,9 @@ async function saveSpool(spool: SpillingPackSpool, path: string): Promise<void> 
 function asPushError(error: unknown, during: string): unknown {
   if (error instanceof PushError) return error;
   if (isPackParserError(error)) {
-    if (error.code.startsWith('PACK_LIMIT')) {
-      return new PushError('PUSH_TOO_LARGE', `the pushed pack is beyond what gitgate accepts: ${error.message} (${error.code})`, { cause: error });
-    }
-    const code = error.code.startsWith('RECEIVE_PACK') ? 'PUSH_REQUEST_INVALID' : 'PUSH_PACK_INVALID';
-    return new PushError(code, `${during}: ${error.message} (${error.code})`, { cause: error });
+    const code = pushErrorCodeFor(error.code);
+    const context = code === 'PUSH_TOO_LARGE' ? 'the pushed pack is beyond what gitgate accepts' : during;
+    return new PushError(code, `${context}: ${error.message} (${error.code})`, { cause: error });
   }
   return error;
 }

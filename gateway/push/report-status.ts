@@ -11,6 +11,11 @@ function oneLine(text: string, max = 200): string {
   return line.length > max ? `${line.slice(0, max - 3)}...` : line;
 }
 
+/** Every ref of the request refused for the same reason (nothing of a push is applied in part). */
+export function everyRefRejected(request: ReceivePackRequest, reason: string, messages: readonly string[], unpackError?: string): Buffer {
+  return rejectionResponse(request, request.commands.map((c) => ({ ref: c.ref, reason })), messages, unpackError);
+}
+
 /**
  * A git-native answer to a push that was not applied: `unpack ok` (or the unpack error) and
  * `ng <ref> <reason>` for every ref, wrapped in side-band-64k when the client asked for it, with
