@@ -3,10 +3,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSeededRepo } from '../testdata/seeded-repo.js';
-import { fixThinPackWithGit, indexPackWithGit, makePackWithGit } from '../testdata/pack-fixtures.js';
+import { allObjectsWithGit, fixThinPackWithGit, indexPackWithGit, makePackWithGit } from '../testdata/pack-fixtures.js';
 import { resealPack } from '../testdata/pack-builder.js';
 import { git } from '../testdata/git-cli.js';
-import { CatFileObjectSource } from '../gateway/git/cat-file-object-source.js';
 import { PackDecoder, type DecodedObject, type PackDecoderOptions } from './pack-decoder.js';
 import { writeIdxV2 } from './idx-writer.js';
 
@@ -132,28 +131,24 @@ t.test('pack version 3 decodes like version 2', async (t) => {
 t.test('thin pack: bases outside the pack come from resolveExternalBase', async (t) => {
   const thin = makePackWithGit(repo, { revs: ['main', '^main~10'], thin: true });
   const fixed = fixThinPackWithGit(repo, thin);
-  const source = new CatFileObjectSource(repo);
+  const repoObjects = allObjectsWithGit(repo);
   const asked: string[] = [];
-  try {
-    const { summary, objects } = await decodeInChunks(thin, 8192, {
-      resolveExternalBase: (id) => {
-        asked.push(id);
-        return source.read(id);
-      },
-    });
-    t.ok(summary.externalBaseCount > 0, `external bases: ${summary.externalBaseCount}`);
-    t.equal(asked.length, summary.externalBaseCount, 'each external base asked for once');
-    const fixedById = new Map(fixed.objects.map((o) => [o.id, o.type]));
-    t.equal(objects.length, summary.objectCount);
-    t.ok(
-      objects.every((o) => fixedById.get(o.id) === o.type),
-      'every decoded object is in the pack git completed, with the same type',
-    );
-    t.equal(fixed.objects.length, objects.length + summary.externalBaseCount, 'git appended exactly the external bases');
-    t.ok(objects.some((o) => o.externalBase), 'some deltas are based outside the pack');
-  } finally {
-    source.close();
-  }
+  const { summary, objects } = await decodeInChunks(thin, 8192, {
+    resolveExternalBase: (id) => {
+      asked.push(id);
+      return Promise.resolve(repoObjects.get(id));
+    },
+  });
+  t.ok(summary.externalBaseCount > 0, `external bases: ${summary.externalBaseCount}`);
+  t.equal(asked.length, summary.externalBaseCount, 'each external base asked for once');
+  const fixedById = new Map(fixed.objects.map((o) => [o.id, o.type]));
+  t.equal(objects.length, summary.objectCount);
+  t.ok(
+    objects.every((o) => fixedById.get(o.id) === o.type),
+    'every decoded object is in the pack git completed, with the same type',
+  );
+  t.equal(fixed.objects.length, objects.length + summary.externalBaseCount, 'git appended exactly the external bases');
+  t.ok(objects.some((o) => o.externalBase), 'some deltas are based outside the pack');
 });
 
 t.test('thin pack without a base source is refused with PACK_DELTA_BASE_MISSING', async (t) => {
@@ -178,9 +173,9 @@ t.test('object contents handed to onObject are the objects git has', async (t) =
 
 t.test('readObject reads every object back after end(), with a tiny cache and thin-pack bases', async (t) => {
   const thin = makePackWithGit(repo, { revs: ['main', '^main~10'], thin: true, depth: 250, window: 50 });
-  const source = new CatFileObjectSource(repo);
+  const repoObjects = allObjectsWithGit(repo);
   const ids: string[] = [];
-  const decoder = new PackDecoder({ baseCacheBytes: 16 * 1024, resolveExternalBase: (id) => source.read(id), onObject: (o) => ids.push(o.id) });
+  const decoder = new PackDecoder({ baseCacheBytes: 16 * 1024, resolveExternalBase: async (id) => repoObjects.get(id), onObject: (o) => ids.push(o.id) });
   try {
     t.throws(() => decoder.readObject(ids[0] ?? '00'.repeat(20)), /only after end/);
     for (let pos = 0; pos < thin.length; pos += 4096) decoder.write(thin.subarray(pos, pos + 4096));
@@ -189,7 +184,7 @@ t.test('readObject reads every object back after end(), with a tiny cache and th
     // Backwards, so most reads miss the small cache and rebuild along the delta chain.
     for (const id of [...ids].reverse()) {
       const object = decoder.readObject(id)!;
-      const expected = (await source.read(id))!;
+      const expected = repoObjects.get(id)!;
       if (object.type !== expected.type || !object.content.equals(expected.content)) {
         t.fail(`object ${id} read back differs from git's`);
         return;
@@ -199,6 +194,5 @@ t.test('readObject reads every object back after end(), with a tiny cache and th
     t.equal(decoder.readObject('ab'.repeat(20)), undefined, 'an id not in the pack');
   } finally {
     decoder.close();
-    source.close();
   }
 });

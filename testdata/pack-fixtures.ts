@@ -74,6 +74,24 @@ export function allObjectIds(repo: string): Set<string> {
   return new Set(out.split('\n').filter(Boolean));
 }
 
+/**
+ * Every object of a repository with its type and content, read by one `git cat-file --batch`
+ * run: the base source of thin-pack tests in libraries that must not import the gateway's
+ * long-running cat-file reader.
+ */
+export function allObjectsWithGit(repo: string): Map<string, { type: 'commit' | 'tree' | 'blob' | 'tag'; content: Buffer }> {
+  const out = git(['cat-file', '--batch-all-objects', '--batch'], { cwd: repo });
+  const objects = new Map<string, { type: 'commit' | 'tree' | 'blob' | 'tag'; content: Buffer }>();
+  for (let pos = 0; pos < out.length; ) {
+    const newline = out.indexOf(0x0a, pos);
+    const [id, type, size] = out.subarray(pos, newline).toString().split(' ');
+    const end = newline + 1 + Number(size);
+    objects.set(id!, { type: type as 'commit' | 'tree' | 'blob' | 'tag', content: out.subarray(newline + 1, end) });
+    pos = end + 1; // the newline after each object's content
+  }
+  return objects;
+}
+
 /** `git index-pack --fix-thin`: the objects a thin pack needs from the repository, completed. */
 export function fixThinPackWithGit(repo: string, thinPack: Buffer): GitPackReport {
   const dir = mkdtempSync(join(tmpdir(), 'gitgate-fix-thin-'));
