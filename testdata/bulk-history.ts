@@ -13,7 +13,7 @@ export interface BulkHistoryOptions {
   from: string;
   /** Bytes added per commit (default 8 MiB). */
   bytesPerCommit?: number;
-  /** File sizes (default 16 KiB to 1.5 MiB: most are read by the secret scanner, some are too large for it). */
+  /** File sizes (default 16 KiB to 1.5 MiB: some text files are over the scanner's 1 MiB, which pushes read in slices). */
   fileBytes?: [min: number, max: number];
 }
 

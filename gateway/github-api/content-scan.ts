@@ -1,5 +1,5 @@
 import type { ApiSecretFinding } from '../../rego/index.js';
-import { scanAddedLines, type SecretFinding, type SecretScanner } from '../secrets/index.js';
+import { scanLargeText, type SecretFinding, type SecretScanner } from '../secrets/index.js';
 
 const R = '/repos/{owner}/{repo}';
 const TEXT_FIELDS_OF = new Map<string, string>([
@@ -26,6 +26,14 @@ function policyFinding(finding: SecretFinding): ApiSecretFinding {
 
 function decodeBase64(text: string): Buffer {
   return Buffer.from(text.replace(/\s+/g, ''), 'base64');
+}
+
+/** Gives the event loop a turn between the slices of a large text. */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Findings in a text of any size the body may carry (over the scanner's 1 MiB: in slices). */
+async function scanText(scanner: SecretScanner, path: string, content: Buffer): Promise<SecretFinding[]> {
+  return (await scanLargeText(scanner, { path, newContent: content }, nextTurn)).findings;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -55,21 +63,21 @@ export async function scanWrittenContent(
     if (typeof body['content'] !== 'string') return [];
     const path = params['path'] ?? '(file)';
     const content = decodeBase64(body['content']);
-    const whole = scanner.scanFile({ path, content });
-    if (whole.findings.length > 0 && typeof body['sha'] === 'string') {
+    const whole = await scanText(scanner, path, content);
+    if (whole.length > 0 && typeof body['sha'] === 'string') {
       const old = await readOldBlob(body['sha']);
-      findings.push(...(old === undefined ? whole.findings : scanAddedLines(scanner, { path, oldContent: old, newContent: content }).findings));
-    } else findings.push(...whole.findings);
+      findings.push(...(old === undefined ? whole : (await scanLargeText(scanner, { path, oldContent: old, newContent: content }, nextTurn)).findings));
+    } else findings.push(...whole);
   } else if (method === 'POST' && template.endsWith('/git/blobs')) {
     if (typeof body['content'] !== 'string') return [];
     const content = body['encoding'] === 'base64' ? decodeBase64(body['content']) : Buffer.from(body['content'], 'utf8');
-    findings.push(...scanner.scanFile({ path: '(blob)', content }).findings);
+    findings.push(...(await scanText(scanner, '(blob)', content)));
   } else if (method === 'POST' && template.endsWith('/git/trees')) {
     const entries = Array.isArray(body['tree']) ? body['tree'] : [];
     for (const entry of entries) {
       if (!isRecord(entry) || typeof entry['content'] !== 'string') continue;
       const path = typeof entry['path'] === 'string' && entry['path'] !== '' ? entry['path'] : '(tree entry)';
-      findings.push(...scanner.scanFile({ path, content: Buffer.from(entry['content'], 'utf8') }).findings);
+      findings.push(...(await scanText(scanner, path, Buffer.from(entry['content'], 'utf8'))));
     }
   } else if (method === 'POST' && template.endsWith('/git/commits')) {
     if (typeof body['message'] !== 'string') return [];

@@ -50,8 +50,8 @@ export class ObjectReader {
   }
 
   /**
-   * Size and binary flag of a blob, with its content when the secret scanner reads it (text up to
-   * its size limit); undefined when it cannot be found.
+   * Size and binary flag of a blob, with its content when the secret scanner reads it (text);
+   * undefined when it cannot be found.
    */
   async blob(id: string): Promise<PushedBlob | undefined> {
     const pushed = this.pushed.blobs.get(id);

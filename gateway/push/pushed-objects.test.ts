@@ -6,17 +6,25 @@ function object(type: ObjectType, id: string, content: Buffer): DecodedObject {
   return { index: 0, offset: 0, type, id, size: content.length, entrySize: content.length, packedLength: 0, crc32: 0, depth: 0, baseId: undefined, externalBase: false, content };
 }
 
-t.test('small text blobs are copied; binary and large ones keep size and binary flag only', async (t) => {
+t.test('small text blobs are copied; large ones are read back for the scanner; binary ones never read', async (t) => {
   const objects = new PushedObjects({ maxKeptBlobBytes: 16, maxKeptBytes: 1024 });
   const shared = Buffer.from('hello');
   objects.add(object('blob', 'a'.repeat(40), shared));
   shared.write('HELLO');
   t.equal(objects.blobs.get('a'.repeat(40))!.content!.toString(), 'hello', 'copied, not shared with the decoder');
-  objects.add(object('blob', 'b'.repeat(40), Buffer.alloc(64, 0x61)));
+  const large = Buffer.alloc(64, 0x61);
+  objects.add(object('blob', 'b'.repeat(40), large));
   t.match(objects.blobs.get('b'.repeat(40)), { size: 64, content: undefined, binary: false });
-  t.equal(objects.blobContent('b'.repeat(40)), undefined, 'too large for the scanner: never read');
   objects.add(object('blob', 'c'.repeat(40), Buffer.from([1, 0, 2])));
   t.match(objects.blobs.get('c'.repeat(40)), { size: 3, content: undefined, binary: true });
+  const reads: string[] = [];
+  objects.attachPack((id) => {
+    reads.push(id);
+    return { type: 'blob', content: id === 'b'.repeat(40) ? large : Buffer.from([1, 0, 2]) };
+  });
+  t.same(objects.blobContent('b'.repeat(40)), large, 'a text blob over the kept size is still scanned: read back');
+  t.equal(objects.blobContent('c'.repeat(40)), undefined, 'binary: the scanner does not read it');
+  t.same(reads, ['b'.repeat(40)]);
   t.equal(objects.typeOf('b'.repeat(40)), 'blob');
 });
 

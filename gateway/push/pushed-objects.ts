@@ -1,7 +1,10 @@
 import { checkTree, isPackParserError, parseCommit, parseTag, type DecodedObject, type GitCommit, type GitTag, type ObjectType } from '../../pack-parser/index.js';
 import { PushError, pushErrorCodeFor } from './errors.js';
 
-/** Blobs larger than this are recorded by size only: the secret scanner skips them anyway. */
+/**
+ * Text blobs up to this size are kept in memory (within DEFAULT_MAX_KEPT_BYTES) for the secret
+ * scanner; larger ones are read back from the spooled pack when it scans them, in slices.
+ */
 export const DEFAULT_MAX_KEPT_BLOB_BYTES = 1024 * 1024;
 /**
  * Content kept in memory across the whole push (trees and the text blobs the scanner reads).
@@ -22,7 +25,7 @@ export const DEFAULT_MAX_COMMIT_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_COMMIT_TOTAL_BYTES = 64 * 1024 * 1024;
 
 export interface PushedObjectLimits {
-  /** Text blobs up to this size are kept for the scanner (default DEFAULT_MAX_KEPT_BLOB_BYTES). */
+  /** Text blobs up to this size are kept in memory for the scanner (default DEFAULT_MAX_KEPT_BLOB_BYTES). */
   maxKeptBlobBytes?: number;
   /** Trees and blobs kept in memory in all; the rest is read back (default DEFAULT_MAX_KEPT_BYTES). */
   maxKeptBytes?: number;
@@ -35,8 +38,8 @@ export interface PushedObjectLimits {
 export interface PushedBlob {
   size: number;
   /**
-   * Undefined when the blob is not kept in memory: binary or too large (the scanner skips those),
-   * or beyond the memory budget (then `PushedObjects.content` reads it back from the pack).
+   * Undefined when the blob is not kept in memory: binary (the scanner skips those), larger than
+   * the kept size or beyond the memory budget (then `blobContent` reads it back from the pack).
    */
   content: Buffer | undefined;
   /** A NUL byte in the first 8000 bytes, as git decides (known also for blobs not kept). */
@@ -53,8 +56,8 @@ export type PackObjectReader = (id: string) => { type: ObjectType; content: Buff
 
 /**
  * The objects of one push, as the decoder reports them: commits and tags parsed, trees kept raw,
- * text blobs up to the scanner's size kept, all within a memory budget; what is beyond the budget
- * is read back from the pack. Content is copied (the decoder reuses its buffers).
+ * text blobs up to a size kept, all within a memory budget; larger text blobs and what is beyond
+ * the budget are read back from the pack. Content is copied (the decoder reuses its buffers).
  */
 export class PushedObjects {
   readonly commits = new Map<string, GitCommit>();
@@ -96,9 +99,9 @@ export class PushedObjects {
         break;
       case 'blob': {
         const binary = looksBinary(object.content);
-        // Only what the secret scanner reads is worth keeping: text up to its size limit.
-        const scannable = !binary && object.size <= this.maxKeptBlobBytes;
-        this.blobs.set(object.id, { size: object.size, content: scannable ? this.keep(object.content) : undefined, binary });
+        // Only what the secret scanner reads is worth keeping: text, the large rest read back.
+        const kept = !binary && object.size <= this.maxKeptBlobBytes;
+        this.blobs.set(object.id, { size: object.size, content: kept ? this.keep(object.content) : undefined, binary });
         break;
       }
     }
@@ -109,9 +112,9 @@ export class PushedObjects {
     this.packReader = reader;
   }
 
-  /** Whether the blob's content is needed by the scanner (text, not too large). */
+  /** Whether the secret scanner reads the blob: text, of any size a push may carry. */
   isScannable(blob: PushedBlob): boolean {
-    return !blob.binary && blob.size <= this.maxKeptBlobBytes;
+    return !blob.binary;
   }
 
   /** A pushed tree's raw content, or undefined when the push has no such tree. */

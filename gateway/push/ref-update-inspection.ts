@@ -1,6 +1,6 @@
 import type { ReceivePackCommand } from '../../pack-parser/index.js';
 import type { ChangedFile, CommitInfo, RefUpdate, SecretFinding as PolicySecretFinding } from '../../rego/index.js';
-import { scanAddedLines, type FileScanResult, type SecretMasker, type SecretScanner } from '../secrets/index.js';
+import { scanLargeText, type FileScanResult, type SecretMasker, type SecretScanner } from '../secrets/index.js';
 import { isAncestor, pushedCommitsFrom } from './ancestry.js';
 import { PushError } from './errors.js';
 import { rfc3339TimeOf } from './git-date.js';
@@ -228,12 +228,12 @@ async function analyzeCommit(id: string, context: InspectionContext, push: PushI
     push.diffedBlobs.add(change.id);
     const blob = await reader.blob(change.id); // for a deletion: the deleted blob's size and flag
     analysis.files.push({ path: change.path, status: change.status, mode: change.mode, blob: change.id, size: blob?.size ?? 0, binary: blob?.binary ?? false });
-    // The scanner reads text up to its size limit; `content` is there only for those.
+    // The scanner reads text, large files in slices; `content` is there only for text.
     const content = blob?.content;
     if (change.status === 'deleted' || content === undefined || change.mode === '160000') continue;
     const oldContent = change.oldId === undefined ? undefined : (await reader.blob(change.oldId))?.content;
     push.scanning(content.length);
-    const result = scanAddedLines(scanner, { path: change.path, newContent: content, commit: id, ...(oldContent === undefined ? {} : { oldContent }) });
+    const result = await scanLargeText(scanner, { path: change.path, newContent: content, commit: id, ...(oldContent === undefined ? {} : { oldContent }) }, () => push.pause());
     analysis.findings.push(...policyFindings(result, id));
   }
   push.remember(id, analysis);

@@ -147,3 +147,27 @@ t.test(`a merge of more than ${MAX_PARENTS_PER_COMMIT} parents is refused`, asyn
   const octopus = commit(rootTree, 'octopus', parents);
   await expectRefused(t, pushBody({ 'refs/heads/main': octopus }, [octopus, ...parents, rootTree, readme]), 'PUSH_TOO_LARGE', new RegExp(`^commit ${octopus} has ${MAX_PARENTS_PER_COMMIT + 1} parents`));
 });
+
+t.test('a text file over the scanner\'s 1 MiB is scanned in slices, not forwarded unread', async (t) => {
+  const lines = Array.from({ length: 40_000 }, (_, i) => `    "node_modules/pkg-${i}": { "version": "1.0.${i}", "resolved": "https://registry.example.test/pkg-${i}.tgz" },`);
+  const leakAt = 31_000;
+  const leaky = [...lines.slice(0, leakAt), `    "auth": "${fakeGithubToken(16)}",`, ...lines.slice(leakAt)];
+  const lockfile = blob(`${leaky.join('\n')}\n`);
+  t.ok(Number(run(['cat-file', '-s', lockfile])) > 3 * 1024 * 1024, 'a lockfile of more than 3 MiB');
+  const lockTree = tree([['100644', 'blob', lockfile, 'package-lock.json']]);
+  const added = commit(lockTree, 'add the lockfile');
+  const outcome = await decide(pushBody({ 'refs/heads/lock': added }, [added, lockTree, lockfile]));
+  t.equal(outcome.kind, 'reject');
+  t.same(outcome.input?.updates[0]?.secret_findings.map((f) => [f.path, f.line, f.rule]), [['package-lock.json', leakAt + 1, 'github-pat']]);
+  t.ok(outcome.decision?.result.deny.some((d) => d.code === 'SECRET_DETECTED'));
+
+  // Once the upstream has it, a change elsewhere in the file does not report the old secret again.
+  git(['push', '-q', upstream, `${added}:refs/heads/lock`], { cwd: work, env });
+  const edited = blob(`${leaky.join('\n')}\n    "node_modules/late": { "version": "2.0.0" },\n`);
+  const editedTree = tree([['100644', 'blob', edited, 'package-lock.json']]);
+  const next = commit(editedTree, 'bump late', [added]);
+  const body = Buffer.concat([pkt(`${added} ${next} refs/heads/lock\0report-status\n`), Buffer.from('0000'), git(['pack-objects', '--stdout'], { cwd: work, env, input: `${next}\n${editedTree}\n${edited}\n` })]);
+  const again = await decide(body);
+  t.equal(again.kind, 'forward', 'no secret added');
+  t.same(again.input?.updates[0]?.secret_findings, []);
+});

@@ -1,5 +1,5 @@
 import type { RefUpdate } from '../../rego/index.js';
-import type { SecretScanner } from '../secrets/index.js';
+import { scanLargeText, type SecretScanner } from '../secrets/index.js';
 import { PushError } from './errors.js';
 import type { ObjectReader } from './object-reader.js';
 import type { PushInspection } from './push-inspection.js';
@@ -31,9 +31,9 @@ export async function inspectUnreachedObjects(updates: RefUpdate[], reader: Obje
     if (push.diffedBlobs.has(id)) continue;
     await push.pause();
     const content = pushed.blobContent(id);
-    if (content === undefined) continue; // binary or beyond the scanner's size: nothing it reads
+    if (content === undefined) continue; // binary: nothing the scanner reads
     push.scanning(content.length);
-    const findings = policyFindings(scanner.scanFile({ path: `(unreferenced blob ${id})`, content }), listedOn?.new ?? id);
+    const findings = policyFindings(await scanLargeText(scanner, { path: `(unreferenced blob ${id})`, newContent: content }, () => push.pause()), listedOn?.new ?? id);
     if (findings.length === 0) continue;
     if (listedOn === undefined) {
       throw new PushError('PUSH_UNINSPECTABLE', `this push carries the blob ${id}, which holds a secret and which none of its refs reaches`);

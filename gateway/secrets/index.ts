@@ -1,6 +1,7 @@
 /**
  * Secret detection and masking. What the gateway calls:
- * - on the push path: `scanAddedLines(scanner, { path, oldContent, newContent, commit })` per changed file;
+ * - on the push path: `scanLargeText(scanner, { path, oldContent, newContent, commit }, pause)` per changed
+ *   file (`scanAddedLines` for files within the scanner's size, slices with turns for larger ones);
  * - for everything it shows: `masker.maskString` (git messages), `pinoMaskingOptions(masker)` (logs),
  *   `masker.maskValue` (audit records), `new JsonMaskingStream(masker)` (API responses).
  */
@@ -34,6 +35,7 @@ export {
 } from './secret-scanner.js';
 export type { ByteRange, SecretSpan } from './secret-span.js';
 export { scanAddedLines, scanLines, type BlobChange } from './added-lines.js';
+export { scanLargeText } from './large-text-scan.js';
 export { SecretMasker, type SecretMaskerOptions } from './secret-masker.js';
 export { JsonMaskingStream, type JsonMaskingStreamOptions } from './json-masking-stream.js';
 export { pinoMaskingOptions, DEFAULT_REDACT_PATHS, type PinoMaskingConfig } from './pino-masking.js';

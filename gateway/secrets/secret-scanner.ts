@@ -140,6 +140,16 @@ export class SecretScanner {
     this.structuredRules = ruleSet.rules.flatMap((rule, ruleIndex) => (rule.detector === 'xml-credential' ? [ruleIndex] : []));
   }
 
+  /** Files larger than this are skipped by `scanFile` (`scanLargeText` reads them in slices). */
+  get fileSizeLimit(): number {
+    return this.maxFileBytes;
+  }
+
+  /** Findings one scan of a file reports at most (`truncatedFindings` says when it stopped there). */
+  get findingsPerFileLimit(): number {
+    return this.maxFindingsPerFile;
+  }
+
   /**
    * Scans one file and returns findings without secret values. With `ranges`, only secrets that
    * intersect them are reported; given as a function, the ranges are computed only when the file
@@ -165,6 +175,23 @@ export class SecretScanner {
       scan = this.scanSpans(content, target.path, ranges, limit);
     }
     return { ...base, findings: this.toFindings(content, scan.spans, target), ...(scan.truncated ? { truncatedFindings: true } : {}) };
+  }
+
+  /**
+   * One slice of a text too large for `scanFile` (see `scanLargeText`): scans `region` of the
+   * content, without the size and binary checks, and returns the findings whose secret starts in
+   * `owned` (which `region` surrounds with enough context), positioned in the whole content.
+   * `lines` walks the whole content; pass the same one for slices in ascending order. With each
+   * finding comes the offset where its line starts.
+   */
+  scanSlice(content: Buffer, region: ByteRange, owned: ByteRange, target: ScanTarget, lines: MarkedLines): { findings: SecretFinding[]; lineStarts: number[]; truncated: boolean } {
+    const scan = this.scanSpans(content.subarray(region.start, region.end), target.path, undefined, this.maxFindingsPerFile);
+    const spans = scan.spans
+      .map((span) => ({ ...span, start: span.start + region.start, end: span.end + region.start }))
+      .filter((span) => span.start >= owned.start && span.start < owned.end)
+      .sort((a, b) => a.start - b.start);
+    const findings = this.toFindings(content, spans, target, lines);
+    return { findings, lineStarts: findings.map((finding, i) => spans[i]!.start - (finding.column - 1)), truncated: scan.truncated };
   }
 
   /**
@@ -268,8 +295,7 @@ export class SecretScanner {
     }
   }
 
-  private toFindings(content: Buffer, spans: SecretSpan[], target: ScanTarget): SecretFinding[] {
-    const lines = new MarkedLines(content);
+  private toFindings(content: Buffer, spans: SecretSpan[], target: ScanTarget, lines = new MarkedLines(content)): SecretFinding[] {
     return spans.map((span) => {
       lines.moveTo(span.start);
       const secret = content.subarray(span.start, span.end);

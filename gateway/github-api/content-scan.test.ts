@@ -1,0 +1,29 @@
+import t from 'tap';
+import { builtinScanner, fakeGithubToken } from '../secrets/test-helpers.js';
+import { scanWrittenContent } from './content-scan.js';
+
+// A body may carry up to max_body_bytes (32 MiB by default): text over the scanner's 1 MiB is
+// scanned too, in slices, rather than written to GitHub unread.
+const bigText = (token: string) => `${'const filler = compute(); // ordinary line\n'.repeat(60_000)}key = "${token}"\n`;
+const noOldBlob = async () => undefined;
+
+t.test('a file of more than 1 MiB written through the contents API is scanned', async (t) => {
+  const text = bigText(fakeGithubToken(21));
+  t.ok(text.length > 2 * 1024 * 1024);
+  const findings = await scanWrittenContent('/repos/{owner}/{repo}/contents/{path}', 'PUT', { path: 'big.js' }, { message: 'm', content: Buffer.from(text).toString('base64') }, builtinScanner(), noOldBlob);
+  t.same(findings?.map((f) => [f.path, f.line, f.rule]), [['big.js', 60_001, 'github-pat']]);
+});
+
+t.test('a large blob and a large inline tree entry are scanned', async (t) => {
+  const blob = await scanWrittenContent('/repos/{owner}/{repo}/git/blobs', 'POST', {}, { content: bigText(fakeGithubToken(22)), encoding: 'utf-8' }, builtinScanner(), noOldBlob);
+  t.equal(blob?.length, 1);
+  const tree = await scanWrittenContent('/repos/{owner}/{repo}/git/trees', 'POST', {}, { tree: [{ path: 'a/big.txt', mode: '100644', type: 'blob', content: bigText(fakeGithubToken(23)) }] }, builtinScanner(), noOldBlob);
+  t.same(tree?.map((f) => f.path), ['a/big.txt']);
+});
+
+t.test('an update of a large file reports only secrets on lines it adds', async (t) => {
+  const old = bigText(fakeGithubToken(24));
+  const updated = `${old}one more line\n`;
+  const findings = await scanWrittenContent('/repos/{owner}/{repo}/contents/{path}', 'PUT', { path: 'big.js' }, { message: 'm', sha: 'a'.repeat(40), content: Buffer.from(updated).toString('base64') }, builtinScanner(), async () => Buffer.from(old));
+  t.same(findings, [], 'the secret was already there');
+});

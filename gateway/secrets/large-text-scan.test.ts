@@ -1,0 +1,98 @@
+import t from 'tap';
+import { scanLargeText } from './large-text-scan.js';
+import { builtinScanner, fakeGithubToken } from './test-helpers.js';
+import type { SecretFinding } from './finding.js';
+
+// A small size limit makes slices of 2 KiB (with 1 KiB of context each side): the cases below
+// put secrets at, across and after slice boundaries without megabytes of text.
+const LIMIT = 4096;
+const sliced = builtinScanner({ maxFileBytes: LIMIT });
+const whole = builtinScanner({ maxFileBytes: 1 << 30 });
+
+const filler = (lines: number, tag: string) => Array.from({ length: lines }, (_, i) => `const ${tag}${i} = compute(${i}); // ordinary line\n`).join('');
+const where = (findings: SecretFinding[]) => findings.map((f) => `${f.ruleId}@${f.line}:${f.column}`);
+const noPause = async () => {};
+
+/** A text of `lines` filler lines with a token line after each index in `tokenAfter`. */
+function textWithTokens(lines: number, tokenAfter: number[], seed = 1): string {
+  let out = '';
+  for (let i = 0; i < lines; i++) {
+    out += `const line${i} = compute(${i}); // ordinary line\n`;
+    if (tokenAfter.includes(i)) out += `token_${i} = "${fakeGithubToken(seed + i)}"\n`;
+  }
+  return out;
+}
+
+t.test('a text over the size limit is scanned in slices and finds what one whole scan finds, where it finds it', async (t) => {
+  const text = textWithTokens(600, [3, 40, 57, 58, 200, 599]);
+  t.ok(text.length > 6 * LIMIT, `${text.length} bytes, several slices`);
+  t.match(sliced.scanFile({ path: 'big.txt', content: text }), { skipped: 'too-large' }, 'scanFile alone skips it');
+  const expected = whole.scanFile({ path: 'big.txt', content: text }).findings;
+  t.equal(expected.length, 6);
+  let pauses = 0;
+  const result = await scanLargeText(sliced, { path: 'big.txt', newContent: text }, async () => void pauses++);
+  t.same(where(result.findings), where(expected), 'same rules, lines and columns');
+  t.same(result.findings.map((f) => f.fingerprint), expected.map((f) => f.fingerprint));
+  t.equal(result.skipped, undefined);
+  t.ok(pauses >= 8, `the caller got a turn between slices (${pauses})`);
+});
+
+t.test('every offset of a secret against the slice boundaries: found once, never twice', async (t) => {
+  const token = fakeGithubToken(7);
+  for (let shift = 0; shift < 120; shift += 7) {
+    // Slices are 2048 bytes: the token starts around the first boundary, before, across and after it.
+    const head = 'x'.repeat(2048 - 60 + shift - 1) + '\n';
+    const text = `${head}key = "${token}"\n${filler(200, 'tail')}`;
+    const result = await scanLargeText(sliced, { path: 'edge.txt', newContent: text }, noPause);
+    const expected = whole.scanFile({ path: 'edge.txt', content: text }).findings;
+    t.same(where(result.findings), where(expected), `token ${shift - 60} bytes from the boundary`);
+  }
+});
+
+t.test('a very long line (no newline to cut at) is scanned across slices', async (t) => {
+  const token = fakeGithubToken(3);
+  const line = `${'a,'.repeat(3000)}token="${token}",${'b,'.repeat(3000)}token2="${fakeGithubToken(4)}"\n`;
+  const result = await scanLargeText(sliced, { path: 'min.js', newContent: line }, noPause);
+  const expected = whole.scanFile({ path: 'min.js', content: line }).findings;
+  t.equal(expected.length, 2);
+  t.same(where(result.findings), where(expected));
+});
+
+t.test('NUL bytes after the start of a text do not make a later slice skip as binary', async (t) => {
+  const text = `${filler(250, 'a')}\u0000\u0000${filler(100, 'b')}secret = "${fakeGithubToken(9)}"\n`;
+  t.ok(text.indexOf('\u0000') > 8000, 'git calls the file text: no NUL in its first 8000 bytes');
+  const result = await scanLargeText(sliced, { path: 'mixed.txt', newContent: text }, noPause);
+  t.equal(result.findings.length, 1);
+});
+
+t.test('with an old version: secrets on lines the old text already has are not reported again', async (t) => {
+  const oldText = textWithTokens(400, [10, 300]);
+  const newText = `${oldText}${filler(50, 'more')}fresh = "${fakeGithubToken(500)}"\n`;
+  const result = await scanLargeText(sliced, { path: 'big.txt', oldContent: oldText, newContent: newText }, noPause);
+  t.same(result.findings.map((f) => f.line), [newText.split('\n').findIndex((l) => l.startsWith('fresh')) + 1], 'only the added one');
+
+  // A second copy of an existing secret line is added: it is reported (on both copies, which
+  // cannot be told apart by counting).
+  const copied = `${oldText}${oldText.split('\n')[11]}\n`;
+  const again = await scanLargeText(sliced, { path: 'big.txt', oldContent: oldText, newContent: copied }, noPause);
+  t.equal(again.findings.length, 2, 'a newly repeated line counts as added');
+
+  const unchanged = await scanLargeText(sliced, { path: 'big.txt', oldContent: oldText, newContent: `${oldText}${filler(3, 'x')}` }, noPause);
+  t.same(unchanged.findings, [], 'other lines changed: nothing reported');
+});
+
+t.test('the file reports at most findingsPerFileLimit findings and says it stopped', async (t) => {
+  const scanner = builtinScanner({ maxFileBytes: LIMIT, maxFindingsPerFile: 5 });
+  const text = textWithTokens(400, Array.from({ length: 40 }, (_, i) => i * 10));
+  const result = await scanLargeText(scanner, { path: 'many.txt', newContent: text }, noPause);
+  t.equal(result.findings.length, 5);
+  t.equal(result.truncatedFindings, true);
+  const expected = whole.scanFile({ path: 'many.txt', content: text }).findings.slice(0, 5);
+  t.same(where(result.findings), where(expected), 'the first ones in file order');
+});
+
+t.test('a file within the limit is scanned as scanAddedLines does', async (t) => {
+  const text = textWithTokens(20, [5]);
+  const result = await scanLargeText(sliced, { path: 'small.txt', newContent: text }, async () => void t.fail('no slices, no pauses'));
+  t.equal(result.findings.length, 1);
+});

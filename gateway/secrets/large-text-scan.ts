@@ -1,0 +1,105 @@
+import { createHash } from 'node:crypto';
+import type { BlobChange } from './added-lines.js';
+import { scanAddedLines } from './added-lines.js';
+import type { SecretFinding } from './finding.js';
+import { MarkedLines } from './marked-lines.js';
+import { looksBinary, toBuffer, type FileScanResult, type SecretScanner } from './secret-scanner.js';
+
+/**
+ * Context a slice's region reaches on both sides of the bytes it owns: a secret and the window
+ * around its keyword (a few hundred bytes, at most 64 KiB when merged) lie whole in the region of
+ * the slice where the secret starts.
+ */
+const SLICE_CONTEXT_BYTES = 64 * 1024;
+
+/**
+ * Scans a text file of any size, also one larger than the scanner's `fileSizeLimit` (which
+ * `scanFile` skips as too large): in slices of about that size, giving the caller's `pause` a
+ * turn between slices, so that a large file neither goes unscanned nor holds the event loop.
+ *
+ * A file within the limit is scanned as `scanAddedLines` does. For a larger one, a line diff is
+ * not affordable; a finding counts as added when its line occurs more often in the new blob than
+ * in the old one (exactly the same bytes), so a secret already in the file is not reported again
+ * when other lines change, and a line that is new or newly repeated is. Each slice reports at
+ * most `findingsPerFileLimit` findings, and so does the file (`truncatedFindings` when cut).
+ */
+export async function scanLargeText(scanner: SecretScanner, change: BlobChange, pause: () => Promise<void>): Promise<FileScanResult> {
+  const content = toBuffer(change.newContent);
+  const limit = scanner.fileSizeLimit;
+  if (content.length <= limit || looksBinary(content)) return scanAddedLines(scanner, change);
+  const target = { path: change.path, content, ...(change.commit === undefined ? {} : { commit: change.commit }) };
+  const context = Math.min(SLICE_CONTEXT_BYTES, Math.floor(limit / 4));
+  const sliceBytes = Math.max(1, limit - 2 * context);
+  const lines = new MarkedLines(content);
+  let findings: LocatedFinding[] = [];
+  let truncated = false;
+  for (let start = 0; start < content.length; start += sliceBytes) {
+    const end = Math.min(content.length, start + sliceBytes);
+    const region = { start: Math.max(0, start - context), end: Math.min(content.length, end + context) };
+    const slice = scanner.scanSlice(content, region, { start, end }, target, lines);
+    slice.findings.forEach((finding, i) => findings.push({ finding, lineStart: slice.lineStarts[i]! }));
+    truncated ||= slice.truncated;
+    await pause();
+  }
+  const oldContent = change.oldContent === undefined ? undefined : toBuffer(change.oldContent);
+  if (oldContent !== undefined && findings.length > 0) findings = findingsOnAddedLines(findings, content, oldContent);
+  if (findings.length > scanner.findingsPerFileLimit) {
+    findings = findings.slice(0, scanner.findingsPerFileLimit);
+    truncated = true;
+  }
+  return { path: change.path, ...(change.commit === undefined ? {} : { commit: change.commit }), bytes: content.length, findings: findings.map((located) => located.finding), ...(truncated ? { truncatedFindings: true } : {}) };
+}
+
+interface LocatedFinding {
+  finding: SecretFinding;
+  /** Offset of the first byte of the finding's line. */
+  lineStart: number;
+}
+
+/**
+ * The findings whose line (its bytes, without the line end) the new content has more often than
+ * the old. Lines are compared by length, then by digest: a finding on a line of many megabytes
+ * costs no copy of it.
+ */
+function findingsOnAddedLines(findings: LocatedFinding[], newContent: Buffer, oldContent: Buffer): LocatedFinding[] {
+  const counts = new Map<string, { new: number; old: number }>();
+  const keyOf = new Map<number, string>(); // by line start: several findings often share a line
+  for (const { lineStart } of findings) {
+    if (keyOf.has(lineStart)) continue;
+    const key = lineKey(newContent, lineStart, lineEnd(newContent, lineStart));
+    keyOf.set(lineStart, key);
+    counts.set(key, { new: 0, old: 0 });
+  }
+  countLines(newContent, counts, 'new');
+  countLines(oldContent, counts, 'old');
+  return findings.filter(({ lineStart }) => {
+    const count = counts.get(keyOf.get(lineStart)!)!;
+    return count.new > count.old;
+  });
+}
+
+function lineKey(content: Buffer, start: number, end: number): string {
+  return `${end - start}:${createHash('sha256').update(content.subarray(start, end)).digest('hex')}`;
+}
+
+/** Where the line starting at `start` ends, without its newline and carriage return. */
+function lineEnd(content: Buffer, start: number): number {
+  const newline = content.indexOf(10, start);
+  let end = newline === -1 ? content.length : newline;
+  if (end > start && content[end - 1] === 13) end--;
+  return end;
+}
+
+/** Adds to `counts` how often each of its lines occurs in `content`; lines of other lengths are not hashed. */
+function countLines(content: Buffer, counts: Map<string, { new: number; old: number }>, side: 'new' | 'old'): void {
+  const lengths = new Set([...counts.keys()].map((key) => Number(key.slice(0, key.indexOf(':')))));
+  for (let start = 0; start < content.length; ) {
+    const newline = content.indexOf(10, start);
+    const end = lineEnd(content, start);
+    if (lengths.has(end - start)) {
+      const count = counts.get(lineKey(content, start, end));
+      if (count !== undefined) count[side]++;
+    }
+    start = newline === -1 ? content.length : newline + 1;
+  }
+}
