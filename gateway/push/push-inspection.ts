@@ -69,6 +69,8 @@ export interface CommitAnalysis {
   info: CommitInfo;
   /** Its first parent can be read neither from the push nor upstream: its whole tree counts as added. */
   parentUnknown: boolean;
+  /** A scan of its message or files stopped at the findings limit: it may hold more secrets than listed. */
+  findingsCut: boolean;
   files: ChangedFile[];
   findings: PolicySecretFinding[];
 }

@@ -111,7 +111,7 @@ export async function inspectRefUpdate(command: ReceivePackCommand, context: Ins
 
   const tip = await peelTip(command.newId, command.ref, reader);
   const newCommit = tip.commit;
-  for (const tag of tip.tags) if (!shared.reached.has(tag)) addFindings(update, shared, scanTagMessage(tag, context, shared));
+  for (const tag of tip.tags) if (!shared.reached.has(tag)) scanTagMessage(tag, context, shared, update);
   if (command.operation === 'update') {
     const oldCommit = await peelOldTip(command.oldId, command.ref, reader);
     update.fast_forward = newCommit !== undefined && oldCommit !== undefined
@@ -140,7 +140,8 @@ export async function inspectRefUpdate(command: ReceivePackCommand, context: Ins
         update.truncated = true;
       }
     }
-    if (analysis.parentUnknown) update.truncated = true;
+    // Fail closed on what was not seen whole: the inspection-approval rule takes `truncated` updates.
+    if (analysis.parentUnknown || analysis.findingsCut) update.truncated = true;
     shared.visitFiles(analysis.files.length, command.ref);
     for (const file of analysis.files) {
       if (files.has(file.path)) files.set(file.path, file);
@@ -191,11 +192,13 @@ export function policyFindings(result: FileScanResult, objectId: string): Policy
 }
 
 /** A pushed annotated tag's message, scanned once per push (path `(tag message)`, the tag's id as commit). */
-function scanTagMessage(id: string, context: InspectionContext, push: PushInspection): PolicySecretFinding[] {
+function scanTagMessage(id: string, context: InspectionContext, push: PushInspection, update: RefUpdate): void {
   push.reached.add(id);
   const message = context.reader.pushed.tags.get(id)!.message;
   push.scanning(message.length);
-  return policyFindings(context.scanner.scanFile({ path: '(tag message)', content: message, commit: id }), id);
+  const result = context.scanner.scanFile({ path: '(tag message)', content: message, commit: id });
+  if (result.truncatedFindings) update.truncated = true;
+  addFindings(update, push, policyFindings(result, id));
 }
 
 /**
@@ -209,9 +212,11 @@ async function analyzeCommit(id: string, context: InspectionContext, push: PushI
   const parentTree = firstParent === undefined ? undefined : (await reader.commit(firstParent))?.tree;
   // A parent that can be read neither from the push nor upstream: what the commit changed cannot
   // be told, so all of its tree counts as added (listed and scanned) and the update is marked.
-  const analysis: CommitAnalysis = { info: commitInfo(id, commit), parentUnknown: firstParent !== undefined && parentTree === undefined, files: [], findings: [] };
+  const analysis: CommitAnalysis = { info: commitInfo(id, commit), parentUnknown: firstParent !== undefined && parentTree === undefined, findingsCut: false, files: [], findings: [] };
   push.scanning(commit.message.length);
-  analysis.findings.push(...policyFindings(scanner.scanFile({ path: '(commit message)', content: commit.message, commit: id }), id));
+  const messageScan = scanner.scanFile({ path: '(commit message)', content: commit.message, commit: id });
+  analysis.findingsCut ||= messageScan.truncatedFindings === true;
+  analysis.findings.push(...policyFindings(messageScan, id));
   // The secret is reported as a finding; the listed message (shown to reviewers, recorded) masks
   // it. A message cut for the listing is withheld instead: the cut could split a secret, leaving
   // a part the masker no longer recognizes.
@@ -234,6 +239,7 @@ async function analyzeCommit(id: string, context: InspectionContext, push: PushI
     const oldContent = change.oldId === undefined ? undefined : (await reader.blob(change.oldId))?.content;
     push.scanning(content.length);
     const result = await scanLargeText(scanner, { path: change.path, newContent: content, commit: id, ...(oldContent === undefined ? {} : { oldContent }) }, () => push.pause());
+    analysis.findingsCut ||= result.truncatedFindings === true;
     analysis.findings.push(...policyFindings(result, id));
   }
   push.remember(id, analysis);

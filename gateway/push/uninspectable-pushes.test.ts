@@ -171,3 +171,27 @@ t.test('a text file over the scanner\'s 1 MiB is scanned in slices, not forwarde
   t.equal(again.kind, 'forward', 'no secret added');
   t.same(again.input?.updates[0]?.secret_findings, []);
 });
+
+t.test('a file whose scan stops at 100 findings marks its update truncated: allowlisted findings cannot hide the rest', async (t) => {
+  const tokens = Array.from({ length: 150 }, (_, i) => `key_${i} = "${fakeGithubToken(1000 + i)}"`).join('\n');
+  const dense = blob(`${tokens}\n`);
+  const denseTree = tree([['100644', 'blob', dense, 'keys.txt']]);
+  const added = commit(denseTree, 'many keys');
+  const outcome = await decide(pushBody({ 'refs/heads/dense': added }, [added, denseTree, dense]));
+  const update = outcome.input?.updates[0];
+  t.equal(update?.secret_findings.length, 100, 'the first 100 are listed');
+  t.equal(update?.truncated, true, 'the scan stopped there: the update is incomplete');
+
+  // A policy that allowlists those findings still does not pass the update unseen: it needs a review.
+  const allowing = await PolicyEngine.start({
+    source: { kind: 'directory', path: builtinPoliciesPath() },
+    dataOverrides: { gitgate: { config: { secrets: { allowed_rules: ['github-pat'] } } } },
+  });
+  try {
+    const decision = await allowing.evaluate('push', outcome.input);
+    t.same(decision.result.deny, [], 'no denial: the listed findings are allowlisted');
+    t.same(decision.result.approvals.map((a) => a.group), ['production-review'], 'the incomplete inspection needs a review');
+  } finally {
+    await allowing.close();
+  }
+});

@@ -33,11 +33,13 @@ export async function inspectUnreachedObjects(updates: RefUpdate[], reader: Obje
     const content = pushed.blobContent(id);
     if (content === undefined) continue; // binary: nothing the scanner reads
     push.scanning(content.length);
-    const findings = policyFindings(await scanLargeText(scanner, { path: `(unreferenced blob ${id})`, newContent: content }, () => push.pause()), listedOn?.new ?? id);
-    if (findings.length === 0) continue;
+    const result = await scanLargeText(scanner, { path: `(unreferenced blob ${id})`, newContent: content }, () => push.pause());
+    const findings = policyFindings(result, listedOn?.new ?? id);
+    if (findings.length === 0 && !result.truncatedFindings) continue;
     if (listedOn === undefined) {
       throw new PushError('PUSH_UNINSPECTABLE', `this push carries the blob ${id}, which holds a secret and which none of its refs reaches`);
     }
+    if (result.truncatedFindings) listedOn.truncated = true;
     addFindings(listedOn, push, findings);
   }
 }

@@ -1,5 +1,6 @@
 # A ref update whose inspection is incomplete ("truncated": more commits, files or findings than
-# the gateway lists, or a commit whose parent it could not read) cannot be checked by the other
+# the gateway lists, a commit whose parent it could not read, or a file whose secret scan stopped
+# at its findings limit) cannot be checked by the other
 # rules on everything it changes: a production path or a forbidden file may be among what is not
 # listed. Failing closed, such an update needs a person to look at it
 # (data.gitgate.config.inspection.approval_group) rather than passing on what was seen.
