@@ -56,6 +56,11 @@ async function pushVariants(): Promise<Array<[string, PushInput]>> {
         file('src/b.bin', { binary: true }),
       );
     }),
+    variant('protected refs by prefix and segment: release/*, tags v*, and look-alikes', (i) => {
+      const rewrite = (ref: string, refType: 'branch' | 'tag') => ({ ...structuredClone(update(i)), ref, ref_type: refType, fast_forward: false, secret_findings: [] });
+      i.updates.push(rewrite('refs/heads/release/2.4', 'branch'), rewrite('refs/heads/release/2/x', 'branch'), rewrite('refs/heads/release', 'branch'));
+      i.updates.push(rewrite('refs/tags/v9', 'tag'), rewrite('refs/tags/v', 'tag'), rewrite('refs/tags/v1/x', 'tag'), rewrite('refs/tags/x1', 'tag'));
+    }),
     variant('agent changes CI, production paths under many dirs', (i) => {
       update(i).files.push(file('.github/workflows/ci.yml'), file('deploy/k8s/app.yaml'), file('infra/main.tf'), file('a/b/kustomization.yaml'));
     }),

@@ -86,6 +86,7 @@ glob_body(text) := replace(replace(replace(replace(escaped, "**", "{"), "*", "[^
 #   "**/.env", "**/a/b"    exact path ".env", or suffix "/.env"
 #   "**/*.pem"             suffix ".pem"
 #   "**"                   every path (the empty prefix)
+#   "refs/tags/v*"         prefix "refs/tags/v" with no "/" after it (a "*" stays in its segment)
 # Any other pattern keeps glob matching, tried only on paths that contain its longest literal piece.
 # The gateway compiles the configured sets once when it loads the policy (data.gitgate.prepared,
 # see gitgate/prepare.rego); glob_sets compiles them in the evaluation when they are not there.
@@ -93,6 +94,10 @@ glob_set(patterns) := {
 	"exact": {text: true | some pattern in patterns; glob_kind(pattern) in {"exact", "tail"}; text := glob_text(pattern)},
 	"suffixes": [suffix | some pattern in patterns; some suffix in glob_suffixes(pattern)],
 	"prefixes": [prefix | some pattern in patterns; some prefix in glob_prefixes(pattern)],
+	"segment_prefixes": [substring(pattern, 0, count(pattern) - 1) |
+		some pattern in patterns
+		glob_kind(pattern) == "segment_prefix"
+	],
 	"globs": [{"pattern": pattern, "literal": longest_literal(pattern)} |
 		some pattern in patterns
 		glob_kind(pattern) == "glob"
@@ -137,6 +142,12 @@ in_glob_set(set, path) if {
 }
 
 in_glob_set(set, path) if {
+	some prefix in set.segment_prefixes
+	startswith(path, prefix)
+	not contains(substring(path, count(prefix), -1), "/")
+}
+
+in_glob_set(set, path) if {
 	some glob in set.globs
 	contains(path, glob.literal)
 	matches(glob.pattern, path)
@@ -153,6 +164,11 @@ may_match_any(set, texts) if {
 may_match_any(set, texts) if {
 	count(set.prefixes) > 0
 	strings.any_prefix_match(texts, set.prefixes)
+}
+
+may_match_any(set, texts) if {
+	count(set.segment_prefixes) > 0
+	strings.any_prefix_match(texts, set.segment_prefixes)
 }
 
 may_match_any(set, texts) if {
@@ -177,6 +193,9 @@ glob_kind(pattern) := "exact" if {
 } else := "prefix" if {
 	endswith(pattern, "/**")
 	literal(substring(pattern, 0, count(pattern) - 3))
+} else := "segment_prefix" if {
+	endswith(pattern, "*")
+	literal(substring(pattern, 0, count(pattern) - 1))
 } else := "glob"
 
 glob_text(pattern) := pattern if glob_kind(pattern) == "exact"

@@ -71,12 +71,13 @@ test_glob_sets_match_exactly_like_globs if {
 
 more_patterns := [
 	"**/.aws/credentials", "**/*", "**/", "/**", "**/*.d/conf", "ab", "**/ab", "**/*.c", "x*", "?", "**/*.tf?",
-	"src/**/", "ünï/**", "**/*.çé",
+	"src/**/", "ünï/**", "**/*.çé", "refs/tags/v*", "*", "ünï*",
 ]
 
 more_subjects := [
 	"", "a", "ab", "c", "x.c", ".aws/credentials", "home/.aws/credentials", "x.aws/credentials", "/", "/a",
 	"a/", "etc/x.d/conf", "ünï/a", "ünïx", "dir/ü.çé", "ü.çé", "main.tfx", "src/", "xyz",
+	"refs/tags/v", "refs/tags/v1.2", "refs/tags/v1/x", "refs/tags/x1", "refs/heads/release/", "x/y*",
 ]
 
 glob_set_agrees(patterns, set, subject) if {
@@ -107,6 +108,7 @@ test_glob_set_turns_usual_shapes_into_string_tests if {
 	set.prefixes == ["src/", ""]
 	set.globs == [{"pattern": "**/.env.*", "literal": ".env."}, {"pattern": "{a,b}", "literal": ""}]
 	set.ends == ["README.md", ".env", "/.env", ".pem", ".c"]
+	paths.glob_set(["refs/tags/v*", "refs/heads/*/x*", "*"]).segment_prefixes == ["refs/tags/v", ""]
 }
 
 test_quick_pass_over_many_paths if {
@@ -117,4 +119,6 @@ test_quick_pass_over_many_paths if {
 	paths.may_match_any(set, ["app/.env.local"])
 	not paths.may_match_any(set, ["a", "docs/other.md", "lib/src/x", "x.pem.txt"])
 	not paths.may_match_any(paths.glob_set([]), ["a"])
+	paths.may_match_any(paths.glob_set(["refs/tags/v*"]), ["refs/heads/main", "refs/tags/v1"])
+	not paths.may_match_any(paths.glob_set(["refs/tags/v*"]), ["refs/heads/main", "refs/tags/x"])
 }
