@@ -96,3 +96,15 @@ t.test('a file within the limit is scanned as scanAddedLines does', async (t) =>
   const result = await scanLargeText(sliced, { path: 'small.txt', newContent: text }, async () => void t.fail('no slices, no pauses'));
   t.equal(result.findings.length, 1);
 });
+
+t.test('counting a large file\'s lines against its old version gives the caller turns too', async (t) => {
+  const scanner = builtinScanner({ maxFileBytes: 256 * 1024 });
+  const oldText = `${'x = 1;\n'.repeat(150_000)}`;
+  const newText = `${oldText}key = "${fakeGithubToken(31)}"\n`;
+  let pauses = 0;
+  const result = await scanLargeText(scanner, { path: 'big.txt', oldContent: oldText, newContent: newText }, async () => void pauses++);
+  t.same(result.findings.map((f) => f.line), [150_001]);
+  const slices = Math.ceil(newText.length / (256 * 1024 - 2 * 64 * 1024));
+  const countingTurns = Math.floor(150_001 / (64 * 1024)) + Math.floor(150_000 / (64 * 1024));
+  t.equal(pauses, slices + countingTurns, `${slices} slices, then a turn every 65,536 lines of each version`);
+});

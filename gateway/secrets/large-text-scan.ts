@@ -42,7 +42,7 @@ export async function scanLargeText(scanner: SecretScanner, change: BlobChange, 
     await pause();
   }
   const oldContent = change.oldContent === undefined ? undefined : toBuffer(change.oldContent);
-  if (oldContent !== undefined && findings.length > 0) findings = findingsOnAddedLines(findings, content, oldContent);
+  if (oldContent !== undefined && findings.length > 0) findings = await findingsOnAddedLines(findings, content, oldContent, pause);
   if (findings.length > scanner.findingsPerFileLimit) {
     findings = findings.slice(0, scanner.findingsPerFileLimit);
     truncated = true;
@@ -61,7 +61,7 @@ interface LocatedFinding {
  * the old. Lines are compared by length, then by digest: a finding on a line of many megabytes
  * costs no copy of it.
  */
-function findingsOnAddedLines(findings: LocatedFinding[], newContent: Buffer, oldContent: Buffer): LocatedFinding[] {
+async function findingsOnAddedLines(findings: LocatedFinding[], newContent: Buffer, oldContent: Buffer, pause: () => Promise<void>): Promise<LocatedFinding[]> {
   const counts = new Map<string, { new: number; old: number }>();
   const keyOf = new Map<number, string>(); // by line start: several findings often share a line
   for (const { lineStart } of findings) {
@@ -70,8 +70,8 @@ function findingsOnAddedLines(findings: LocatedFinding[], newContent: Buffer, ol
     keyOf.set(lineStart, key);
     counts.set(key, { new: 0, old: 0 });
   }
-  countLines(newContent, counts, 'new');
-  countLines(oldContent, counts, 'old');
+  await countLines(newContent, counts, 'new', pause);
+  await countLines(oldContent, counts, 'old', pause);
   return findings.filter(({ lineStart }) => {
     const count = counts.get(keyOf.get(lineStart)!)!;
     return count.new > count.old;
@@ -83,23 +83,27 @@ function lineKey(content: Buffer, start: number, end: number): string {
 }
 
 /** Where the line starting at `start` ends, without its newline and carriage return. */
-function lineEnd(content: Buffer, start: number): number {
-  const newline = content.indexOf(10, start);
+function lineEnd(content: Buffer, start: number, newline = content.indexOf(10, start)): number {
   let end = newline === -1 ? content.length : newline;
   if (end > start && content[end - 1] === 13) end--;
   return end;
 }
 
+/** Lines walked between two calls of the caller's `pause` (a few milliseconds of work). */
+const LINES_PER_TURN = 64 * 1024;
+
 /** Adds to `counts` how often each of its lines occurs in `content`; lines of other lengths are not hashed. */
-function countLines(content: Buffer, counts: Map<string, { new: number; old: number }>, side: 'new' | 'old'): void {
+async function countLines(content: Buffer, counts: Map<string, { new: number; old: number }>, side: 'new' | 'old', pause: () => Promise<void>): Promise<void> {
   const lengths = new Set([...counts.keys()].map((key) => Number(key.slice(0, key.indexOf(':')))));
+  let walked = 0;
   for (let start = 0; start < content.length; ) {
     const newline = content.indexOf(10, start);
-    const end = lineEnd(content, start);
+    const end = lineEnd(content, start, newline);
     if (lengths.has(end - start)) {
       const count = counts.get(lineKey(content, start, end));
       if (count !== undefined) count[side]++;
     }
     start = newline === -1 ? content.length : newline + 1;
+    if (++walked % LINES_PER_TURN === 0) await pause();
   }
 }
