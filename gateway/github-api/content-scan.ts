@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { ApiSecretFinding } from '../../rego/index.js';
 import { scanLargeText, type SecretFinding, type SecretScanner } from '../secrets/index.js';
 
@@ -28,10 +29,7 @@ function decodeBase64(text: string): Buffer {
   return Buffer.from(text.replace(/\s+/g, ''), 'base64');
 }
 
-/** Gives the event loop a turn between the slices of a large text. */
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/** Findings in a text of any size the body may carry (over the scanner's 1 MiB: in slices). */
+/** Findings in a text of any size the body may carry (over the scanner's 1 MiB: in slices, the event loop getting turns between them). */
 async function scanText(scanner: SecretScanner, path: string, content: Buffer): Promise<SecretFinding[]> {
   return (await scanLargeText(scanner, { path, newContent: content }, nextTurn)).findings;
 }

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { BlobChange } from './added-lines.js';
-import { scanAddedLines } from './added-lines.js';
+import { scanAddedLines, type BlobChange } from './added-lines.js';
 import type { SecretFinding } from './finding.js';
 import { MarkedLines } from './marked-lines.js';
 import { looksBinary, toBuffer, type FileScanResult, type SecretScanner } from './secret-scanner.js';
@@ -63,15 +62,18 @@ interface LocatedFinding {
  */
 async function findingsOnAddedLines(findings: LocatedFinding[], newContent: Buffer, oldContent: Buffer, pause: () => Promise<void>): Promise<LocatedFinding[]> {
   const counts = new Map<string, { new: number; old: number }>();
+  const lengths = new Set<number>();
   const keyOf = new Map<number, string>(); // by line start: several findings often share a line
   for (const { lineStart } of findings) {
     if (keyOf.has(lineStart)) continue;
-    const key = lineKey(newContent, lineStart, lineEnd(newContent, lineStart));
+    const end = lineEnd(newContent, lineStart);
+    const key = lineKey(newContent, lineStart, end);
     keyOf.set(lineStart, key);
     counts.set(key, { new: 0, old: 0 });
+    lengths.add(end - lineStart);
   }
-  await countLines(newContent, counts, 'new', pause);
-  await countLines(oldContent, counts, 'old', pause);
+  await countLines(newContent, counts, lengths, 'new', pause);
+  await countLines(oldContent, counts, lengths, 'old', pause);
   return findings.filter(({ lineStart }) => {
     const count = counts.get(keyOf.get(lineStart)!)!;
     return count.new > count.old;
@@ -92,9 +94,14 @@ function lineEnd(content: Buffer, start: number, newline = content.indexOf(10, s
 /** Lines walked between two calls of the caller's `pause` (a few milliseconds of work). */
 const LINES_PER_TURN = 64 * 1024;
 
-/** Adds to `counts` how often each of its lines occurs in `content`; lines of other lengths are not hashed. */
-async function countLines(content: Buffer, counts: Map<string, { new: number; old: number }>, side: 'new' | 'old', pause: () => Promise<void>): Promise<void> {
-  const lengths = new Set([...counts.keys()].map((key) => Number(key.slice(0, key.indexOf(':')))));
+/** Adds to `counts` how often each of its lines occurs in `content`; lines of other `lengths` are not hashed. */
+async function countLines(
+  content: Buffer,
+  counts: Map<string, { new: number; old: number }>,
+  lengths: ReadonlySet<number>,
+  side: 'new' | 'old',
+  pause: () => Promise<void>,
+): Promise<void> {
   let walked = 0;
   for (let start = 0; start < content.length; ) {
     const newline = content.indexOf(10, start);

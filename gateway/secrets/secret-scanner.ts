@@ -181,15 +181,14 @@ export class SecretScanner {
    * One slice of a text too large for `scanFile` (see `scanLargeText`): scans `region` of the
    * content, without the size and binary checks, and returns the findings whose secret starts in
    * `owned` (which `region` surrounds with enough context), positioned in the whole content.
-   * `lines` walks the whole content; pass the same one for slices in ascending order. With each
-   * finding comes the offset where its line starts.
+   * `lines` walks the whole content; pass the same one for slices in ascending order (spans come
+   * in file order). With each finding comes the offset where its line starts.
    */
   scanSlice(content: Buffer, region: ByteRange, owned: ByteRange, target: ScanTarget, lines: MarkedLines): { findings: SecretFinding[]; lineStarts: number[]; truncated: boolean } {
     const scan = this.scanSpans(content.subarray(region.start, region.end), target.path, undefined, this.maxFindingsPerFile);
     const spans = scan.spans
       .map((span) => ({ ...span, start: span.start + region.start, end: span.end + region.start }))
-      .filter((span) => span.start >= owned.start && span.start < owned.end)
-      .sort((a, b) => a.start - b.start);
+      .filter((span) => span.start >= owned.start && span.start < owned.end);
     const findings = this.toFindings(content, spans, target, lines);
     return { findings, lineStarts: findings.map((finding, i) => spans[i]!.start - (finding.column - 1)), truncated: scan.truncated };
   }
