@@ -138,6 +138,37 @@ t.test('end() lets other tasks run while it resolves many deferred deltas, with 
   }
 });
 
+t.test('write() puts deltas off until end() once it has worked 20 ms, so one chunk cannot hold the event loop', async (t) => {
+  // A 256 KiB base the cache keeps, and 24 deltas of 8 MiB each made of 32 copies of it, in one
+  // chunk of 18 kB: resolved inside write(), they held the event loop for all 192 MiB of them.
+  const base = textOf(8000, 'cached base').subarray(0, 256 * 1024);
+  const entries: HandMadeEntry[] = [{ kind: 'blob', content: base }];
+  const expected = new Set<string>();
+  for (let i = 0; i < 24; i++) {
+    const insert = Buffer.from(`copy ${i}\n`);
+    const copies = Array.from({ length: 32 }, () => ({ copy: [0, base.length] as [number, number] }));
+    entries.push({ kind: 'ofs-delta', baseDistance: 'to-entry', baseEntry: 0, delta: makeDelta(base.length, insert.length + 32 * base.length, [{ insert }, ...copies]) });
+    expected.add(hex(objectId('sha1', 'blob', Buffer.concat([insert, ...Array.from({ length: 32 }, () => base)]))));
+  }
+  const pack = buildPack(entries);
+  t.ok(pack.length < 64 * 1024, `${pack.length} bytes of pack: one read from a socket`);
+  const ids: string[] = [];
+  const decoder = new PackDecoder({ baseCacheBytes: 32 * 1024 * 1024, onObject: (o) => ids.push(o.id) });
+  try {
+    const started = performance.now();
+    decoder.write(pack);
+    const writeMs = performance.now() - started;
+    const duringWrite = ids.length - 1;
+    t.ok(duringWrite >= 1 && duringWrite < 24, `write() resolved ${duringWrite} of the 24 deltas in ${writeMs.toFixed(0)} ms, the rest wait`);
+    const counted = await countTurns(() => decoder.end());
+    t.ok(counted.state.turns > 1, `other tasks ran ${counted.state.turns} times during end()`);
+    t.same(new Set(ids.slice(1)), expected, 'every delta, with its right id');
+    t.equal(counted.result.deltaCount, 24);
+  } finally {
+    decoder.close();
+  }
+});
+
 t.test('close() while end() waits for its turn makes end() fail, not crash', async (t) => {
   const decoder = writeAll(new PackDecoder({ baseCacheBytes: 64 * 1024 }), turnsPack);
   await t.rejects(

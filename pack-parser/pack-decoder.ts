@@ -81,11 +81,12 @@ const HAS_DEFERRED = 2;
 const DESCEND_KEEP_BYTES = 64 * 1024 * 1024;
 
 /**
- * Longest stretch of work `end()` does before it lets the event loop run other tasks: resolving the
- * deferred deltas of a 35 KB pack can take seconds (300 deltas of 64 MiB each), and the gateway
- * serves every other client on the same event loop.
+ * Longest stretch of work `end()` does before it lets the event loop run other tasks, and after
+ * which `write()` puts the deltas left in its chunk off until `end()`: resolving the deltas of a
+ * 35 KB pack can take seconds (300 deltas of 64 MiB each), and the gateway serves every other
+ * client on the same event loop.
  */
-const END_TURN_MS = 20;
+const TURN_MS = 20;
 
 /**
  * Streaming pack decoder: the parser layer above PackScanner. Resolves OFS and REF deltas (and
@@ -121,7 +122,7 @@ export class PackDecoder {
   private trailer: PackTrailer | undefined;
   /** Packed length of the entry being scanned: its successor's offset is not known yet. */
   private currentPackedLength = 0;
-  /** When `end()` last let the event loop run (`performance.now()`). */
+  /** When the current `write()` began, or when `end()` last let the event loop run (`performance.now()`). */
   private turnStartedAt = 0;
   private closed = false;
 
@@ -154,7 +155,13 @@ export class PackDecoder {
     return this.scanner.bytesReceived;
   }
 
+  /**
+   * Takes the next bytes of the pack. Whole objects are identified at once; a delta whose base is
+   * in the cache too, unless this call has already worked for TURN_MS: then it waits for `end()`,
+   * which resolves in turns. One chunk thus holds the event loop for TURN_MS plus one object.
+   */
   write(chunk: Buffer): void {
+    this.turnStartedAt = performance.now();
     this.spool.append(chunk);
     this.scanner.write(chunk);
   }
@@ -237,7 +244,8 @@ export class PackDecoder {
   }
 
   /**
-   * A delta whose base is still in the cache is resolved at once. Otherwise it waits for the end,
+   * A delta whose base is still in the cache is resolved at once, unless the current `write()` has
+   * had its TURN_MS. Otherwise it waits for the end,
    * where deferred deltas are resolved depth first from their whole base objects, as git's
    * index-pack does: each base is then rebuilt once for all its descendants, instead of once per
    * delta (a large pack puts many deltas far from their bases, beyond any cache).
@@ -246,7 +254,7 @@ export class PackDecoder {
     const table = this.table;
     table.bases[index] = base;
     table.linkChild(index, base);
-    const baseContent = table.isResolved(base) ? this.cache.get(base) : undefined;
+    const baseContent = table.isResolved(base) && !this.turnDue() ? this.cache.get(base) : undefined;
     if (baseContent) {
       this.storeDelta(index, table.types[base]!, delta, baseContent, table.depths[base]! + 1);
       return;
@@ -440,7 +448,7 @@ export class PackDecoder {
    * it, unless an object resolved from an earlier external base has that id by then. Both passes
    * iterate the live map, which skips the entries deleted meanwhile.
    *
-   * The event loop gets a turn whenever END_TURN_MS have passed (`takeTurn`), between two
+   * The event loop gets a turn whenever TURN_MS have passed (`takeTurn`), between two
    * objects: the order of the objects and what is kept in memory are the same as without.
    */
   private async resolveWaitingDeltas(): Promise<void> {
@@ -482,11 +490,12 @@ export class PackDecoder {
   }
 
   /**
-   * Whether END_TURN_MS have passed since the event loop last had a turn. Callers await `takeTurn`
-   * only then: awaiting anything, even `undefined`, costs a microtask per object.
+   * Whether TURN_MS have passed since the current `write()` began or the event loop last had a
+   * turn. `end()` awaits `takeTurn` only then: awaiting anything, even `undefined`, costs a
+   * microtask per object.
    */
   private turnDue(): boolean {
-    return performance.now() - this.turnStartedAt >= END_TURN_MS;
+    return performance.now() - this.turnStartedAt >= TURN_MS;
   }
 
   /** Lets the event loop run other tasks (timers, sockets) before `end()` goes on. */
