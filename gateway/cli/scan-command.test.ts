@@ -62,6 +62,22 @@ t.test('--rules uses a team file; a bad one is a usage error', async (t) => {
   t.match(bad.io.err, /invalid/);
 });
 
+t.test('binary files are scanned as the gateway scans them; --binary chooses otherwise', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gitgate-scan-binary-'));
+  const assignment = 'db_password = "Qm7rT2vX9kL4pW8zN3sB"';
+  writeFileSync(join(dir, 'settings.pyc'), Buffer.concat([Buffer.from([0xa7, 0x0d, 0x0d, 0x0a, 0, 0, 0, 0]), Buffer.from(`${fakeToken(5)}\0${assignment}\0`)]));
+  const rules = async (args: string[]) => {
+    const { code, io } = await scan([dir, '--format', 'json', ...args]);
+    return { code, rules: (JSON.parse(io.out) as { findings: { ruleId: string }[] }).findings.map((f) => f.ruleId) };
+  };
+  t.same(await rules([]), { code: 1, rules: ['github-pat'] }, 'the token; the generic assignment rule does not run on binaries');
+  t.same(await rules(['--binary', 'all-rules']), { code: 1, rules: ['github-pat', 'secret-assignment-quoted'] });
+  t.same(await rules(['--binary', 'skip']), { code: 0, rules: [] });
+  const bad = await scan([dir, '--binary', 'some']);
+  t.equal(bad.code, 2);
+  t.match(bad.io.err, /--binary must be one of specific-rules, all-rules, skip/);
+});
+
 t.test('usage errors exit 2', async (t) => {
   t.equal((await scan(['--format', 'xml'])).code, 2);
   t.equal((await scan(['--git', '.'])).code, 2);

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import { CliUsageError, booleanOption, stringOption, type CliIO, type Command, type ParsedCommandArgs } from './command.js';
+import { CliUsageError, stringOption, type CliIO, type Command, type ParsedCommandArgs } from './command.js';
 import { loadRuleSet } from '../secrets/rules-loader.js';
-import { SecretScanner, type FileScanResult } from '../secrets/secret-scanner.js';
+import { SecretScanner, type BinaryFileMode, type FileScanResult } from '../secrets/secret-scanner.js';
 import { scanGitRange } from '../secrets/git-range.js';
 import { walkFiles } from '../secrets/file-walk.js';
 import { isSecretsError } from '../secrets/errors.js';
@@ -59,12 +59,22 @@ function parseSize(value: string | undefined): number {
   return bytes;
 }
 
+const BINARY_MODES: readonly BinaryFileMode[] = ['specific-rules', 'all-rules', 'skip'];
+
+/** Binary files: the gateway's way (every rule but the generic ones) unless told otherwise. */
+function parseBinaryMode(value: string | undefined): BinaryFileMode {
+  if (value === undefined) return 'specific-rules';
+  if (!(BINARY_MODES as readonly string[]).includes(value)) throw new CliUsageError(`--binary must be one of ${BINARY_MODES.join(', ')}, not '${value}'`);
+  return value as BinaryFileMode;
+}
+
 /** `gitgate scan`: the gateway's secret rules on files, stdin or the added lines of a commit range. */
 export const scanCommand: Command = {
   words: ['scan'],
   summary: 'Scan files, stdin or a commit range for secrets with the gateway rules',
   usage:
-    '[paths... | -] [--format text|json|sarif] [--rules <file>] [--max-file-size <bytes>] [--include-binary]\n' +
+    '[paths... | -] [--format text|json|sarif] [--rules <file>] [--max-file-size <bytes>]\n' +
+    '       [--binary specific-rules|all-rules|skip]\n' +
     '       gitgate scan --git <repo> --range A..B [--format ...] [--rules <file>]\n\n' +
     'Exit status: 0 nothing found, 1 secrets found, 2 usage error.\n' +
     `Fingerprints use the key in $${FINGERPRINT_KEY_ENV} (else a random key per run).`,
@@ -74,7 +84,7 @@ export const scanCommand: Command = {
     git: { type: 'string' },
     range: { type: 'string' },
     'max-file-size': { type: 'string' },
-    'include-binary': { type: 'boolean' },
+    binary: { type: 'string' },
   },
   async run(args, io) {
     try {
@@ -102,7 +112,7 @@ async function runScan(args: ParsedCommandArgs, io: CliIO): Promise<number> {
   const scanner = new SecretScanner(ruleSet, {
     fingerprintKey: process.env[FINGERPRINT_KEY_ENV] ?? randomBytes(32),
     maxFileBytes,
-    scanBinary: booleanOption(args, 'include-binary'),
+    binaryFiles: parseBinaryMode(stringOption(args, 'binary')),
   });
   const results =
     repo !== undefined && range !== undefined

@@ -49,18 +49,13 @@ export class ObjectReader {
     return parseTree(await this.treeContent(id), 20, { checkOrder: false });
   }
 
-  /**
-   * Size and binary flag of a blob, with its content when the secret scanner reads it (text);
-   * undefined when it cannot be found.
-   */
+  /** Size, binary flag and content of a blob; undefined when it cannot be found. */
   async blob(id: string): Promise<PushedBlob | undefined> {
     const pushed = this.pushed.blobs.get(id);
     if (pushed !== undefined) return { size: pushed.size, binary: pushed.binary, content: this.pushed.blobContent(id) };
     const object = await this.readUpstream(id);
     if (object?.type !== 'blob') return undefined;
-    const blob: PushedBlob = { size: object.content.length, content: undefined, binary: looksBinary(object.content) };
-    if (this.pushed.isScannable(blob)) blob.content = object.content;
-    return blob;
+    return { size: object.content.length, content: object.content, binary: looksBinary(object.content) };
   }
 
   private remember(id: string, content: Buffer): void {

@@ -26,7 +26,7 @@ export interface PushListingLimits {
  * The work one push may ask of the inspection, which runs on the gateway's event loop: past any
  * of these the push is refused (PUSH_TOO_LARGE) rather than holding up every other request. A
  * crafted pack of a few hundred bytes can otherwise describe millions of files (trees that name
- * the same subtree ten times over, ten levels deep) or gigabytes of text to scan.
+ * the same subtree ten times over, ten levels deep) or gigabytes of content to scan.
  */
 export interface PushInspectionBudget {
   /** Commit inspections, counted once per ref update that reaches a commit. */
@@ -173,7 +173,7 @@ export class PushInspection {
     if (this.scannedBytes > this.budget.scannedBytes) {
       throw new PushError(
         'PUSH_TOO_LARGE',
-        `this push holds more than ${this.budget.scannedBytes} bytes of text to scan for secrets (counted once per changed file of every commit), ` +
+        `this push holds more than ${this.budget.scannedBytes} bytes to scan for secrets (text and binary files, counted once per changed file of every commit), ` +
           'more than gitgate scans at once. Push the history in smaller parts',
       );
     }

@@ -6,7 +6,7 @@ function object(type: ObjectType, id: string, content: Buffer): DecodedObject {
   return { index: 0, offset: 0, type, id, size: content.length, entrySize: content.length, packedLength: 0, crc32: 0, depth: 0, baseId: undefined, externalBase: false, content };
 }
 
-t.test('small text blobs are copied; large ones are read back for the scanner; binary ones never read', async (t) => {
+t.test('small blobs are copied; large ones are read back for the scanner, text and binary alike', async (t) => {
   const objects = new PushedObjects({ maxKeptBlobBytes: 16, maxKeptBytes: 1024 });
   const shared = Buffer.from('hello');
   objects.add(object('blob', 'a'.repeat(40), shared));
@@ -16,15 +16,20 @@ t.test('small text blobs are copied; large ones are read back for the scanner; b
   objects.add(object('blob', 'b'.repeat(40), large));
   t.match(objects.blobs.get('b'.repeat(40)), { size: 64, content: undefined, binary: false });
   objects.add(object('blob', 'c'.repeat(40), Buffer.from([1, 0, 2])));
-  t.match(objects.blobs.get('c'.repeat(40)), { size: 3, content: undefined, binary: true });
+  t.same(objects.blobs.get('c'.repeat(40)), { size: 3, content: Buffer.from([1, 0, 2]), binary: true }, 'a small binary blob is kept');
+  const largeBinary = Buffer.concat([Buffer.from([0]), Buffer.alloc(63, 0x62)]);
+  objects.add(object('blob', 'e'.repeat(40), largeBinary));
+  t.match(objects.blobs.get('e'.repeat(40)), { size: 64, content: undefined, binary: true });
   const reads: string[] = [];
   objects.attachPack((id) => {
     reads.push(id);
-    return { type: 'blob', content: id === 'b'.repeat(40) ? large : Buffer.from([1, 0, 2]) };
+    return { type: 'blob', content: id === 'b'.repeat(40) ? large : largeBinary };
   });
   t.same(objects.blobContent('b'.repeat(40)), large, 'a text blob over the kept size is still scanned: read back');
-  t.equal(objects.blobContent('c'.repeat(40)), undefined, 'binary: the scanner does not read it');
-  t.same(reads, ['b'.repeat(40)]);
+  t.same(objects.blobContent('e'.repeat(40)), largeBinary, 'so is a binary one');
+  t.same(objects.blobContent('c'.repeat(40)), Buffer.from([1, 0, 2]));
+  t.same(reads, ['b'.repeat(40), 'e'.repeat(40)]);
+  t.equal(objects.blobContent('f'.repeat(40)), undefined, 'not in the push');
   t.equal(objects.typeOf('b'.repeat(40)), 'blob');
 });
 

@@ -38,8 +38,8 @@ export interface PushedObjectLimits {
 export interface PushedBlob {
   size: number;
   /**
-   * Undefined when the blob is not kept in memory: binary (the scanner skips those), larger than
-   * the kept size or beyond the memory budget (then `blobContent` reads it back from the pack).
+   * Undefined when the blob is not kept in memory: larger than the kept size or beyond the memory
+   * budget (then `blobContent` reads it back from the pack).
    */
   content: Buffer | undefined;
   /** A NUL byte in the first 8000 bytes, as git decides (known also for blobs not kept). */
@@ -98,10 +98,9 @@ export class PushedObjects {
         this.trees.set(object.id, this.keep(object.content));
         break;
       case 'blob': {
-        const binary = looksBinary(object.content);
-        // Only what the secret scanner reads is worth keeping: text, the large rest read back.
-        const kept = !binary && object.size <= this.maxKeptBlobBytes;
-        this.blobs.set(object.id, { size: object.size, content: kept ? this.keep(object.content) : undefined, binary });
+        // The secret scanner reads every blob, text and binary: small ones are kept, the rest read back.
+        const kept = object.size <= this.maxKeptBlobBytes;
+        this.blobs.set(object.id, { size: object.size, content: kept ? this.keep(object.content) : undefined, binary: looksBinary(object.content) });
         break;
       }
     }
@@ -112,11 +111,6 @@ export class PushedObjects {
     this.packReader = reader;
   }
 
-  /** Whether the secret scanner reads the blob: text, of any size a push may carry. */
-  isScannable(blob: PushedBlob): boolean {
-    return !blob.binary;
-  }
-
   /** A pushed tree's raw content, or undefined when the push has no such tree. */
   treeContent(id: string): Buffer | undefined {
     const kept = this.trees.get(id);
@@ -124,10 +118,10 @@ export class PushedObjects {
     return this.readBack(id, 'tree');
   }
 
-  /** A pushed blob's content when the scanner needs it (kept, or read back from the pack). */
+  /** A pushed blob's content (kept, or read back from the pack); undefined when the push has no such blob. */
   blobContent(id: string): Buffer | undefined {
     const blob = this.blobs.get(id);
-    if (blob === undefined || !this.isScannable(blob)) return undefined;
+    if (blob === undefined) return undefined;
     return blob.content ?? this.readBack(id, 'blob');
   }
 

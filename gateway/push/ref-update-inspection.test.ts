@@ -197,7 +197,7 @@ t.test('the ref updates of one push share their commits: each is scanned once, a
     await t.rejects(inspectRefUpdate(command('refs/heads/e'), context(visits)), { code: 'PUSH_TOO_LARGE', message: /more than 15 changed files over its ref updates \(refs\/heads\/e brings it past that/ });
     await t.rejects(inspectRefUpdate(command('refs/heads/f'), context(new PushInspection({ budget: { scannedBytes: 100 } }))), {
       code: 'PUSH_TOO_LARGE',
-      message: /^this push holds more than 100 bytes of text to scan for secrets/,
+      message: /^this push holds more than 100 bytes to scan for secrets/,
     });
   } finally {
     source.close();

@@ -233,7 +233,7 @@ async function analyzeCommit(id: string, context: InspectionContext, push: PushI
     push.diffedBlobs.add(change.id);
     const blob = await reader.blob(change.id); // for a deletion: the deleted blob's size and flag
     analysis.files.push({ path: change.path, status: change.status, mode: change.mode, blob: change.id, size: blob?.size ?? 0, binary: blob?.binary ?? false });
-    // The scanner reads text, large files in slices; `content` is there only for text.
+    // The scanner reads every file, large and binary ones in slices (scanLargeText).
     const content = blob?.content;
     if (change.status === 'deleted' || content === undefined || change.mode === '160000') continue;
     const oldContent = change.oldId === undefined ? undefined : (await reader.blob(change.oldId))?.content;

@@ -172,6 +172,37 @@ t.test('a text file over the scanner\'s 1 MiB is scanned in slices, not forwarde
   t.same(again.input?.updates[0]?.secret_findings, []);
 });
 
+t.test('a binary file is scanned for keys too: a new one is refused, one the upstream has is not reported again', async (t) => {
+  // Compiled Python: a header with NUL bytes, then code objects around the strings.
+  const pyc = (strings: string[], build: number) =>
+    Buffer.concat([Buffer.from([0xa7, 0x0d, 0x0d, 0x0a, 0, 0, 0, 0, build, 0, 0, 0]), ...strings.map((s, i) => Buffer.from(`\xe3${String.fromCharCode(build + i)}\0\0\0${s}\0\x01N`, 'latin1'))]);
+  const hashBinary = (content: Buffer) => git(['hash-object', '-w', '--stdin'], { cwd: work, env, input: content }).toString('utf8').trim();
+  const pushTree = (content: Buffer, message: string, parents: string[] = []) => {
+    const id = hashBinary(content);
+    const treeId = tree([['100644', 'blob', id, 'settings.cpython-311.pyc']]);
+    return { blob: id, tree: treeId, commit: commit(treeId, message, parents) };
+  };
+  const built = pushTree(pyc(['DEBUG = False', fakeGithubToken(41)], 1), 'add the compiled settings');
+  t.equal(run(['diff-tree', '--numstat', '--root', '-r', built.commit]).split('\n')[1]?.slice(0, 4), '-\t-\t', 'git calls the file binary');
+  const outcome = await decide(pushBody({ 'refs/heads/pyc': built.commit }, [built.commit, built.tree, built.blob]));
+  t.equal(outcome.kind, 'reject');
+  t.same(outcome.input?.updates[0]?.files.map((f) => [f.path, f.binary]), [['settings.cpython-311.pyc', true]]);
+  t.same(outcome.input?.updates[0]?.secret_findings.map((f) => [f.path, f.rule]), [['settings.cpython-311.pyc', 'github-pat']]);
+  t.ok(outcome.decision?.result.deny.some((d) => d.code === 'SECRET_DETECTED'));
+
+  git(['push', '-q', upstream, `${built.commit}:refs/heads/pyc`], { cwd: work, env });
+  const rebuilt = pushTree(pyc(['DEBUG = True', fakeGithubToken(41)], 2), 'rebuild', [built.commit]);
+  const update = (next: typeof rebuilt, old: string) =>
+    Buffer.concat([pkt(`${old} ${next.commit} refs/heads/pyc\0report-status\n`), Buffer.from('0000'), git(['pack-objects', '--stdout'], { cwd: work, env, input: `${next.commit}\n${next.tree}\n${next.blob}\n` })]);
+  const again = await decide(update(rebuilt, built.commit));
+  t.equal(again.kind, 'forward', 'rebuilt around the same key: nothing added');
+  t.same(again.input?.updates[0]?.secret_findings, []);
+  const leaked = pushTree(pyc(['DEBUG = False', fakeGithubToken(41), fakeGithubToken(42)], 3), 'another key', [built.commit]);
+  const third = await decide(update(leaked, built.commit));
+  t.equal(third.kind, 'reject');
+  t.equal(third.input?.updates[0]?.secret_findings.length, 1, 'only the new key');
+});
+
 t.test('a file whose scan stops at 100 findings marks its update truncated: allowlisted findings cannot hide the rest', async (t) => {
   const tokens = Array.from({ length: 150 }, (_, i) => `key_${i} = "${fakeGithubToken(1000 + i)}"`).join('\n');
   const dense = blob(`${tokens}\n`);

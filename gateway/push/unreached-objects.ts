@@ -31,7 +31,7 @@ export async function inspectUnreachedObjects(updates: RefUpdate[], reader: Obje
     if (push.diffedBlobs.has(id)) continue;
     await push.pause();
     const content = pushed.blobContent(id);
-    if (content === undefined) continue; // binary: nothing the scanner reads
+    if (content === undefined) continue;
     push.scanning(content.length);
     const result = await scanLargeText(scanner, { path: `(unreferenced blob ${id})`, newContent: content }, () => push.pause());
     const findings = policyFindings(result, listedOn?.new ?? id);

@@ -32,6 +32,7 @@ export {
   type ScanTarget,
   type FileScanResult,
   type SkipReason,
+  type BinaryFileMode,
 } from './secret-scanner.js';
 export type { ByteRange, SecretSpan } from './secret-span.js';
 export { scanAddedLines, scanLines, type BlobChange } from './added-lines.js';

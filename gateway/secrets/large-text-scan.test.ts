@@ -65,6 +65,35 @@ t.test('NUL bytes after the start of a text do not make a later slice skip as bi
   t.equal(result.findings.length, 1);
 });
 
+/** Bytes that look like a compiled program: a NUL early, newline bytes here and there. */
+function binaryWith(strings: string[], bytes: number, seed = 7): Buffer {
+  const out = Buffer.alloc(bytes);
+  let state = seed;
+  for (let i = 0; i < bytes; i++) {
+    state = (state * 1103515245 + 12345) >>> 0;
+    out[i] = state >>> 24;
+  }
+  out[3] = 0;
+  // Each string in its own run of printable bytes, as a string table has them.
+  strings.forEach((text, i) => out.write(`\0${text}\0`, Math.floor(((i + 1) * bytes) / (strings.length + 1)), 'latin1'));
+  return out;
+}
+
+t.test('binary files, small or over the size limit, are scanned with the specific rules; old secrets are not reported again', async (t) => {
+  const assignment = 'db_password = "Qm7rT2vX9kL4pW8zN3sB"';
+  const [first, second] = [fakeGithubToken(71), fakeGithubToken(72)];
+  for (const size of [LIMIT / 2, 6 * LIMIT]) {
+    const oldBinary = binaryWith([first, assignment], size);
+    const result = await scanLargeText(sliced, { path: 'tool.bin', newContent: oldBinary }, noPause);
+    t.same(result.findings.map((f) => f.ruleId), ['github-pat'], `${size} bytes: the token, not the generic assignment`);
+    const newBinary = binaryWith([first, assignment, second], size, 8);
+    const changed = await scanLargeText(sliced, { path: 'tool.bin', oldContent: oldBinary, newContent: newBinary }, noPause);
+    t.same(changed.findings.map((f) => f.preview), [`${second.slice(0, 4)}… (40 chars)`], `${size} bytes: only the token the new version adds`);
+    const skipping = builtinScanner({ maxFileBytes: LIMIT, binaryFiles: 'skip' });
+    t.match(await scanLargeText(skipping, { path: 'tool.bin', newContent: newBinary }, noPause), { skipped: 'binary', findings: [] });
+  }
+});
+
 t.test('with an old version: secrets on lines the old text already has are not reported again', async (t) => {
   const oldText = textWithTokens(400, [10, 300]);
   const newText = `${oldText}${filler(50, 'more')}fresh = "${fakeGithubToken(500)}"\n`;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { scanAddedLines, type BlobChange } from './added-lines.js';
 import type { SecretFinding } from './finding.js';
 import { MarkedLines } from './marked-lines.js';
+import type { ByteRange } from './secret-span.js';
 import { looksBinary, toBuffer, type FileScanResult, type SecretScanner } from './secret-scanner.js';
 
 /**
@@ -12,21 +13,27 @@ import { looksBinary, toBuffer, type FileScanResult, type SecretScanner } from '
 const SLICE_CONTEXT_BYTES = 64 * 1024;
 
 /**
- * Scans a text file of any size, also one larger than the scanner's `fileSizeLimit` (which
- * `scanFile` skips as too large): in slices of about that size, giving the caller's `pause` a
- * turn between slices, so that a large file neither goes unscanned nor holds the event loop.
+ * Scans a file of any size, also one larger than the scanner's `fileSizeLimit` (which `scanFile`
+ * skips as too large): in slices of about that size, giving the caller's `pause` a turn between
+ * slices, so that a large file neither goes unscanned nor holds the event loop.
  *
- * A file within the limit is scanned as `scanAddedLines` does. For a larger one, a line diff is
- * not affordable; a finding counts as added when its line occurs more often in the new blob than
- * in the old one (exactly the same bytes), so a secret already in the file is not reported again
- * when other lines change, and a line that is new or newly repeated is. Each slice reports at
- * most `findingsPerFileLimit` findings, and so does the file (`truncatedFindings` when cut).
+ * A text file within the limit is scanned as `scanAddedLines` does. For a larger one, a line diff
+ * is not affordable; a finding counts as added when its line occurs more often in the new blob
+ * than in the old one (exactly the same bytes), so a secret already in the file is not reported
+ * again when other lines change, and a line that is new or newly repeated is. Binary files, of
+ * any size, are scanned in slices too, with the rules of the scanner's `binaryFiles` (or
+ * reported as skipped); there a finding counts as added when the old version does not hold its
+ * secret at all. Each slice reports at most `findingsPerFileLimit` findings, and so does the file
+ * (`truncatedFindings` when cut).
  */
 export async function scanLargeText(scanner: SecretScanner, change: BlobChange, pause: () => Promise<void>): Promise<FileScanResult> {
   const content = toBuffer(change.newContent);
   const limit = scanner.fileSizeLimit;
-  if (content.length <= limit || looksBinary(content)) return scanAddedLines(scanner, change);
-  const target = { path: change.path, content, ...(change.commit === undefined ? {} : { commit: change.commit }) };
+  const binary = looksBinary(content);
+  const described = { path: change.path, ...(change.commit === undefined ? {} : { commit: change.commit }) };
+  const target = { ...described, content };
+  if (binary && !scanner.readsBinaryFiles) return { ...described, bytes: content.length, findings: [], skipped: 'binary' };
+  if (!binary && content.length <= limit) return scanAddedLines(scanner, change);
   const context = Math.min(SLICE_CONTEXT_BYTES, Math.floor(limit / 4));
   const sliceBytes = Math.max(1, limit - 2 * context);
   const lines = new MarkedLines(content);
@@ -35,24 +42,41 @@ export async function scanLargeText(scanner: SecretScanner, change: BlobChange, 
   for (let start = 0; start < content.length; start += sliceBytes) {
     const end = Math.min(content.length, start + sliceBytes);
     const region = { start: Math.max(0, start - context), end: Math.min(content.length, end + context) };
-    const slice = scanner.scanSlice(content, region, { start, end }, target, lines);
-    slice.findings.forEach((finding, i) => findings.push({ finding, lineStart: slice.lineStarts[i]! }));
+    const slice = scanner.scanSlice(content, region, { start, end }, target, lines, binary);
+    slice.findings.forEach((finding, i) => findings.push({ finding, secret: slice.secrets[i]! }));
     truncated ||= slice.truncated;
     await pause();
   }
   const oldContent = change.oldContent === undefined ? undefined : toBuffer(change.oldContent);
-  if (oldContent !== undefined && findings.length > 0) findings = await findingsOnAddedLines(findings, content, oldContent, pause);
+  if (oldContent !== undefined && findings.length > 0) {
+    findings = binary ? await findingsNotInOld(findings, content, oldContent, pause) : await findingsOnAddedLines(findings, content, oldContent, pause);
+  }
   if (findings.length > scanner.findingsPerFileLimit) {
     findings = findings.slice(0, scanner.findingsPerFileLimit);
     truncated = true;
   }
-  return { path: change.path, ...(change.commit === undefined ? {} : { commit: change.commit }), bytes: content.length, findings: findings.map((located) => located.finding), ...(truncated ? { truncatedFindings: true } : {}) };
+  return { ...described, bytes: content.length, findings: findings.map((located) => located.finding), ...(truncated ? { truncatedFindings: true } : {}) };
 }
 
 interface LocatedFinding {
   finding: SecretFinding;
-  /** Offset of the first byte of the finding's line. */
-  lineStart: number;
+  /** Where the secret lies in the content. */
+  secret: ByteRange;
+}
+
+const lineStartOf = ({ finding, secret }: LocatedFinding): number => secret.start - (finding.column - 1);
+
+/**
+ * The findings of a binary file whose secret (the same bytes) the old version does not hold. A
+ * binary's "lines" change with the code around a string when it is rebuilt; the key itself does not.
+ */
+async function findingsNotInOld(findings: LocatedFinding[], newContent: Buffer, oldContent: Buffer, pause: () => Promise<void>): Promise<LocatedFinding[]> {
+  const added: LocatedFinding[] = [];
+  for (const located of findings) {
+    if (!oldContent.includes(newContent.subarray(located.secret.start, located.secret.end))) added.push(located);
+    await pause();
+  }
+  return added;
 }
 
 /**
@@ -64,7 +88,8 @@ async function findingsOnAddedLines(findings: LocatedFinding[], newContent: Buff
   const counts = new Map<string, { new: number; old: number }>();
   const lengths = new Set<number>();
   const keyOf = new Map<number, string>(); // by line start: several findings often share a line
-  for (const { lineStart } of findings) {
+  for (const located of findings) {
+    const lineStart = lineStartOf(located);
     if (keyOf.has(lineStart)) continue;
     const end = lineEnd(newContent, lineStart);
     const key = lineKey(newContent, lineStart, end);
@@ -74,8 +99,8 @@ async function findingsOnAddedLines(findings: LocatedFinding[], newContent: Buff
   }
   await countLines(newContent, counts, lengths, 'new', pause);
   await countLines(oldContent, counts, lengths, 'old', pause);
-  return findings.filter(({ lineStart }) => {
-    const count = counts.get(keyOf.get(lineStart)!)!;
+  return findings.filter((located) => {
+    const count = counts.get(keyOf.get(lineStartOf(located))!)!;
     return count.new > count.old;
   });
 }

@@ -39,10 +39,18 @@ t.test('the allow marker keeps the finding, marked allowed', async (t) => {
   ]);
 });
 
-t.test('binary and oversized files are skipped and say so', async (t) => {
-  const binary = Buffer.concat([Buffer.from([0, 1, 2, 0]), Buffer.from(token)]);
-  t.match(builtinScanner().scanFile({ path: 'a.bin', content: binary }), { skipped: 'binary', findings: [] });
-  t.equal(builtinScanner({ scanBinary: true }).scanFile({ path: 'a.bin', content: binary }).findings.length, 1);
+t.test('binary files are scanned with the specific rules by default, with all of them or skipped on request', async (t) => {
+  // A compiled string table: a key with its own format, and an assignment only a generic rule finds.
+  const assignment = 'db_password = "Qm7rT2vX9kL4pW8zN3sB"';
+  const binary = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 0]), Buffer.from(`${token}\0${assignment}\0`)]);
+  t.same(builtinScanner().scanFile({ path: 'app.bin', content: Buffer.from(assignment) }).findings.map((f) => f.ruleId), ['secret-assignment-quoted'], 'as text, the generic rule finds the assignment');
+  t.same(builtinScanner().scanFile({ path: 'app.bin', content: binary }).findings.map((f) => f.ruleId), ['github-pat'], 'default: the token, not the assignment');
+  t.same(builtinScanner({ binaryFiles: 'all-rules' }).scanFile({ path: 'app.bin', content: binary }).findings.map((f) => f.ruleId), ['github-pat', 'secret-assignment-quoted']);
+  t.match(builtinScanner({ binaryFiles: 'skip' }).scanFile({ path: 'app.bin', content: binary }), { skipped: 'binary', findings: [] });
+  t.throws(() => builtinScanner({ binaryFiles: 'some' as never }), { code: 'SECRETS_SCANNER_OPTION' });
+});
+
+t.test('oversized files are skipped and say so', async (t) => {
   const big = `${'a'.repeat(2000)}\n${token}\n`;
   t.match(builtinScanner({ maxFileBytes: 1000 }).scanFile({ path: 'big.txt', content: big }), { skipped: 'too-large', bytes: 2042 });
 });

@@ -17,8 +17,11 @@ export interface SecretScannerOptions {
   fingerprintKey: Uint8Array | string;
   /** Larger files are skipped and reported as skipped (default 1 MiB, as GitLab). */
   maxFileBytes?: number;
-  /** Scan files that look binary instead of skipping them (default false). */
-  scanBinary?: boolean;
+  /**
+   * What `scanFile` does with a file that looks binary (default `specific-rules`; see
+   * BinaryFileMode).
+   */
+  binaryFiles?: BinaryFileMode;
   /**
    * `scanFile` stops reading a file once it holds this many findings (default 100; `Infinity`: no
    * limit) and says so with `truncatedFindings`. One finding is enough to refuse a push, GitHub
@@ -38,6 +41,21 @@ export interface ScanTarget {
 }
 
 export type SkipReason = 'binary' | 'too-large';
+
+/**
+ * How files that look binary (a NUL byte in the first 8000 bytes, as git decides) are scanned:
+ * - `specific-rules`: with every rule except the `generic` ones. Secrets land in binaries too
+ *   (compiled Python, class files, databases, executables built with a key in them), and a key's own
+ *   format (`ghp_…`, `AKIA…`, a PEM block) says what it is wherever it sits. The generic rules
+ *   (keyword assignments, URLs with credentials, JWTs, XML credentials) look for a shape that
+ *   compilers make by packing strings together: see docs/secrets.md for what each found in binaries.
+ * - `all-rules`: every rule, as for text.
+ * - `skip`: not scanned; the result says `skipped: 'binary'`.
+ */
+export type BinaryFileMode = 'skip' | 'specific-rules' | 'all-rules';
+
+/** The rule category `specific-rules` leaves out of binary files. */
+const GENERIC_CATEGORY = 'generic';
 
 export interface FileScanResult {
   path: string;
@@ -82,6 +100,12 @@ interface SpanScan {
 
 const NO_SPANS: SpanScan = { spans: [], truncated: false };
 
+/** Which rules one scan runs: those that apply to the path, without the generic ones for binaries. */
+interface ScanScope {
+  path: string;
+  withoutGeneric: boolean;
+}
+
 /**
  * Overlapping windows of a rule are merged, but only up to this size: a line of keywords would
  * otherwise make one window of the whole file, matched only at its end, and a scan could not stop
@@ -101,7 +125,7 @@ export class SecretScanner {
   private readonly rulesByKeyword: number[][];
   private readonly fingerprints: FingerprintKey;
   private readonly maxFileBytes: number;
-  private readonly scanBinary: boolean;
+  private readonly binaryFiles: BinaryFileMode;
   private readonly maxFindingsPerFile: number;
   /** How far before a keyword's start a window may begin (longest keyword + widest `before`). */
   private readonly maxReachBack: number;
@@ -112,7 +136,10 @@ export class SecretScanner {
     this.ruleSet = ruleSet;
     this.fingerprints = new FingerprintKey(options.fingerprintKey);
     this.maxFileBytes = options.maxFileBytes ?? 1024 * 1024;
-    this.scanBinary = options.scanBinary ?? false;
+    this.binaryFiles = options.binaryFiles ?? 'specific-rules';
+    if (!['skip', 'specific-rules', 'all-rules'].includes(this.binaryFiles)) {
+      throw new SecretsError('SECRETS_SCANNER_OPTION', `binaryFiles must be skip, specific-rules or all-rules (got ${String(options.binaryFiles)})`);
+    }
     this.maxFindingsPerFile = options.maxFindingsPerFile ?? 100;
     if (!(this.maxFindingsPerFile >= 1) || (Number.isFinite(this.maxFindingsPerFile) && !Number.isInteger(this.maxFindingsPerFile))) {
       throw new SecretsError(
@@ -145,6 +172,11 @@ export class SecretScanner {
     return this.maxFileBytes;
   }
 
+  /** Whether files that look binary are scanned (`binaryFiles` is not `skip`). */
+  get readsBinaryFiles(): boolean {
+    return this.binaryFiles !== 'skip';
+  }
+
   /** Findings one scan of a file reports at most (`truncatedFindings` says when it stopped there). */
   get findingsPerFileLimit(): number {
     return this.maxFindingsPerFile;
@@ -159,38 +191,50 @@ export class SecretScanner {
     const content = toBuffer(target.content);
     const base = { path: target.path, ...(target.commit === undefined ? {} : { commit: target.commit }), bytes: content.length };
     if (content.length > this.maxFileBytes) return { ...base, findings: [], skipped: 'too-large' };
-    if (!this.scanBinary && looksBinary(content)) return { ...base, findings: [], skipped: 'binary' };
+    const binary = looksBinary(content);
+    if (binary && this.binaryFiles === 'skip') return { ...base, findings: [], skipped: 'binary' };
+    const scope = { path: target.path, withoutGeneric: this.leavesOutGeneric(binary) };
     const limit = this.maxFindingsPerFile;
     let scan: SpanScan;
     if (typeof ranges === 'function') {
-      scan = this.scanSpans(content, target.path, undefined, limit);
+      scan = this.scanSpans(content, scope, undefined, limit);
       if (scan.spans.length > 0) {
         const wanted = ranges();
         // Cut at the limit, the whole-file scan may have stopped before the added lines' secrets:
         // then scan again, counting only what touches them.
-        if (scan.truncated) scan = this.scanSpans(content, target.path, wanted, limit);
+        if (scan.truncated) scan = this.scanSpans(content, scope, wanted, limit);
         else scan = { spans: scan.spans.filter((span) => intersectsRanges(wanted, span.start, span.end)), truncated: false };
       }
     } else {
-      scan = this.scanSpans(content, target.path, ranges, limit);
+      scan = this.scanSpans(content, scope, ranges, limit);
     }
     return { ...base, findings: this.toFindings(content, scan.spans, target), ...(scan.truncated ? { truncatedFindings: true } : {}) };
   }
 
   /**
-   * One slice of a text too large for `scanFile` (see `scanLargeText`): scans `region` of the
-   * content, without the size and binary checks, and returns the findings whose secret starts in
-   * `owned` (which `region` surrounds with enough context), positioned in the whole content.
-   * `lines` walks the whole content; pass the same one for slices in ascending order (spans come
-   * in file order). With each finding comes the offset where its line starts.
+   * One slice of a file too large for `scanFile`, or of a binary one (see `scanLargeText`): scans
+   * `region` of the content without the size check, and returns the findings whose secret starts
+   * in `owned` (which `region` surrounds with enough context), positioned in the whole content.
+   * `binary` says whether the whole content looks binary: then the rules are those of
+   * `binaryFiles` (the caller checks `readsBinaryFiles` first). `lines` walks the whole content;
+   * pass the same one for slices in ascending order (spans come in file order). With each finding
+   * comes where its secret lies in the content.
    */
-  scanSlice(content: Buffer, region: ByteRange, owned: ByteRange, target: ScanTarget, lines: MarkedLines): { findings: SecretFinding[]; lineStarts: number[]; truncated: boolean } {
-    const scan = this.scanSpans(content.subarray(region.start, region.end), target.path, undefined, this.maxFindingsPerFile);
+  scanSlice(
+    content: Buffer,
+    region: ByteRange,
+    owned: ByteRange,
+    target: ScanTarget,
+    lines: MarkedLines,
+    binary = false,
+  ): { findings: SecretFinding[]; secrets: ByteRange[]; truncated: boolean } {
+    const scope = { path: target.path, withoutGeneric: this.leavesOutGeneric(binary) };
+    const scan = this.scanSpans(content.subarray(region.start, region.end), scope, undefined, this.maxFindingsPerFile);
     const spans = scan.spans
       .map((span) => ({ ...span, start: span.start + region.start, end: span.end + region.start }))
       .filter((span) => span.start >= owned.start && span.start < owned.end);
     const findings = this.toFindings(content, spans, target, lines);
-    return { findings, lineStarts: findings.map((finding, i) => spans[i]!.start - (finding.column - 1)), truncated: scan.truncated };
+    return { findings, secrets: spans.map((span) => ({ start: span.start, end: span.end })), truncated: scan.truncated };
   }
 
   /**
@@ -198,7 +242,15 @@ export class SecretScanner {
    * the masker uses this, and must not stop early); no size or binary checks.
    */
   findSpans(content: Buffer, options: FindSpansOptions = {}): SecretSpan[] {
-    return this.scanSpans(content, options.path ?? '', options.ranges, Infinity).spans;
+    return this.scanSpans(content, { path: options.path ?? '', withoutGeneric: false }, options.ranges, Infinity).spans;
+  }
+
+  private leavesOutGeneric(binary: boolean): boolean {
+    return binary && this.binaryFiles === 'specific-rules';
+  }
+
+  private runsOn(rule: CompiledSecretRule, scope: ScanScope): boolean {
+    return !(scope.withoutGeneric && rule.category === GENERIC_CATEGORY) && ruleAppliesToPath(this.ruleSet, rule, scope.path);
   }
 
   /**
@@ -206,7 +258,7 @@ export class SecretScanner {
    * no window still to be matched can start before them, and the scan stops once that many
    * detected findings are final: the rest of the file is neither matched nor filtered.
    */
-  private scanSpans(content: Buffer, path: string, ranges: readonly ByteRange[] | undefined, maxFindings: number): SpanScan {
+  private scanSpans(content: Buffer, scope: ScanScope, ranges: readonly ByteRange[] | undefined, maxFindings: number): SpanScan {
     if (ranges !== undefined && ranges.length === 0) return NO_SPANS;
     const rules = this.ruleSet.rules;
     const hits = this.prefilter.findAll(content);
@@ -227,7 +279,7 @@ export class SecretScanner {
     // value before its key): they go in first, so that every later candidate comes in file order.
     for (const ruleIndex of this.structuredRules) {
       const rule = rules[ruleIndex]!;
-      if (!ruleAppliesToPath(this.ruleSet, rule, path)) continue;
+      if (!this.runsOn(rule, scope)) continue;
       let hit = false;
       for (let h = 0; h < hits.length && !hit; h += 2) hit = this.rulesByKeyword[hits[h]!]!.includes(ruleIndex);
       if (hit) for (const span of findXmlCredentials(content, rule)) selection.add(span);
@@ -239,7 +291,7 @@ export class SecretScanner {
       let added = false;
       for (const ruleIndex of this.rulesByKeyword[hits[h]!]!) {
         const rule = rules[ruleIndex]!;
-        if (applicable[ruleIndex] === 0) applicable[ruleIndex] = ruleAppliesToPath(this.ruleSet, rule, path) ? 1 : -1;
+        if (applicable[ruleIndex] === 0) applicable[ruleIndex] = this.runsOn(rule, scope) ? 1 : -1;
         if (applicable[ruleIndex] === -1 || rule.detector !== 'regex') continue;
         const window = windowAround(content, rule, keywordStart, keywordEnd);
         if (ranges !== undefined && !intersectsRanges(ranges, window.start, window.end)) continue;
