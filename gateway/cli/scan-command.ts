@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { CliUsageError, stringOption, type CliIO, type Command, type ParsedCommandArgs } from './command.js';
 import { loadRuleSet } from '../secrets/rules-loader.js';
-import { SecretScanner, type BinaryFileMode, type FileScanResult } from '../secrets/secret-scanner.js';
+import { BINARY_FILE_MODES, SecretScanner, type BinaryFileMode, type FileScanResult } from '../secrets/secret-scanner.js';
 import { scanGitRange } from '../secrets/git-range.js';
 import { walkFiles } from '../secrets/file-walk.js';
 import { isSecretsError } from '../secrets/errors.js';
@@ -59,12 +59,10 @@ function parseSize(value: string | undefined): number {
   return bytes;
 }
 
-const BINARY_MODES: readonly BinaryFileMode[] = ['specific-rules', 'all-rules', 'skip'];
-
 /** Binary files: the gateway's way (every rule but the generic ones) unless told otherwise. */
 function parseBinaryMode(value: string | undefined): BinaryFileMode {
   if (value === undefined) return 'specific-rules';
-  if (!(BINARY_MODES as readonly string[]).includes(value)) throw new CliUsageError(`--binary must be one of ${BINARY_MODES.join(', ')}, not '${value}'`);
+  if (!(BINARY_FILE_MODES as readonly string[]).includes(value)) throw new CliUsageError(`--binary must be one of ${BINARY_FILE_MODES.join(', ')}, not '${value}'`);
   return value as BinaryFileMode;
 }
 

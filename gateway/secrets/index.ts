@@ -33,6 +33,7 @@ export {
   type FileScanResult,
   type SkipReason,
   type BinaryFileMode,
+  BINARY_FILE_MODES,
 } from './secret-scanner.js';
 export type { ByteRange, SecretSpan } from './secret-span.js';
 export { scanAddedLines, scanLines, type BlobChange } from './added-lines.js';

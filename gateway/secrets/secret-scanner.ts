@@ -54,6 +54,8 @@ export type SkipReason = 'binary' | 'too-large';
  */
 export type BinaryFileMode = 'skip' | 'specific-rules' | 'all-rules';
 
+export const BINARY_FILE_MODES: readonly BinaryFileMode[] = ['specific-rules', 'all-rules', 'skip'];
+
 /** The rule category `specific-rules` leaves out of binary files. */
 const GENERIC_CATEGORY = 'generic';
 
@@ -137,8 +139,8 @@ export class SecretScanner {
     this.fingerprints = new FingerprintKey(options.fingerprintKey);
     this.maxFileBytes = options.maxFileBytes ?? 1024 * 1024;
     this.binaryFiles = options.binaryFiles ?? 'specific-rules';
-    if (!['skip', 'specific-rules', 'all-rules'].includes(this.binaryFiles)) {
-      throw new SecretsError('SECRETS_SCANNER_OPTION', `binaryFiles must be skip, specific-rules or all-rules (got ${String(options.binaryFiles)})`);
+    if (!BINARY_FILE_MODES.includes(this.binaryFiles)) {
+      throw new SecretsError('SECRETS_SCANNER_OPTION', `binaryFiles must be one of ${BINARY_FILE_MODES.join(', ')} (got ${String(options.binaryFiles)})`);
     }
     this.maxFindingsPerFile = options.maxFindingsPerFile ?? 100;
     if (!(this.maxFindingsPerFile >= 1) || (Number.isFinite(this.maxFindingsPerFile) && !Number.isInteger(this.maxFindingsPerFile))) {
