@@ -95,7 +95,7 @@ export class ObjectArena {
 
   /** Whether the next allocation of `length` bytes (header included) could overwrite `buffer`. */
   wouldOverwrite(buffer: Buffer, length: number): boolean {
-    if (buffer.buffer !== this.slab.buffer || length > this.maxEntryBytes) return false;
+    if (!this.holds(buffer) || length > this.maxEntryBytes) return false;
     const start = buffer.byteOffset - this.slab.byteOffset;
     const bufferEnd = start + buffer.length;
     const allocStart = this.head + length > this.slab.length ? 0 : this.head;

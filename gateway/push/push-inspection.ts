@@ -35,7 +35,7 @@ export interface PushInspectionBudget {
   changedFiles: number;
   /** Changed files the ref updates go through to list them, once per ref for each commit it reaches. */
   fileVisits: number;
-  /** Bytes of text the secret scan reads (added files, commit and tag messages). */
+  /** Bytes the secret scan reads (added text and binary files, commit and tag messages). */
   scannedBytes: number;
   /**
    * Milliseconds the inspection may take in all. Content scans at very different speeds (text
@@ -48,7 +48,7 @@ export interface PushInspectionBudget {
 /**
  * 100,000 commit inspections; 250,000 changed files (a flat directory of 1 million files took 6 s
  * and 900 MB to diff and list); 2 million file visits (1,000 refs at a commit of 100,000 files
- * took 2.3 s before the policy timed out); 1 GiB of text scanned; 60 s in all.
+ * took 2.3 s before the policy timed out); 1 GiB scanned for secrets; 60 s in all.
  */
 export const DEFAULT_PUSH_INSPECTION_BUDGET: Readonly<PushInspectionBudget> = Object.freeze({
   commits: 100_000,

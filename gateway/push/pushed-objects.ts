@@ -2,12 +2,12 @@ import { checkTree, isPackParserError, parseCommit, parseTag, type DecodedObject
 import { PushError, pushErrorCodeFor } from './errors.js';
 
 /**
- * Text blobs up to this size are kept in memory (within DEFAULT_MAX_KEPT_BYTES) for the secret
- * scanner; larger ones are read back from the spooled pack when it scans them, in slices.
+ * Blobs up to this size, text or binary, are kept in memory (within DEFAULT_MAX_KEPT_BYTES) for
+ * the secret scanner; larger ones are read back from the spooled pack when it scans them, in slices.
  */
 export const DEFAULT_MAX_KEPT_BLOB_BYTES = 1024 * 1024;
 /**
- * Content kept in memory across the whole push (trees and the text blobs the scanner reads).
+ * Content kept in memory across the whole push (trees and the blobs the scanner reads).
  * Beyond it, objects are read back from the spooled pack when the inspection needs them: slower,
  * but memory stays bounded whatever the push holds.
  */
@@ -25,7 +25,7 @@ export const DEFAULT_MAX_COMMIT_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_COMMIT_TOTAL_BYTES = 64 * 1024 * 1024;
 
 export interface PushedObjectLimits {
-  /** Text blobs up to this size are kept in memory for the scanner (default DEFAULT_MAX_KEPT_BLOB_BYTES). */
+  /** Blobs up to this size are kept in memory for the scanner (default DEFAULT_MAX_KEPT_BLOB_BYTES). */
   maxKeptBlobBytes?: number;
   /** Trees and blobs kept in memory in all; the rest is read back (default DEFAULT_MAX_KEPT_BYTES). */
   maxKeptBytes?: number;
@@ -56,8 +56,8 @@ export type PackObjectReader = (id: string) => { type: ObjectType; content: Buff
 
 /**
  * The objects of one push, as the decoder reports them: commits and tags parsed, trees kept raw,
- * text blobs up to a size kept, all within a memory budget; larger text blobs and what is beyond
- * the budget are read back from the pack. Content is copied (the decoder reuses its buffers).
+ * blobs up to a size kept, all within a memory budget; larger blobs and what is beyond the
+ * budget are read back from the pack. Content is copied (the decoder reuses its buffers).
  */
 export class PushedObjects {
   readonly commits = new Map<string, GitCommit>();

@@ -195,7 +195,7 @@ export class SecretScanner {
     if (content.length > this.maxFileBytes) return { ...base, findings: [], skipped: 'too-large' };
     const binary = looksBinary(content);
     if (binary && this.binaryFiles === 'skip') return { ...base, findings: [], skipped: 'binary' };
-    const scope = { path: target.path, withoutGeneric: this.leavesOutGeneric(binary) };
+    const scope = this.scopeOf(target.path, binary);
     const limit = this.maxFindingsPerFile;
     let scan: SpanScan;
     if (typeof ranges === 'function') {
@@ -230,8 +230,7 @@ export class SecretScanner {
     lines: MarkedLines,
     binary = false,
   ): { findings: SecretFinding[]; secrets: ByteRange[]; truncated: boolean } {
-    const scope = { path: target.path, withoutGeneric: this.leavesOutGeneric(binary) };
-    const scan = this.scanSpans(content.subarray(region.start, region.end), scope, undefined, this.maxFindingsPerFile);
+    const scan = this.scanSpans(content.subarray(region.start, region.end), this.scopeOf(target.path, binary), undefined, this.maxFindingsPerFile);
     const spans = scan.spans
       .map((span) => ({ ...span, start: span.start + region.start, end: span.end + region.start }))
       .filter((span) => span.start >= owned.start && span.start < owned.end);
@@ -244,11 +243,12 @@ export class SecretScanner {
    * the masker uses this, and must not stop early); no size or binary checks.
    */
   findSpans(content: Buffer, options: FindSpansOptions = {}): SecretSpan[] {
-    return this.scanSpans(content, { path: options.path ?? '', withoutGeneric: false }, options.ranges, Infinity).spans;
+    return this.scanSpans(content, this.scopeOf(options.path ?? '', false), options.ranges, Infinity).spans;
   }
 
-  private leavesOutGeneric(binary: boolean): boolean {
-    return binary && this.binaryFiles === 'specific-rules';
+  /** The rules for content at `path`: the generic ones are left out of binary content under `specific-rules`. */
+  private scopeOf(path: string, binary: boolean): ScanScope {
+    return { path, withoutGeneric: binary && this.binaryFiles === 'specific-rules' };
   }
 
   private runsOn(rule: CompiledSecretRule, scope: ScanScope): boolean {
