@@ -29,6 +29,11 @@ export class ObjectArena {
     return this.slab.length >>> 2;
   }
 
+  /** Whether `key` is cached (not counted as a hit or a miss). */
+  has(key: number): boolean {
+    return this.entries.has(key);
+  }
+
   get(key: number): Buffer | undefined {
     const value = this.entries.get(key);
     if (value === undefined) {

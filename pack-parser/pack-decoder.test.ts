@@ -192,6 +192,9 @@ t.test('readObject reads every object back after end(), with a tiny cache and th
     }
     t.pass(`${ids.length} objects read back equal git's`);
     t.equal(decoder.readObject('ab'.repeat(20)), undefined, 'an id not in the pack');
+    // The decoder reuses its buffers for what it reads from the spool: what it returns must not share them.
+    const kept = ids.map((id) => [id, decoder.readObject(id)!.content] as const);
+    t.ok(kept.every(([id, content]) => content.equals(repoObjects.get(id)!.content)), 'every object read back is still intact after all the others were read');
   } finally {
     decoder.close();
   }

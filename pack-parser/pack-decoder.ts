@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { ObjectArena } from './object-arena.js';
 import { createInflater, type Inflater } from './zlib-inflater.js';
+import { ReusableBuffer } from './reusable-buffer.js';
 import { applyDelta, applyDeltaInto, checkResultSize, readDeltaSizes } from './delta.js';
 import { PackParserError } from './errors.js';
 import { resolvePackLimits, type PackLimits } from './limits.js';
@@ -72,6 +73,8 @@ export interface PackSummary {
  * decode in 38.0, 36.4 and 36.5 s; 8 MiB keeps its peak RSS under 200 MiB.
  */
 const DEFAULT_BASE_CACHE_BYTES = 8 * 1024 * 1024;
+/** Largest compressed entry read back into the decoder's reused buffer. */
+const COMPRESSED_READ_BACK_MAX_BYTES = 8 * 1024 * 1024;
 
 /** Flag bits in PackObjectTable.flags. */
 const DEFERRED = 1;
@@ -103,6 +106,8 @@ export class PackDecoder {
   private readonly scanner: PackScanner;
   private readonly cache: ObjectArena;
   private readonly inflater: Inflater;
+  /** Compressed bytes of entries read back from the spool: inflated at once, then not needed. */
+  private readonly compressedReadBack = new ReusableBuffer(COMPRESSED_READ_BACK_MAX_BYTES);
   private readonly options: PackDecoderOptions;
   private readonly ownsSpool: boolean;
   /** Deltas put off until the end (see `onEntry`), not yet resolved. */
@@ -202,7 +207,10 @@ export class PackDecoder {
     if (!this.ended) throw new Error('PackDecoder.readObject: objects can be read back only after end() has verified the pack');
     const index = this.table.findId(typeof id === 'string' ? Buffer.from(id, 'hex') : id);
     if (index < 0) return undefined;
-    return { type: OBJECT_TYPE_NAMES[this.table.types[index]!]!, content: this.keepable(this.contentOf(index)) };
+    // A whole object that is not cached is inflated for the caller alone: caching it on the way
+    // would evict delta bases and take two more copies of it.
+    const readAlone = this.table.kinds[index]! <= EntryKind.Tag && !this.cache.has(index);
+    return { type: OBJECT_TYPE_NAMES[this.table.types[index]!]!, content: readAlone ? this.inflateEntry(index) : this.keepable(this.contentOf(index)) };
   }
 
   /** Frees the cache and the thin-pack bases; closes the spool if the decoder created it. */
@@ -426,7 +434,9 @@ export class PackDecoder {
     const headerLength = table.headerLengths[index]!;
     const end = index + 1 < table.count ? table.offsets[index + 1]! : this.entriesEnd;
     const size = table.sizes[index]!;
-    const outcome = this.inflater.inflate(this.spool.read(offset + headerLength, end - offset - headerLength), size);
+    const compressedLength = end - offset - headerLength;
+    const compressed = this.spool.read(offset + headerLength, compressedLength, this.compressedReadBack.atLeast(compressedLength));
+    const outcome = this.inflater.inflate(compressed, size);
     if (outcome.kind !== 'done' || outcome.data.length !== size) {
       throw new PackParserError('PACK_ZLIB_ERROR', `object at ${offset} no longer inflates as it did when it arrived`, { offset });
     }

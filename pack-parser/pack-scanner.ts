@@ -1,6 +1,7 @@
 import { crc32 } from 'node:zlib';
 import { createInflater, type Inflater } from './zlib-inflater.js';
 import { PackParserError } from './errors.js';
+import { ReusableBuffer } from './reusable-buffer.js';
 import { EntryKind } from './pack-object-table.js';
 import type { PackLimits } from './limits.js';
 import { TrailingChecksum } from './trailing-checksum.js';
@@ -18,6 +19,7 @@ export interface PackEntry {
   kind: EntryKind;
   /** Inflated size of `data`: the object size, or for a delta the size of the delta data. */
   size: number;
+  /** Valid during `onEntry` only: the scanner inflates the next entry into the same memory. */
   data: Buffer;
   /** CRC-32 of the entry's raw bytes (header and compressed data), as the idx stores it. */
   crc32: number;
@@ -52,6 +54,8 @@ const enum ScanState {
 
 const PACK_SIGNATURE = 0x5041434b; // "PACK"
 const MIN_INFLATE_RETRY_GROWTH = 64 * 1024;
+/** Largest entry inflated into the scanner's reused buffer; larger ones get a buffer of their own. */
+const INFLATE_SCRATCH_MAX_BYTES = 8 * 1024 * 1024;
 
 
 /**
@@ -77,6 +81,8 @@ export class PackScanner {
   private shortInflateAt = 0;
   private readonly checksum: TrailingChecksum;
   private readonly inflater: Inflater;
+  /** Where entries are inflated (see PackEntry.data), up to INFLATE_SCRATCH_MAX_BYTES. */
+  private readonly inflated = new ReusableBuffer(INFLATE_SCRATCH_MAX_BYTES);
 
   constructor(
     private readonly observer: PackScannerObserver,
@@ -374,7 +380,7 @@ export class PackScanner {
 
   /** Inflates one zlib stream; undefined when the input ends before the stream does. */
   private inflate(input: Buffer, size: number, offset: number, ended: boolean): { data: Buffer; consumed: number } | undefined {
-    const outcome = this.inflater.inflate(input, size);
+    const outcome = this.inflater.inflate(input, size, this.inflated.atLeast(size + 1));
     switch (outcome.kind) {
       case 'short':
         if (!ended) return undefined;

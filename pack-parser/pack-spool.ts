@@ -11,8 +11,12 @@ export interface PackSpool {
   /** Bytes appended so far. */
   readonly size: number;
   append(chunk: Buffer): void;
-  /** Exactly `length` bytes starting at `offset`; the range must lie within `size`. */
-  read(offset: number, length: number): Buffer;
+  /**
+   * Exactly `length` bytes starting at `offset`; the range must lie within `size`. Given a
+   * `scratch` of at least `length` bytes, the bytes may come back in it or in the spool's own
+   * memory: valid until the next read, not to be kept or modified. Without it, a buffer of their own.
+   */
+  read(offset: number, length: number, scratch?: Buffer): Buffer;
   /** The spooled bytes from `start` to the end, for forwarding them unchanged. */
   openReadStream(start?: number): Readable;
   /** Frees memory and deletes any temporary file. */
@@ -25,8 +29,8 @@ function checkRange(offset: number, length: number, size: number): void {
   }
 }
 
-function preadExactly(fd: number, offset: number, length: number): Buffer {
-  const out = Buffer.allocUnsafe(length);
+function preadExactly(fd: number, offset: number, length: number, scratch?: Buffer): Buffer {
+  const out = scratch !== undefined && scratch.length >= length ? scratch.subarray(0, length) : Buffer.allocUnsafe(length);
   let done = 0;
   while (done < length) {
     const n = readSync(fd, out, done, length - done, offset + done);
@@ -87,10 +91,13 @@ export class SpillingPackSpool implements PackSpool {
     this.bytes += chunk.length;
   }
 
-  read(offset: number, length: number): Buffer {
+  read(offset: number, length: number, scratch?: Buffer): Buffer {
     checkRange(offset, length, this.bytes);
-    if (this.fd === undefined) return Buffer.from(this.memory.subarray(offset, offset + length));
-    return preadExactly(this.fd, offset, length);
+    if (this.fd === undefined) {
+      const bytes = this.memory.subarray(offset, offset + length);
+      return scratch === undefined ? Buffer.from(bytes) : bytes;
+    }
+    return preadExactly(this.fd, offset, length, scratch);
   }
 
   openReadStream(start = 0): Readable {
@@ -146,9 +153,9 @@ export class PackFileSpool implements PackSpool {
     this.bytes += chunk.length;
   }
 
-  read(offset: number, length: number): Buffer {
+  read(offset: number, length: number, scratch?: Buffer): Buffer {
     checkRange(offset, length, this.bytes);
-    return preadExactly(this.fd, offset, length);
+    return preadExactly(this.fd, offset, length, scratch);
   }
 
   openReadStream(start = 0): Readable {

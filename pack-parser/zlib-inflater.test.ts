@@ -30,3 +30,16 @@ for (const preferPublicApi of [false, true]) {
 t.test('on this Node the reused-state inflater passes its self-test', async (t) => {
   t.equal(createInflater().reusesState, true, `node ${process.version}`);
 });
+
+t.test('the reused-state inflater writes into the output it is given, when that is large enough', async (t) => {
+  const inflater = createInflater();
+  t.ok(inflater.reusesState, 'the reused-state inflater is the one in use here');
+  const output = Buffer.alloc(text.length + 1);
+  const into = inflater.inflate(stream, text.length, output);
+  t.ok(into.kind === 'done' && into.data.equals(text), 'same data');
+  t.ok(into.kind === 'done' && into.data.buffer === output.buffer && into.data.byteOffset === output.byteOffset, 'in the given output');
+  const oneByteShort = Buffer.alloc(text.length);
+  const fresh = inflater.inflate(stream, text.length, oneByteShort);
+  t.ok(fresh.kind === 'done' && fresh.data.equals(text) && fresh.data.buffer !== oneByteShort.buffer, 'an output without room for the extra byte is not used');
+  t.same(inflater.inflate(stream, text.length - 10, output), { kind: 'too-large' }, 'a stream longer than announced is still caught');
+});

@@ -21,7 +21,12 @@ export type InflateOutcome =
  */
 export interface Inflater {
   readonly reusesState: boolean;
-  inflate(input: Buffer, size: number): InflateOutcome;
+  /**
+   * Inflates the stream at the start of `input`, which should produce `size` bytes. Given an
+   * `output` of at least `size + 1` bytes, the data may be written there instead of into a new
+   * buffer (the extra byte detects a stream longer than announced).
+   */
+  inflate(input: Buffer, size: number, output?: Buffer): InflateOutcome;
 }
 
 interface ZlibBindingHandle {
@@ -64,8 +69,8 @@ class ReusedStateInflater implements Inflater {
     handle.init(15, 0, 8, 0, this.state, () => {}, undefined);
   }
 
-  inflate(input: Buffer, size: number): InflateOutcome {
-    const out = Buffer.allocUnsafe(size + 1);
+  inflate(input: Buffer, size: number, output?: Buffer): InflateOutcome {
+    const out = output !== undefined && output.length >= size + 1 ? output.subarray(0, size + 1) : Buffer.allocUnsafe(size + 1);
     this.error = undefined;
     this.handle.writeSync(zlibConstants.Z_FINISH, input, 0, input.length, out, 0, out.length);
     const error = this.error as { message: string; errno: number } | undefined;
