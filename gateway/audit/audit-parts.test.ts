@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +42,33 @@ t.test('packs are kept once per content and pruned after the retention', async (
   t.equal(await store.prune(), 1);
   t.notOk(store.has(a.sha256));
   t.ok(store.has(b.sha256));
+});
+
+t.test('a pack file of several MiB is kept whole, hashed right and verified', async (t) => {
+  const store = new AuditPackStore(mkdtempSync(join(tmpdir(), 'gitgate-packs-')), 30);
+  const source = join(mkdtempSync(join(tmpdir(), 'gitgate-pack-file-')), 'big.pack');
+  // Not a multiple of the 1 MiB read size: the last chunk is short.
+  const bytes = Buffer.concat([Buffer.from('PACK'), randomBytes(3 * 1024 * 1024 + 12345)]);
+  writeFileSync(source, bytes);
+  const stored = await store.putFile(source);
+  t.same(stored, { sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length });
+  t.ok(readFileSync(store.packPath(stored.sha256)).equals(bytes), 'the kept file is the same bytes');
+  t.same(await store.verify(), { checked: 1, altered: [] });
+  const altered = Buffer.from(bytes);
+  altered[2 * 1024 * 1024]! ^= 1;
+  writeFileSync(store.packPath(stored.sha256), altered);
+  t.same(await store.verify(), { checked: 1, altered: [`${stored.sha256}.pack`] }, 'a change past the first chunks is found');
+});
+
+t.test('git reads an input file as its standard input; a missing one is an error', async (t) => {
+  const { runGit } = await import('./run-git.js');
+  const file = join(mkdtempSync(join(tmpdir(), 'gitgate-run-git-')), 'input');
+  writeFileSync(file, 'hello from a file\n');
+  const fromFile = (await runGit(['hash-object', '--stdin'], { inputFile: file })).toString().trim();
+  const fromInput = (await runGit(['hash-object', '--stdin'], { input: 'hello from a file\n' })).toString().trim();
+  t.match(fromFile, /^[0-9a-f]{40}$/);
+  t.equal(fromFile, fromInput, 'the same object id as the same bytes written to its standard input');
+  await t.rejects(runGit(['hash-object', '--stdin'], { inputFile: join(file, 'missing') }), /ENOENT|ENOTDIR/);
 });
 
 t.test('a pack hashed on arrival is kept by its hash, synced, once; a failing save keeps nothing', async (t) => {
