@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ObjectType } from '../pack-parser/pack-object-table.js';
 import { git, hermeticGitEnv } from './git-cli.js';
 
 export interface PackFixtureOptions {
@@ -79,14 +80,14 @@ export function allObjectIds(repo: string): Set<string> {
  * run: the base source of thin-pack tests in libraries that must not import the gateway's
  * long-running cat-file reader.
  */
-export function allObjectsWithGit(repo: string): Map<string, { type: 'commit' | 'tree' | 'blob' | 'tag'; content: Buffer }> {
+export function allObjectsWithGit(repo: string): Map<string, { type: ObjectType; content: Buffer }> {
   const out = git(['cat-file', '--batch-all-objects', '--batch'], { cwd: repo });
-  const objects = new Map<string, { type: 'commit' | 'tree' | 'blob' | 'tag'; content: Buffer }>();
+  const objects = new Map<string, { type: ObjectType; content: Buffer }>();
   for (let pos = 0; pos < out.length; ) {
     const newline = out.indexOf(0x0a, pos);
     const [id, type, size] = out.subarray(pos, newline).toString().split(' ');
     const end = newline + 1 + Number(size);
-    objects.set(id!, { type: type as 'commit' | 'tree' | 'blob' | 'tag', content: out.subarray(newline + 1, end) });
+    objects.set(id!, { type: type as ObjectType, content: out.subarray(newline + 1, end) });
     pos = end + 1; // the newline after each object's content
   }
   return objects;

@@ -1,10 +1,9 @@
-import { createReadStream, existsSync, readdirSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AuditEvent } from './audit-types.js';
 import { AuditError } from './errors.js';
-import type { AuditPackStore } from './pack-store.js';
+import { sha256OfPackFile, type AuditPackStore } from './pack-store.js';
 import { runGit } from './run-git.js';
 
 export interface MaterializedPush {
@@ -40,9 +39,7 @@ export async function materializePush(events: readonly AuditEvent[], packs: Audi
   }
   if (pushedPack !== undefined && pushedPack !== null) {
     if (!packs.has(pushedPack)) throw new AuditError('AUDIT_PACK_MISSING', `the pushed pack ${pushedPack} is no longer kept (past the pack retention, or deleted)`);
-    const hash = createHash('sha256');
-    for await (const chunk of createReadStream(packs.packPath(pushedPack))) hash.update(chunk as Buffer);
-    const actual = hash.digest('hex');
+    const actual = await sha256OfPackFile(packs.packPath(pushedPack));
     if (actual !== pushedPack) throw new AuditError('AUDIT_MATERIALIZE_FAILED', `the kept pack ${pushedPack} was altered: its content hashes to ${actual}`);
     // The exact pushed pack; its thin bases come from the replay pack indexed above.
     try {

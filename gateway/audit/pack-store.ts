@@ -152,10 +152,8 @@ export class AuditPackStore {
     for (const name of names.sort()) {
       const match = PACK_NAME.exec(name);
       if (match === null || match[2] !== 'pack') continue;
-      const hash = createHash('sha256');
-      for await (const chunk of chunksOfFile(join(this.directory, name))) hash.update(chunk);
       checked += 1;
-      if (hash.digest('hex') !== match[1]) altered.push(name);
+      if ((await sha256OfPackFile(join(this.directory, name))) !== match[1]) altered.push(name);
     }
     return { checked, altered };
   }
@@ -183,11 +181,18 @@ export class AuditPackStore {
   }
 }
 
+/** The SHA-256 of a pack file's bytes, the name the store keeps it under. */
+export async function sha256OfPackFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of chunksOfFile(path)) hash.update(chunk);
+  return hash.digest('hex');
+}
+
 const FILE_CHUNK_BYTES = 1024 * 1024;
 
 /**
  * A file's bytes in chunks that all share one buffer: each is valid until the next is asked for,
- * which suits `put` and `verify` (they are done with a chunk before they take the next). A read stream would
+ * which suits `put` and `sha256OfPackFile` (they are done with a chunk before they take the next). A read stream would
  * allocate a new buffer per 64 KiB, all garbage until the next GC: for a pack of hundreds of MB,
  * tens of MB of the process's peak memory.
  */

@@ -30,8 +30,7 @@ export async function inspectUnreachedObjects(updates: RefUpdate[], reader: Obje
   for (const id of pushed.blobs.keys()) {
     if (push.diffedBlobs.has(id)) continue;
     await push.pause();
-    const content = pushed.blobContent(id);
-    if (content === undefined) continue;
+    const content = pushed.blobContent(id)!; // every id here is a blob of the push: it is kept or read back
     push.scanning(content.length);
     const result = await scanLargeText(scanner, { path: `(unreferenced blob ${id})`, newContent: content }, () => push.pause());
     const findings = policyFindings(result, listedOn?.new ?? id);
