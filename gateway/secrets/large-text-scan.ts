@@ -4,6 +4,7 @@ import type { SecretFinding } from './finding.js';
 import { MarkedLines } from './marked-lines.js';
 import type { ByteRange } from './secret-span.js';
 import { looksBinary, toBuffer, type FileScanResult, type SecretScanner } from './secret-scanner.js';
+import { utf16LeStrings, utf16TextAsUtf8, utf16TextEncoding, type Utf16Alignment } from './utf16-text.js';
 
 /**
  * Context a slice's region reaches on both sides of the bytes it owns: a secret and the window
@@ -22,30 +23,57 @@ const SLICE_CONTEXT_BYTES = 64 * 1024;
  * than in the old one (exactly the same bytes), so a secret already in the file is not reported
  * again when other lines change, and a line that is new or newly repeated is. Binary files, of
  * any size, are scanned in slices too, with the rules of the scanner's `binaryFiles` (or
- * reported as skipped); there a finding counts as added when the old version does not hold its
- * secret at all. Each slice reports at most `findingsPerFileLimit` findings, and so does the file
- * (`truncatedFindings` when cut).
+ * reported as skipped), and so are the UTF-16LE strings among their bytes; there a finding counts
+ * as added when the old version does not hold its secret (the same bytes) at all. A file that
+ * starts with a UTF-16 byte order mark is also decoded and scanned as the text it is, whatever
+ * `binaryFiles` says (see utf16-text.ts). Each slice reports at most `findingsPerFileLimit`
+ * findings, and so does the file (`truncatedFindings` when cut).
  */
 export async function scanLargeText(scanner: SecretScanner, change: BlobChange, pause: () => Promise<void>): Promise<FileScanResult> {
   const content = toBuffer(change.newContent);
+  const encoding = utf16TextEncoding(content);
+  if (encoding === undefined) return scanBytes(scanner, change, content, pause, ['even', 'odd']);
+  // The text it says it is, and the bytes as they are: a byte order mark in front of other bytes
+  // must not hide them. The strings of the bytes are read at the alignment the text is not.
+  const oldContent = change.oldContent === undefined ? undefined : toBuffer(change.oldContent);
+  const oldEncoding = oldContent === undefined ? undefined : utf16TextEncoding(oldContent);
+  const text = utf16TextAsUtf8(content, encoding);
+  const oldText = oldEncoding === undefined ? oldContent : utf16TextAsUtf8(oldContent!, oldEncoding);
+  const decoded = await scanBytes(scanner, { ...change, newContent: text, ...(oldText === undefined ? {} : { oldContent: oldText }) }, text, pause, ['even', 'odd']);
+  const raw = await scanBytes(scanner, change, content, pause, [encoding === 'utf16le' ? 'odd' : 'even']);
+  const both = [...raw.findings, ...decoded.findings].sort((a, b) => a.line - b.line || a.column - b.column);
+  const findings = both.slice(0, scanner.findingsPerFileLimit);
+  const truncated = raw.truncatedFindings === true || decoded.truncatedFindings === true || both.length > findings.length;
+  return {
+    path: change.path,
+    ...(change.commit === undefined ? {} : { commit: change.commit }),
+    bytes: content.length,
+    findings,
+    ...(raw.skipped !== undefined && decoded.skipped !== undefined ? { skipped: raw.skipped } : {}),
+    ...(truncated ? { truncatedFindings: true } : {}),
+  };
+}
+
+/** `scanLargeText` on the content's own bytes; the UTF-16LE strings of a binary at `alignments`. */
+async function scanBytes(
+  scanner: SecretScanner,
+  change: BlobChange,
+  content: Buffer,
+  pause: () => Promise<void>,
+  alignments: readonly Utf16Alignment[],
+): Promise<FileScanResult> {
   const limit = scanner.fileSizeLimit;
   const binary = looksBinary(content);
   const described = { path: change.path, ...(change.commit === undefined ? {} : { commit: change.commit }) };
-  const target = { ...described, content };
   if (binary && !scanner.readsBinaryFiles) return { ...described, bytes: content.length, findings: [], skipped: 'binary' };
-  if (!binary && content.length <= limit) return scanAddedLines(scanner, change);
-  const context = Math.min(SLICE_CONTEXT_BYTES, Math.floor(limit / 4));
-  const sliceBytes = Math.max(1, limit - 2 * context);
-  const lines = new MarkedLines(content);
-  let findings: LocatedFinding[] = [];
-  let truncated = false;
-  for (let start = 0; start < content.length; start += sliceBytes) {
-    const end = Math.min(content.length, start + sliceBytes);
-    const region = { start: Math.max(0, start - context), end: Math.min(content.length, end + context) };
-    const slice = scanner.scanSlice(content, region, { start, end }, target, lines, binary);
-    slice.findings.forEach((finding, i) => findings.push({ finding, secret: slice.secrets[i]! }));
-    truncated ||= slice.truncated;
-    await pause();
+  if (!binary && content.length <= limit) return scanAddedLines(scanner, { ...change, newContent: content });
+  const scan = await scanInSlices(scanner, content, described, binary, pause);
+  let findings = scan.findings;
+  let truncated = scan.truncated;
+  if (binary) {
+    const strings = await scanUtf16Strings(scanner, content, described, alignments, pause);
+    findings = [...findings, ...strings.findings].sort((a, b) => a.secret.start - b.secret.start);
+    truncated ||= strings.truncated;
   }
   const oldContent = change.oldContent === undefined ? undefined : toBuffer(change.oldContent);
   if (oldContent !== undefined && findings.length > 0) {
@@ -56,6 +84,68 @@ export async function scanLargeText(scanner: SecretScanner, change: BlobChange, 
     truncated = true;
   }
   return { ...described, bytes: content.length, findings: findings.map((located) => located.finding), ...(truncated ? { truncatedFindings: true } : {}) };
+}
+
+interface SlicedScan {
+  findings: LocatedFinding[];
+  truncated: boolean;
+}
+
+/** Every slice of the content, with a turn for the caller after each. */
+async function scanInSlices(
+  scanner: SecretScanner,
+  content: Buffer,
+  described: { path: string; commit?: string },
+  binary: boolean,
+  pause: () => Promise<void>,
+): Promise<SlicedScan> {
+  const limit = scanner.fileSizeLimit;
+  const context = Math.min(SLICE_CONTEXT_BYTES, Math.floor(limit / 4));
+  const sliceBytes = Math.max(1, limit - 2 * context);
+  const target = { ...described, content };
+  const lines = new MarkedLines(content);
+  const findings: LocatedFinding[] = [];
+  let truncated = false;
+  for (let start = 0; start < content.length; start += sliceBytes) {
+    const end = Math.min(content.length, start + sliceBytes);
+    const region = { start: Math.max(0, start - context), end: Math.min(content.length, end + context) };
+    const slice = scanner.scanSlice(content, region, { start, end }, target, lines, binary);
+    slice.findings.forEach((finding, i) => findings.push({ finding, secret: slice.secrets[i]! }));
+    truncated ||= slice.truncated;
+    await pause();
+  }
+  return { findings, truncated };
+}
+
+/**
+ * The findings in a binary's UTF-16LE strings, placed in the binary: line and column of the
+ * secret's first byte there, and its bytes there (two per character) as its `secret`. The rules
+ * are those for binaries; a string's line carries the allow marker when the string does.
+ */
+async function scanUtf16Strings(
+  scanner: SecretScanner,
+  content: Buffer,
+  described: { path: string; commit?: string },
+  alignments: readonly Utf16Alignment[],
+  pause: () => Promise<void>,
+): Promise<SlicedScan> {
+  const strings = utf16LeStrings(content, alignments);
+  if (strings.runs.length === 0) return { findings: [], truncated: false };
+  const scan = await scanInSlices(scanner, strings.text, described, true, pause);
+  const lines = new MarkedLines(content);
+  const { runs } = strings;
+  let first = 0;
+  const findings = scan.findings.map(({ finding, secret }) => {
+    while (first + 1 < runs.length && runs[first + 1]!.textStart <= secret.start) first++;
+    // A secret of several lines (a PEM block) spans several strings: it ends in a later one.
+    let last = first;
+    while (last + 1 < runs.length && runs[last + 1]!.textStart < secret.end) last++;
+    const start = runs[first]!.sourceStart + 2 * (secret.start - runs[first]!.textStart);
+    const end = runs[last]!.sourceStart + 2 * (secret.end - runs[last]!.textStart);
+    lines.moveTo(start);
+    return { finding: { ...finding, line: lines.line, column: start - lines.start + 1 }, secret: { start, end } };
+  });
+  return { findings, truncated: scan.truncated };
 }
 
 interface LocatedFinding {
