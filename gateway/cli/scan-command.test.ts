@@ -43,6 +43,18 @@ t.test('clean input exits 0; stdin is read with -', async (t) => {
   t.match(report.findings[0], { path: '<stdin>', ruleId: 'github-pat' });
 });
 
+t.test('a UTF-16 file is read as the gateway reads it: as text, and stdin over the size limit is skipped', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gitgate-scan-'));
+  const text = `Windows Registry Editor Version 5.00\r\n\r\n[HKEY_CURRENT_USER\\Software\\Example]\r\n"Token"="${fakeToken(4)}"\r\n`;
+  writeFileSync(join(dir, 'settings.reg'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+  const { code, io } = await scan([dir]);
+  t.equal(code, 1);
+  t.match(io.out, /settings\.reg:4:10 {2}github-pat/);
+  const over = await scan(['-', '--max-file-size', '64', '--format', 'json'], captureIO([`key: ${fakeToken(5)}\n${'x'.repeat(100)}\n`]));
+  t.equal(over.code, 0);
+  t.match(JSON.parse(over.io.out), { skipped: [{ path: '<stdin>', reason: 'too-large' }] });
+});
+
 t.test('sarif output names rules and carries fingerprints', async (t) => {
   const { io } = await scan([fixtureDir(), '--format', 'sarif']);
   const sarif = JSON.parse(io.out) as { version: string; runs: { tool: { driver: { rules: { id: string }[] } }; results: { partialFingerprints: Record<string, string> }[] }[] };

@@ -4,6 +4,7 @@ import { CliUsageError, stringOption, type CliIO, type Command, type ParsedComma
 import { loadRuleSet } from '../secrets/rules-loader.js';
 import { BINARY_FILE_MODES, SecretScanner, type BinaryFileMode, type FileScanResult } from '../secrets/secret-scanner.js';
 import { scanGitRange } from '../secrets/git-range.js';
+import { scanLargeText } from '../secrets/large-text-scan.js';
 import { walkFiles } from '../secrets/file-walk.js';
 import { isSecretsError } from '../secrets/errors.js';
 import { renderScanReport, SCAN_REPORT_FORMATS, type ScanReportFormat } from '../secrets/scan-report.js';
@@ -12,22 +13,34 @@ const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 /** Stable fingerprints across runs need the gateway's key; otherwise a random one per run. */
 const FINGERPRINT_KEY_ENV = 'GITGATE_FINGERPRINT_KEY';
 
+/** Stdin, read up to one byte past `limit`: enough to tell that it is over the limit. */
 async function readStdin(stdin: NodeJS.ReadableStream, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  let size = 0;
+  let kept = 0;
   for await (const chunk of stdin) {
+    if (kept > limit) continue; // drained, not kept
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-    size += bytes.length;
-    if (size <= limit + 1) chunks.push(bytes);
+    const piece = bytes.subarray(0, limit + 1 - kept);
+    chunks.push(piece);
+    kept += piece.length;
   }
   return Buffer.concat(chunks);
+}
+
+/**
+ * As the gateway scans a pushed file (UTF-16 text decoded, UTF-16 strings in binaries read), but
+ * a file over the size limit is skipped, as `scanFile` skips it: stdin is read only that far.
+ */
+async function scanContent(scanner: SecretScanner, path: string, content: Buffer): Promise<FileScanResult> {
+  if (content.length > scanner.fileSizeLimit) return { path, bytes: content.length, findings: [], skipped: 'too-large' };
+  return scanLargeText(scanner, { path, newContent: content }, async () => undefined);
 }
 
 async function scanPaths(scanner: SecretScanner, paths: string[], maxFileBytes: number, io: CliIO): Promise<FileScanResult[]> {
   const results: FileScanResult[] = [];
   for (const root of paths) {
     if (root === '-') {
-      results.push(scanner.scanFile({ path: '<stdin>', content: await readStdin(io.stdin, maxFileBytes) }));
+      results.push(await scanContent(scanner, '<stdin>', await readStdin(io.stdin, maxFileBytes)));
       continue;
     }
     try {
@@ -38,7 +51,7 @@ async function scanPaths(scanner: SecretScanner, paths: string[], maxFileBytes: 
     for await (const path of walkFiles(root)) {
       const size = (await stat(path)).size;
       if (size > maxFileBytes) results.push({ path, bytes: size, findings: [], skipped: 'too-large' });
-      else results.push(scanner.scanFile({ path, content: await readFile(path) }));
+      else results.push(await scanContent(scanner, path, await readFile(path)));
     }
   }
   return results;
