@@ -24,7 +24,7 @@ t.before(async () => {
 });
 t.teardown(() => harness.close());
 
-const commitFile = (path: string, content: string, message: string): Promise<string> => git.commitFile(work, path, content, message);
+const commitFile = (path: string, content: string | Buffer, message: string): Promise<string> => git.commitFile(work, path, content, message);
 
 async function upstreamRef(ref: string): Promise<string> {
   const result = await git.run(['--git-dir', join(harness.upstreamDir, 'demo/hello.git'), 'rev-parse', '--verify', '-q', ref], harness.root);
@@ -97,6 +97,21 @@ t.test('a push adding a secret is refused, and the secret is in no message or lo
   t.notMatch(push.stderr, secret);
   t.notMatch(harness.logs(), secret);
   t.equal(await upstreamRef('refs/heads/feature/config'), '');
+  await git.ok(['checkout', '-q', 'main'], work);
+});
+
+t.test('a secret in a UTF-16 file (git calls it binary) is found on its line and refused', async (t) => {
+  const secret = fakeGithubToken();
+  const text = `Windows Registry Editor Version 5.00\r\n\r\n[HKEY_CURRENT_USER\\Software\\Example\\Deploy]\r\n"Token"="${secret}"\r\n`;
+  await git.ok(['checkout', '-q', '-b', 'feature/registry'], work);
+  await commitFile('deploy/settings.reg', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]), 'Add registry settings');
+  t.match(await git.ok(['diff', '--stat', 'HEAD~1'], work), /Bin 0 -> \d+ bytes/, 'binary to git');
+  const push = await git.run(['push', 'origin', 'feature/registry'], work);
+  t.not(push.code, 0);
+  t.match(push.stderr, /github-pat in deploy\/settings\.reg:4/);
+  t.match(push.stderr, /! \[remote rejected\] feature\/registry -> feature\/registry \(gitgate: SECRET_DETECTED\)/);
+  t.notMatch(push.stderr, secret);
+  t.equal(await upstreamRef('refs/heads/feature/registry'), '');
   await git.ok(['checkout', '-q', 'main'], work);
 });
 

@@ -49,7 +49,7 @@ export class GitClient {
   }
 
   /** Writes `path` in the clone `work`, commits it alone, and returns the new commit's id. */
-  async commitFile(work: string, path: string, content: string, message: string): Promise<string> {
+  async commitFile(work: string, path: string, content: string | Buffer, message: string): Promise<string> {
     mkdirSync(join(work, path, '..'), { recursive: true });
     writeFileSync(join(work, path), content);
     await this.ok(['add', path], work);
