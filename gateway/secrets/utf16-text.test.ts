@@ -118,3 +118,13 @@ t.test('what the probing finds equals reading every offset, over mixed content',
     }
   }
 });
+
+t.test('a large file decodes in pieces to the same text, a surrogate pair across two pieces included', async (t) => {
+  const clef = '𝄞'; // two UTF-16 code units
+  for (const pad of [0, 1]) {
+    // The pair straddles the first megabyte boundary (the mark is not counted): code units 524287 and 524288.
+    const text = `${'a'.repeat(524287 - pad)}${clef}${'b\n'.repeat(1000)}`;
+    t.equal(utf16TextAsUtf8(Buffer.concat([BOM_LE, le(text)]), 'utf16le').toString('utf8'), text, `LE, shifted by ${pad}`);
+    t.equal(utf16TextAsUtf8(Buffer.concat([BOM_BE, be(text)]), 'utf16be').toString('utf8'), text, `BE, shifted by ${pad}`);
+  }
+});

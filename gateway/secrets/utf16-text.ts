@@ -12,6 +12,8 @@
  *   at both byte alignments.
  */
 
+import { StringDecoder } from 'node:string_decoder';
+
 export type Utf16Encoding = 'utf16le' | 'utf16be';
 
 /**
@@ -34,20 +36,24 @@ export function utf16TextEncoding(content: Uint8Array): Utf16Encoding | undefine
   return undefined;
 }
 
+/** Bytes decoded at a time: a file of hundreds of MB never becomes one JavaScript string. */
+const DECODE_CHUNK_BYTES = 1024 * 1024;
+
 /**
  * The text after the byte order mark, in UTF-8. Lines stay where they were (one newline for
  * one); a character the bytes do not encode validly becomes U+FFFD. An odd last byte is dropped.
+ * Decoded a megabyte at a time (a surrogate pair split between two is kept whole).
  */
 export function utf16TextAsUtf8(content: Buffer, encoding: Utf16Encoding): Buffer {
   const body = content.subarray(2, 2 + ((content.length - 2) & ~1));
-  const little = encoding === 'utf16le' ? body : swapByteOrder(body);
-  return Buffer.from(little.toString('utf16le'), 'utf8');
-}
-
-function swapByteOrder(bytes: Buffer): Buffer {
-  const swapped = Buffer.from(bytes);
-  swapped.swap16();
-  return swapped;
+  const decoder = new StringDecoder('utf16le');
+  const pieces: Buffer[] = [];
+  for (let start = 0; start < body.length; start += DECODE_CHUNK_BYTES) {
+    const chunk = body.subarray(start, start + DECODE_CHUNK_BYTES);
+    pieces.push(Buffer.from(decoder.write(encoding === 'utf16le' ? chunk : Buffer.from(chunk).swap16()), 'utf8'));
+  }
+  pieces.push(Buffer.from(decoder.end(), 'utf8'));
+  return Buffer.concat(pieces);
 }
 
 /** One run of `utf16LeStrings`: where it lies in the content and in the extracted text. */
