@@ -35,18 +35,23 @@ export async function scanLargeText(scanner: SecretScanner, change: BlobChange, 
   if (encoding === undefined) return scanBytes(scanner, change, content, pause, ['even', 'odd']);
   // The text it says it is, and the bytes as they are: a byte order mark in front of other bytes
   // must not hide them. The strings of the bytes are read at the alignment the text is not.
-  const oldContent = change.oldContent === undefined ? undefined : toBuffer(change.oldContent);
-  const oldEncoding = oldContent === undefined ? undefined : utf16TextEncoding(oldContent);
   const text = utf16TextAsUtf8(content, encoding);
-  const oldText = oldEncoding === undefined ? oldContent : utf16TextAsUtf8(oldContent!, oldEncoding);
-  const decoded = await scanBytes(scanner, { ...change, newContent: text, ...(oldText === undefined ? {} : { oldContent: oldText }) }, text, pause, ['even', 'odd']);
+  const described = { path: change.path, ...(change.commit === undefined ? {} : { commit: change.commit }) };
+  let decoded = await scanBytes(scanner, { ...described, newContent: text }, text, pause, ['even', 'odd']);
+  // Only a text with findings needs its old version, decoded too when it is UTF-16: against it,
+  // what the old one already held is not reported again.
+  if (decoded.findings.length > 0 && change.oldContent !== undefined) {
+    const oldContent = toBuffer(change.oldContent);
+    const oldEncoding = utf16TextEncoding(oldContent);
+    const oldText = oldEncoding === undefined ? oldContent : utf16TextAsUtf8(oldContent, oldEncoding);
+    decoded = await scanBytes(scanner, { ...described, newContent: text, oldContent: oldText }, text, pause, ['even', 'odd']);
+  }
   const raw = await scanBytes(scanner, change, content, pause, [encoding === 'utf16le' ? 'odd' : 'even']);
   const both = [...raw.findings, ...decoded.findings].sort((a, b) => a.line - b.line || a.column - b.column);
   const findings = both.slice(0, scanner.findingsPerFileLimit);
   const truncated = raw.truncatedFindings === true || decoded.truncatedFindings === true || both.length > findings.length;
   return {
-    path: change.path,
-    ...(change.commit === undefined ? {} : { commit: change.commit }),
+    ...described,
     bytes: content.length,
     findings,
     ...(raw.skipped !== undefined && decoded.skipped !== undefined ? { skipped: raw.skipped } : {}),
