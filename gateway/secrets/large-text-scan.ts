@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { scanAddedLines, type BlobChange } from './added-lines.js';
+import { scanZipEntries, topLevelArchiveContext, type ArchiveScanContext } from './archive-scan.js';
 import type { SecretFinding } from './finding.js';
 import { MarkedLines } from './marked-lines.js';
 import type { ByteRange } from './secret-span.js';
@@ -26,11 +27,40 @@ const SLICE_CONTEXT_BYTES = 64 * 1024;
  * reported as skipped), and so are the UTF-16LE strings among their bytes; there a finding counts
  * as added when the old version does not hold its secret (the same bytes) at all. A file that
  * starts with a UTF-16 byte order mark is also decoded and scanned as the text it is, whatever
- * `binaryFiles` says (see utf16-text.ts). Each slice reports at most `findingsPerFileLimit`
- * findings, and so does the file (`truncatedFindings` when cut).
+ * `binaryFiles` says (see utf16-text.ts). The files inside a zip archive (jar, docx, whl, ...) are
+ * scanned each as a file, at `<path>!<entry name>` (see archive-scan.ts); one that cannot be read
+ * makes the result `unscanned`. Each slice reports at most `findingsPerFileLimit` findings, and so
+ * does the file (`truncatedFindings` when cut).
  */
-export async function scanLargeText(scanner: SecretScanner, change: BlobChange, pause: () => Promise<void>): Promise<FileScanResult> {
+export async function scanLargeText(
+  scanner: SecretScanner,
+  change: BlobChange,
+  pause: () => Promise<void>,
+  archives: ArchiveScanContext = topLevelArchiveContext(scanner.archiveLimits),
+): Promise<FileScanResult> {
   const content = toBuffer(change.newContent);
+  const own = await scanOwnBytes(scanner, change, content, pause);
+  const entries = await scanZipEntries({ ...change, newContent: content }, archives, pause, (entry, inner) => scanLargeText(scanner, entry, pause, inner));
+  if (entries === undefined) return own;
+  // A stored (not compressed) entry's secret is also in the archive's own bytes: it is reported
+  // once, in the file it is in.
+  const inEntries = new Set(entries.findings.map((finding) => finding.fingerprint));
+  const all = [...own.findings.filter((finding) => !inEntries.has(finding.fingerprint)), ...entries.findings];
+  const findings = all.slice(0, scanner.findingsPerFileLimit);
+  const truncated = own.truncatedFindings === true || entries.truncated || all.length > findings.length;
+  // An archive's files are scanned whatever `binaryFiles` says of the archive's own bytes.
+  return {
+    path: own.path,
+    ...(own.commit === undefined ? {} : { commit: own.commit }),
+    bytes: own.bytes,
+    findings,
+    ...(truncated ? { truncatedFindings: true } : {}),
+    ...(entries.unscanned === undefined ? {} : { unscanned: entries.unscanned }),
+  };
+}
+
+/** `scanLargeText` of the file's own bytes (and text, when it is UTF-16), without the files inside it. */
+async function scanOwnBytes(scanner: SecretScanner, change: BlobChange, content: Buffer, pause: () => Promise<void>): Promise<FileScanResult> {
   const encoding = utf16TextEncoding(content);
   if (encoding === undefined) return scanBytes(scanner, change, content, pause, ['even', 'odd']);
   // The text it says it is, and the bytes as they are: a byte order mark in front of other bytes

@@ -7,6 +7,7 @@ import { isReportableSecret, ruleAppliesToPath } from './secret-filters.js';
 import { intersectsRanges, type ByteRange, type SecretSpan } from './secret-span.js';
 import { SpanSelection } from './span-selection.js';
 import { findXmlCredentials } from './xml-credentials.js';
+import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from './zip-archive.js';
 
 export { ALLOW_MARKER } from './marked-lines.js';
 /** Like git: a NUL byte in the first 8000 bytes makes a file binary. */
@@ -32,6 +33,11 @@ export interface SecretScannerOptions {
    * listed. Masking (`findSpans`) has no limit: a secret left unmasked would be a leak.
    */
   maxFindingsPerFile?: number;
+  /**
+   * What `scanLargeText` may spend reading the files inside zip archives (jar, docx, whl, ...):
+   * see ArchiveLimits for the defaults. An archive it cannot read whole is reported `unscanned`.
+   */
+  archives?: Partial<ArchiveLimits>;
 }
 
 export interface ScanTarget {
@@ -71,6 +77,12 @@ export interface FileScanResult {
    * file may hold more secrets than `findings`, which are the first ones in file order.
    */
   truncatedFindings?: boolean;
+  /**
+   * Set when part of the file could not be scanned although it holds content (an archive entry
+   * that is encrypted, or expands past the limits): what and why, naming the file. The findings
+   * are those of what could be read. A gate refuses such a file: it cannot vouch for it.
+   */
+  unscanned?: string;
 }
 
 export interface FindSpansOptions {
@@ -129,6 +141,7 @@ export class SecretScanner {
   private readonly maxFileBytes: number;
   private readonly binaryFiles: BinaryFileMode;
   private readonly maxFindingsPerFile: number;
+  private readonly archives: Readonly<ArchiveLimits>;
   /** How far before a keyword's start a window may begin (longest keyword + widest `before`). */
   private readonly maxReachBack: number;
   /** Rules whose detector reads the whole file rather than windows (`xml-credential`). */
@@ -148,6 +161,12 @@ export class SecretScanner {
         'SECRETS_SCANNER_OPTION',
         `maxFindingsPerFile must be a whole number of at least 1, or Infinity (got ${String(options.maxFindingsPerFile)})`,
       );
+    }
+    this.archives = { ...DEFAULT_ARCHIVE_LIMITS, ...options.archives };
+    for (const [name, value] of Object.entries(this.archives)) {
+      if (!Number.isInteger(value) || value < 1) {
+        throw new SecretsError('SECRETS_SCANNER_OPTION', `archives.${name} must be a whole number of at least 1 (got ${String(value)})`);
+      }
     }
     const keywordIds = new Map<string, number>();
     this.rulesByKeyword = [];
@@ -182,6 +201,11 @@ export class SecretScanner {
   /** Findings one scan of a file reports at most (`truncatedFindings` says when it stopped there). */
   get findingsPerFileLimit(): number {
     return this.maxFindingsPerFile;
+  }
+
+  /** What reading the files inside an archive may cost (`scanLargeText`). */
+  get archiveLimits(): Readonly<ArchiveLimits> {
+    return this.archives;
   }
 
   /**

@@ -1,0 +1,218 @@
+import yauzl from 'yauzl';
+
+/**
+ * Reading the files inside zip archives (zip, jar, war, apk, whl, nupkg, docx, xlsx, pptx, odt and
+ * the other formats built on zip), for the secret scan: a key in `application.properties` inside a
+ * committed jar, or in a zipped `.env`, is deflated, and no rule finds it in the archive's bytes.
+ *
+ * yauzl parses the archive (central directory, ZIP64, and the check that every entry inflates to
+ * exactly the size it declares). What is left here is what a scanner must refuse to be fooled by:
+ * - limits on entries and on the bytes they expand to, checked against the declared sizes before
+ *   anything is inflated (yauzl's check makes the declared sizes true), so a zip bomb costs nothing;
+ * - data that readers other than yauzl would extract but the central directory does not list: a
+ *   local file header outside every listed entry, or bytes in front of the first one;
+ * - encrypted entries and compression methods other than stored and deflate, which cannot be read.
+ * Any of these makes the archive unreadable (ZipUnreadableError, with the reason), and a scanner
+ * that cannot read what it is given says so rather than passing it.
+ */
+
+/** What reading one archive (and the archives inside it) may cost. */
+export interface ArchiveLimits {
+  /** Entries of one archive (default 10,000). */
+  maxEntries: number;
+  /** Bytes one entry may expand to (default 64 MiB). */
+  maxEntryBytes: number;
+  /** Bytes all entries of a file, nested archives included, may expand to together (default 256 MiB). */
+  maxExpandedBytes: number;
+  /** How many archives deep entries are read: 1 reads the entries of the file only (default 3). */
+  maxDepth: number;
+}
+
+export const DEFAULT_ARCHIVE_LIMITS: Readonly<ArchiveLimits> = {
+  maxEntries: 10_000,
+  maxEntryBytes: 64 * 1024 * 1024,
+  maxExpandedBytes: 256 * 1024 * 1024,
+  maxDepth: 3,
+};
+
+/** A zip archive that cannot be read whole; `message` says why (entry names quoted, control characters escaped). */
+export class ZipUnreadableError extends Error {
+  override readonly name = 'ZipUnreadableError';
+}
+
+/** The expansion left to one scanned file and the archives inside it. */
+export class ExpansionBudget {
+  private bytesLeft: number;
+
+  constructor(readonly limits: Readonly<ArchiveLimits>) {
+    this.bytesLeft = limits.maxExpandedBytes;
+  }
+
+  /** Takes `bytes` from the budget, or says why it cannot. */
+  take(bytes: number, what: string): void {
+    if (bytes > this.limits.maxEntryBytes) {
+      throw new ZipUnreadableError(`${what} expands to ${bytes} bytes, more than the ${this.limits.maxEntryBytes} bytes gitgate reads of one archive entry`);
+    }
+    if (bytes > this.bytesLeft) {
+      throw new ZipUnreadableError(`${what} would take the archive past the ${this.limits.maxExpandedBytes} bytes gitgate expands one file's archives to`);
+    }
+    this.bytesLeft -= bytes;
+  }
+}
+
+const END_OF_CENTRAL_DIRECTORY = Buffer.from([0x50, 0x4b, 0x05, 0x06]);
+const LOCAL_FILE_HEADER = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
+const END_RECORD_BYTES = 22;
+const MAX_COMMENT_BYTES = 0xffff;
+
+/**
+ * Where the archive's end-of-central-directory record starts, or -1 when the content is no zip
+ * archive: the last record signature whose comment length reaches exactly the end of the content
+ * (how every zip reader finds the record; a signature by chance rarely ends the content too).
+ */
+export function zipEndRecordOffset(content: Buffer): number {
+  const lowest = Math.max(0, content.length - END_RECORD_BYTES - MAX_COMMENT_BYTES);
+  for (let at = content.lastIndexOf(END_OF_CENTRAL_DIRECTORY, content.length - END_RECORD_BYTES); at >= lowest; at = content.lastIndexOf(END_OF_CENTRAL_DIRECTORY, at - 1)) {
+    if (at + END_RECORD_BYTES + content.readUInt16LE(at + 20) === content.length) return at;
+    if (at === 0) break;
+  }
+  return -1;
+}
+
+export function isZipArchive(content: Buffer): boolean {
+  return content.length >= END_RECORD_BYTES && zipEndRecordOffset(content) >= 0;
+}
+
+/** An entry name as it may appear in a message: quoted, with control characters escaped. */
+export function quotedEntryName(name: string): string {
+  return JSON.stringify(name);
+}
+
+function unreadable(error: unknown): ZipUnreadableError {
+  if (error instanceof ZipUnreadableError) return error;
+  return new ZipUnreadableError(`it is not a zip archive gitgate can read (${error instanceof Error ? error.message : String(error)})`);
+}
+
+/** One file of an archive (directories are not listed). */
+export interface ZipFileEntry {
+  readonly name: string;
+  /** Bytes it expands to, as the archive declares them (and as reading it enforces). */
+  readonly size: number;
+}
+
+/** The files of a zip archive held in memory, read one at a time against an ExpansionBudget. */
+export class ZipArchive {
+  private constructor(
+    private readonly zip: yauzl.ZipFile,
+    private readonly byName: Map<string, yauzl.Entry>,
+    readonly files: readonly ZipFileEntry[],
+  ) {}
+
+  /**
+   * Lists the archive's files and checks that nothing lies outside them; ZipUnreadableError when
+   * it cannot be read whole.
+   */
+  static async open(content: Buffer, limits: Readonly<ArchiveLimits>): Promise<ZipArchive> {
+    const endRecord = zipEndRecordOffset(content);
+    if (endRecord < 0) throw new ZipUnreadableError('it is not a zip archive (no end of central directory record)');
+    let zip: yauzl.ZipFile;
+    try {
+      zip = await yauzl.fromBufferPromise(content, { lazyEntries: true, decodeStrings: true, validateEntrySizes: true, strictFileNames: false });
+    } catch (error) {
+      throw unreadable(error);
+    }
+    if (zip.entryCount > limits.maxEntries) {
+      throw new ZipUnreadableError(`it lists ${zip.entryCount} entries, more than the ${limits.maxEntries} gitgate reads of one archive`);
+    }
+    const entries = await listEntries(zip);
+    await checkNothingUnlisted(zip, entries, content, endRecord);
+    const byName = new Map<string, yauzl.Entry>();
+    const files: ZipFileEntry[] = [];
+    for (const entry of entries) {
+      if (entry.fileName.endsWith('/')) continue;
+      if (!byName.has(entry.fileName)) byName.set(entry.fileName, entry);
+      files.push({ name: entry.fileName, size: entry.uncompressedSize });
+    }
+    return new ZipArchive(zip, byName, files);
+  }
+
+  /** The first file of that name, or undefined. */
+  file(name: string): ZipFileEntry | undefined {
+    const entry = this.byName.get(name);
+    return entry === undefined ? undefined : { name, size: entry.uncompressedSize };
+  }
+
+  /** The bytes of a file (the first of its name), taken from `budget`; ZipUnreadableError when it cannot be read. */
+  async read(file: ZipFileEntry, budget: ExpansionBudget): Promise<Buffer> {
+    const entry = this.byName.get(file.name);
+    const what = `the entry ${quotedEntryName(file.name)}`;
+    if (entry === undefined) throw new ZipUnreadableError(`${what} is not in the archive`);
+    if (entry.isEncrypted()) throw new ZipUnreadableError(`${what} is encrypted`);
+    if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
+      throw new ZipUnreadableError(`${what} uses compression method ${entry.compressionMethod}; gitgate reads stored and deflated entries`);
+    }
+    budget.take(entry.uncompressedSize, what);
+    try {
+      const stream = await this.zip.openReadStreamPromise(entry);
+      const chunks: Buffer[] = [];
+      for await (const chunk of stream) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks);
+    } catch (error) {
+      throw new ZipUnreadableError(`${what} cannot be read (${error instanceof Error ? error.message : String(error)})`);
+    }
+  }
+}
+
+function listEntries(zip: yauzl.ZipFile): Promise<yauzl.Entry[]> {
+  return new Promise((resolve, reject) => {
+    const entries: yauzl.Entry[] = [];
+    zip.on('entry', (entry: yauzl.Entry) => {
+      entries.push(entry);
+      zip.readEntry();
+    });
+    zip.on('end', () => resolve(entries));
+    zip.on('error', (error: unknown) => reject(unreadable(error)));
+    zip.readEntry();
+  });
+}
+
+/** Where the central directory starts (ZIP64 archives keep it in their own end record). */
+function centralDirectoryStart(content: Buffer, endRecord: number): number {
+  const offset = content.readUInt32LE(endRecord + 16);
+  if (offset !== 0xffffffff) return Math.min(offset, endRecord);
+  const locator = endRecord - 20;
+  if (locator >= 0 && content.readUInt32LE(locator) === 0x07064b50) {
+    const record = Number(content.readBigUInt64LE(locator + 8));
+    if (record + 56 <= content.length && content.readUInt32LE(record) === 0x06064b50) return Math.min(Number(content.readBigUInt64LE(record + 48)), endRecord);
+  }
+  return endRecord;
+}
+
+/**
+ * Readers that walk local file headers from the start (streaming unzippers) extract entries the
+ * central directory does not list; the scanner must not miss what they would find. Refuses a local
+ * file header signature in front of the central directory that lies outside every listed entry's
+ * bytes (its header and data).
+ */
+async function checkNothingUnlisted(zip: yauzl.ZipFile, entries: readonly yauzl.Entry[], content: Buffer, endRecord: number): Promise<void> {
+  const spans: Array<{ start: number; end: number }> = [];
+  for (const entry of entries) {
+    let dataStart: number;
+    try {
+      ({ fileDataStart: dataStart } = await zip.readLocalFileHeaderPromise(entry, { minimal: true }));
+    } catch (error) {
+      throw unreadable(error);
+    }
+    spans.push({ start: entry.relativeOffsetOfLocalHeader, end: dataStart + entry.compressedSize });
+  }
+  spans.sort((a, b) => a.start - b.start);
+  const directoryStart = centralDirectoryStart(content, endRecord);
+  // Signatures come in order: the spans starting at or before one are swept once, keeping the
+  // furthest end among them; the signature is inside an entry when that end lies past it.
+  let next = 0;
+  let furthestEnd = 0;
+  for (let at = content.indexOf(LOCAL_FILE_HEADER); at >= 0 && at < directoryStart; at = content.indexOf(LOCAL_FILE_HEADER, at + 1)) {
+    while (next < spans.length && spans[next]!.start <= at) furthestEnd = Math.max(furthestEnd, spans[next++]!.end);
+    if (at >= furthestEnd) throw new ZipUnreadableError(`it holds a file at byte ${at} that its central directory does not list`);
+  }
+}
