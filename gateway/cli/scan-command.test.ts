@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { runCli } from './run.js';
 import { scanCommand } from './scan-command.js';
 import { ALNUM, SeededTextRandom } from '../../testdata/secrets/seeded-text-random.js';
+import { zipOf } from '../../testdata/secrets/zip-fixtures.js';
 
 const fakeToken = (seed: number) => ['gh', 'p_'].join('') + new SeededTextRandom(seed).chars(ALNUM, 36);
 
@@ -53,6 +54,24 @@ t.test('a UTF-16 file is read as the gateway reads it: as text, and stdin over t
   const over = await scan(['-', '--max-file-size', '64', '--format', 'json'], captureIO([`key: ${fakeToken(5)}\n${'x'.repeat(100)}\n`]));
   t.equal(over.code, 0);
   t.match(JSON.parse(over.io.out), { skipped: [{ path: '<stdin>', reason: 'too-large' }] });
+});
+
+t.test('the files inside a zip archive are scanned; an archive that cannot be read whole fails the scan', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gitgate-scan-'));
+  const zip = await zipOf({ 'conf/app.properties': `port=1\ntoken=${fakeToken(6)}\n` });
+  writeFileSync(join(dir, 'bundle.jar'), zip);
+  const { code, io } = await scan([dir]);
+  t.equal(code, 1);
+  t.match(io.out, /bundle\.jar!conf\/app\.properties:2:7 {2}github-pat/);
+  const lying = Buffer.from(await zipOf({ 'notes.txt': 'nothing secret here\n' }));
+  lying.writeUInt32LE(3, lying.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])) + 24); // declares 3 bytes
+  writeFileSync(join(dir, 'bundle.jar'), lying);
+  const unread = await scan([dir]);
+  t.equal(unread.code, 1, 'nothing found, but not everything read');
+  t.match(unread.io.out, /not read whole: .*bundle\.jar: the entry "notes\.txt" cannot be read/);
+  t.match(unread.io.out, /0 secret\(s\) found, 0 allowed, in 1 file\(s\); 0 skipped; 1 not read whole/);
+  const json = await scan([dir, '--format', 'json']);
+  t.match(JSON.parse(json.io.out), { summary: { unscanned: 1 }, unscanned: [{ path: /bundle\.jar$/, reason: /cannot be read/ }] });
 });
 
 t.test('sarif output names rules and carries fingerprints', async (t) => {

@@ -130,5 +130,6 @@ async function runScan(args: ParsedCommandArgs, io: CliIO): Promise<number> {
       ? await scanGitRange(scanner, repo, range)
       : await scanPaths(scanner, args.positionals.length > 0 ? args.positionals : ['.'], maxFileBytes, io);
   io.stdout(renderScanReport(format, results, ruleSet));
-  return results.some((r) => r.findings.some((f) => f.status === 'detected')) ? 1 : 0;
+  // A file that could not be read whole fails the scan as it fails a push through the gateway.
+  return results.some((r) => r.unscanned !== undefined || r.findings.some((f) => f.status === 'detected')) ? 1 : 0;
 }

@@ -42,6 +42,16 @@ export const gatewayConfigSchema = {
       properties: {
         rules_file: { type: 'string', minLength: 1 },
         fingerprint_key_env: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+        archives: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            max_entries: { type: 'integer', minimum: 1 },
+            max_entry_bytes: { type: 'integer', minimum: 1 },
+            max_expanded_bytes: { type: 'integer', minimum: 1 },
+            max_depth: { type: 'integer', minimum: 1 },
+          },
+        },
       },
     },
     identity: {

@@ -59,10 +59,18 @@ t.test('errors name the bad key', async (t) => {
     [{ tls: { cert_file: 'cert.pem' } }, /tls\.key_file: required/],
     [{ identity: { oidc: [{ issuer: 'https://issuer.example' }] } }, /identity\.oidc\[0\]\.audience: required/],
     [{ identity: { oidc: [{ issuer: 'https://issuer.example', audience: 'g', algorithms: ['HS256'] }] } }, /identity\.oidc\[0\]\.algorithms\[0\]: must be one of RS256/],
+    [{ secrets: { archives: { max_entry_bytes: 0 } } }, /secrets\.archives\.max_entry_bytes: must be >= 1/],
+    [{ secrets: { archives: { max_entrys: 5 } } }, /secrets\.archives\.max_entrys: unknown key/],
   ];
   for (const [document, message] of cases) {
     t.throws(() => resolveConfig(document, '/tmp', 'gitgate.yaml'), message);
   }
+});
+
+t.test('the archive limits of the secret scan: those set, the others left to their defaults', async (t) => {
+  t.same(resolveConfig({}, '/tmp', 'gitgate.yaml').secrets.archives, {});
+  const config = resolveConfig({ secrets: { archives: { max_entry_bytes: 268435456, max_entries: 50000 } } }, '/tmp', 'gitgate.yaml');
+  t.same(config.secrets.archives, { maxEntryBytes: 268435456, maxEntries: 50000 });
 });
 
 t.test('invalid YAML and a missing file have their own codes', async (t) => {

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { builtinRulesPath } from '../secrets/rules-loader.js';
+import type { ArchiveLimits } from '../secrets/zip-archive.js';
 import { ConfigError } from './errors.js';
 import { gatewayConfigSchema } from './config-schema.js';
 import { resolveAuditConfig, type RawAuditConfig } from './audit-config.js';
@@ -69,7 +70,11 @@ interface RawConfig {
   tokens_file?: string;
   public_url?: string;
   policies?: { directory?: string; bundle?: string; data?: Record<string, unknown> };
-  secrets?: { rules_file?: string; fingerprint_key_env?: string };
+  secrets?: {
+    rules_file?: string;
+    fingerprint_key_env?: string;
+    archives?: { max_entries?: number; max_entry_bytes?: number; max_expanded_bytes?: number; max_depth?: number };
+  };
   upstreams?: RawUpstream[];
   audit?: RawAuditConfig;
   web?: RawWebConfig;
@@ -140,6 +145,7 @@ export function resolveConfig(document: unknown, baseDir: string, source: string
     secrets: {
       rulesFile: raw.secrets?.rules_file ? resolve(baseDir, raw.secrets.rules_file) : undefined,
       fingerprintKeyEnv: raw.secrets?.fingerprint_key_env ?? DEFAULT_FINGERPRINT_KEY_ENV,
+      archives: archiveLimitsOf(raw.secrets?.archives),
     },
     oidc: (raw.identity?.oidc ?? []).map((issuer) => ({
       issuer: issuer.issuer,
@@ -193,4 +199,14 @@ export function readCredentialSecret(credential: UpstreamCredentialConfig): stri
   } catch (error) {
     throw new ConfigError('CONFIG_CREDENTIAL_UNAVAILABLE', `cannot read the upstream credential file ${credential.source.path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
   }
+}
+
+/** The archive limits the config sets (validated by the schema); the others keep their defaults. */
+function archiveLimitsOf(raw: NonNullable<RawConfig['secrets']>['archives']): Partial<ArchiveLimits> {
+  const limits: Partial<ArchiveLimits> = {};
+  if (raw?.max_entries !== undefined) limits.maxEntries = raw.max_entries;
+  if (raw?.max_entry_bytes !== undefined) limits.maxEntryBytes = raw.max_entry_bytes;
+  if (raw?.max_expanded_bytes !== undefined) limits.maxExpandedBytes = raw.max_expanded_bytes;
+  if (raw?.max_depth !== undefined) limits.maxDepth = raw.max_depth;
+  return limits;
 }

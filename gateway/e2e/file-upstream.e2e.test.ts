@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GitClient } from './git-client.js';
 import { startHarness, type GatewayHarness } from './gateway-harness.js';
+import { zipOf } from '../../testdata/secrets/zip-fixtures.js';
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 /** A format-valid fake GitHub token, made at run time so no literal in the repository looks like one. */
@@ -112,6 +113,33 @@ t.test('a secret in a UTF-16 file (git calls it binary) is found on its line and
   t.match(push.stderr, /! \[remote rejected\] feature\/registry -> feature\/registry \(gitgate: SECRET_DETECTED\)/);
   t.notMatch(push.stderr, secret);
   t.equal(await upstreamRef('refs/heads/feature/registry'), '');
+  await git.ok(['checkout', '-q', 'main'], work);
+});
+
+t.test('a secret deflated inside a committed archive is found in its file; an encrypted archive is refused', async (t) => {
+  const secret = fakeGithubToken();
+  const inner = await zipOf({ 'BOOT-INF/classes/application.properties': `server.port=8080\ngithub.token=${secret}\n` });
+  await git.ok(['checkout', '-q', '-b', 'feature/archive'], work);
+  await commitFile('deploy/app.zip', await zipOf({ 'README.txt': 'release bundle\n', 'lib/service.jar': inner }), 'Add release bundle');
+  const push = await git.run(['push', 'origin', 'feature/archive'], work);
+  t.not(push.code, 0);
+  t.match(push.stderr, /github-pat in deploy\/app\.zip!lib\/service\.jar!BOOT-INF\/classes\/application\.properties:2/);
+  t.match(push.stderr, /\(gitgate: SECRET_DETECTED\)/);
+  t.notMatch(push.stderr, secret);
+  t.equal(await upstreamRef('refs/heads/feature/archive'), '');
+
+  const encrypted = await zipOf({ 'backup.sql': 'select 1;\n' });
+  const local = encrypted.indexOf(Buffer.from([0x50, 0x4b, 0x03, 0x04]));
+  const central = encrypted.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+  encrypted.writeUInt16LE(encrypted.readUInt16LE(local + 6) | 1, local + 6);
+  encrypted.writeUInt16LE(encrypted.readUInt16LE(central + 8) | 1, central + 8);
+  await git.ok(['reset', '-q', '--hard', 'HEAD~1'], work);
+  await commitFile('backup.zip', encrypted, 'Add backup');
+  const refused = await git.run(['push', 'origin', 'feature/archive'], work);
+  t.not(refused.code, 0);
+  t.match(refused.stderr, /backup\.zip: the entry "backup\.sql" is encrypted \(commit [0-9a-f]{40}\)\. gitgate forwards nothing it could not inspect/);
+  t.match(refused.stderr, /\(gitgate could not inspect this push \(PUSH_UNINSPECTABLE\)\)/);
+  t.equal(await upstreamRef('refs/heads/feature/archive'), '');
   await git.ok(['checkout', '-q', 'main'], work);
 });
 

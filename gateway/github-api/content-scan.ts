@@ -1,6 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { ApiSecretFinding } from '../../rego/index.js';
-import { scanLargeText, type SecretFinding, type SecretScanner } from '../secrets/index.js';
+import { scanLargeText, type FileScanResult, type SecretFinding, type SecretScanner } from '../secrets/index.js';
+import { GitHubApiError } from './errors.js';
 
 const R = '/repos/{owner}/{repo}';
 const TEXT_FIELDS_OF = new Map<string, string>([
@@ -29,9 +30,20 @@ function decodeBase64(text: string): Buffer {
   return Buffer.from(text.replace(/\s+/g, ''), 'base64');
 }
 
+/**
+ * The findings of a scan that read everything; content that could not be read whole (an encrypted
+ * or oversized archive entry) refuses the call: nothing goes to GitHub that was not inspected.
+ */
+function findingsOf(result: FileScanResult): SecretFinding[] {
+  if (result.unscanned !== undefined) {
+    throw new GitHubApiError('API_CONTENT_UNINSPECTABLE', 422, `${result.unscanned}; gitgate sends nothing to GitHub that it could not inspect for secrets`);
+  }
+  return result.findings;
+}
+
 /** Findings in a text of any size the body may carry (over the scanner's 1 MiB: in slices, the event loop getting turns between them). */
 async function scanText(scanner: SecretScanner, path: string, content: Buffer): Promise<SecretFinding[]> {
-  return (await scanLargeText(scanner, { path, newContent: content }, nextTurn)).findings;
+  return findingsOf(await scanLargeText(scanner, { path, newContent: content }, nextTurn));
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -64,7 +76,7 @@ export async function scanWrittenContent(
     const whole = await scanText(scanner, path, content);
     if (whole.length > 0 && typeof body['sha'] === 'string') {
       const old = await readOldBlob(body['sha']);
-      findings.push(...(old === undefined ? whole : (await scanLargeText(scanner, { path, oldContent: old, newContent: content }, nextTurn)).findings));
+      findings.push(...(old === undefined ? whole : findingsOf(await scanLargeText(scanner, { path, oldContent: old, newContent: content }, nextTurn))));
     } else findings.push(...whole);
   } else if (method === 'POST' && template.endsWith('/git/blobs')) {
     if (typeof body['content'] !== 'string') return [];

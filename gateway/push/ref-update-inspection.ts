@@ -191,6 +191,18 @@ export function policyFindings(result: FileScanResult, objectId: string): Policy
     }));
 }
 
+/**
+ * A file the scanner could not read whole (an encrypted archive entry, one that expands past the
+ * limits) refuses the push: gitgate forwards nothing it has not inspected.
+ */
+export function refuseUnscanned(result: FileScanResult, where: string): void {
+  if (result.unscanned === undefined) return;
+  throw new PushError(
+    'PUSH_UNINSPECTABLE',
+    `${result.unscanned} (${where}). gitgate forwards nothing it could not inspect for secrets: leave the archive out of the commits, or commit its files unarchived`,
+  );
+}
+
 /** A pushed annotated tag's message, scanned once per push (path `(tag message)`, the tag's id as commit). */
 function scanTagMessage(id: string, context: InspectionContext, push: PushInspection, update: RefUpdate): void {
   push.reached.add(id);
@@ -239,6 +251,7 @@ async function analyzeCommit(id: string, context: InspectionContext, push: PushI
     const oldContent = change.oldId === undefined ? undefined : (await reader.blob(change.oldId))?.content;
     push.scanning(content.length);
     const result = await scanLargeText(scanner, { path: change.path, newContent: content, commit: id, ...(oldContent === undefined ? {} : { oldContent }) }, () => push.pause());
+    refuseUnscanned(result, `commit ${id}`);
     analysis.findingsCut ||= result.truncatedFindings === true;
     analysis.findings.push(...policyFindings(result, id));
   }

@@ -3,7 +3,7 @@ import { scanLargeText, type SecretScanner } from '../secrets/index.js';
 import { PushError } from './errors.js';
 import type { ObjectReader } from './object-reader.js';
 import type { PushInspection } from './push-inspection.js';
-import { addFindings, policyFindings } from './ref-update-inspection.js';
+import { addFindings, policyFindings, refuseUnscanned } from './ref-update-inspection.js';
 
 /**
  * What the pack carries beyond what the ref updates reached. git sends only objects reachable
@@ -33,6 +33,7 @@ export async function inspectUnreachedObjects(updates: RefUpdate[], reader: Obje
     const content = pushed.blobContent(id)!; // every id here is a blob of the push: it is kept or read back
     push.scanning(content.length);
     const result = await scanLargeText(scanner, { path: `(unreferenced blob ${id})`, newContent: content }, () => push.pause());
+    refuseUnscanned(result, `blob ${id}`);
     const findings = policyFindings(result, listedOn?.new ?? id);
     if (findings.length === 0 && !result.truncatedFindings) continue;
     if (listedOn === undefined) {

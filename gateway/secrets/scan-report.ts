@@ -10,6 +10,8 @@ export interface ScanSummary {
   findings: number;
   allowed: number;
   skipped: number;
+  /** Files with a part that could not be read (an encrypted or oversized archive entry). */
+  unscanned: number;
 }
 
 export function summarize(results: readonly FileScanResult[]): ScanSummary {
@@ -19,6 +21,7 @@ export function summarize(results: readonly FileScanResult[]): ScanSummary {
     findings: findings.filter((f) => f.status === 'detected').length,
     allowed: findings.filter((f) => f.status === 'allowed').length,
     skipped: results.filter((r) => r.skipped !== undefined).length,
+    unscanned: results.filter((r) => r.unscanned !== undefined).length,
   };
 }
 
@@ -31,9 +34,10 @@ function textReport(results: readonly FileScanResult[]): string {
     }
     if (result.skipped) lines.push(`${result.path}: skipped (${result.skipped})`);
     if (result.truncatedFindings) lines.push(`${result.path}: stopped after ${result.findings.length} finding(s); the file may hold more`);
+    if (result.unscanned) lines.push(`not read whole: ${result.unscanned}`);
   }
   const s = summarize(results);
-  lines.push(`${s.findings} secret(s) found, ${s.allowed} allowed, in ${s.files} file(s); ${s.skipped} skipped`);
+  lines.push(`${s.findings} secret(s) found, ${s.allowed} allowed, in ${s.files} file(s); ${s.skipped} skipped${s.unscanned > 0 ? `; ${s.unscanned} not read whole` : ''}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -98,6 +102,8 @@ export function renderScanReport(format: ScanReportFormat, results: readonly Fil
     skipped: results.filter((r) => r.skipped).map((r) => ({ path: r.path, reason: r.skipped, bytes: r.bytes })),
     // Files whose scan stopped at maxFindingsPerFile: they may hold more than their findings.
     ...(truncated.length > 0 ? { truncated } : {}),
+    // Files with a part that could not be read, and why: the gateway refuses them.
+    ...(summarize(results).unscanned > 0 ? { unscanned: results.flatMap((r) => (r.unscanned === undefined ? [] : [{ path: r.path, reason: r.unscanned }])) } : {}),
   };
   return `${JSON.stringify(payload, null, 2)}\n`;
 }

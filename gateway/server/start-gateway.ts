@@ -45,7 +45,7 @@ export interface GatewayStartOptions {
 }
 
 export async function startGateway(config: GatewayConfig, options: GatewayStartOptions = {}): Promise<RunningGateway> {
-  const scanner = new SecretScanner(loadRuleSet(config.secrets.rulesFile), { fingerprintKey: fingerprintKey(config) });
+  const scanner = new SecretScanner(loadRuleSet(config.secrets.rulesFile), { fingerprintKey: fingerprintKey(config), archives: config.secrets.archives });
   const masker = new SecretMasker(scanner);
   const logger = pino({ level: options.logLevel ?? 'info', ...pinoMaskingOptions(masker) }, options.logDestination ?? pino.destination(1));
   const tokens = new TokenStore(config.tokensFile);
