@@ -139,3 +139,31 @@ t.test('ZipArchive reads files one at a time against the budget it is given', as
   await t.rejects(archive.read(archive.file('dir/a.txt')!, budget), { name: 'ZipUnreadableError' }, '5 + 6 bytes are more than 8');
   t.equal(archive.file('missing'), undefined);
 });
+
+t.test('two entries of the same name are both read; an empty directory entry is no file', async (t) => {
+  const first = await zipOf({ 'config.txt': 'nothing here\n' });
+  const second = await zipOf({ 'config.txt': properties(11) });
+  // One archive listing both: the first's local entry and central record, then the second's.
+  const split = (zip: Buffer) => {
+    const central = offsetsOf(zip, CENTRAL)[0]!;
+    const end = offsetsOf(zip, END)[0]!;
+    return { data: zip.subarray(0, central), record: Buffer.from(zip.subarray(central, end)) };
+  };
+  const a = split(first);
+  const b = split(second);
+  b.record.writeUInt32LE(a.data.length, 42); // the second entry's local header offset
+  const directory = Buffer.concat([a.record, b.record]);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(2, 8);
+  end.writeUInt16LE(2, 10);
+  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt32LE(a.data.length + b.data.length, 16);
+  const both = Buffer.concat([a.data, b.data, directory, end]);
+  const archive = await ZipArchive.open(both, DEFAULT_ARCHIVE_LIMITS);
+  t.same(archive.files.map((f) => f.name), ['config.txt', 'config.txt']);
+  t.equal(archive.file('config.txt')?.index, 1, 'the last of a name is the one extraction leaves');
+  t.same(where((await scanLargeText(scanner, { path: 'dup.zip', newContent: both }, noPause)).findings), ['github-pat dup.zip!config.txt:3:14']);
+  const directoryWithBytes = await zipOf({ 'conf/': Buffer.alloc(0) });
+  t.same((await ZipArchive.open(directoryWithBytes, DEFAULT_ARCHIVE_LIMITS)).files, [], 'an empty directory is no file');
+});

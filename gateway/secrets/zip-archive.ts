@@ -93,18 +93,20 @@ function unreadable(error: unknown): ZipUnreadableError {
   return new ZipUnreadableError(`it is not a zip archive gitgate can read (${error instanceof Error ? error.message : String(error)})`);
 }
 
-/** One file of an archive (directories are not listed). */
+/** One file of an archive (empty directory entries are not listed). */
 export interface ZipFileEntry {
   readonly name: string;
   /** Bytes it expands to, as the archive declares them (and as reading it enforces). */
   readonly size: number;
+  /** Its place among the archive's entries: two entries may have the same name, and both are read. */
+  readonly index: number;
 }
 
 /** The files of a zip archive held in memory, read one at a time against an ExpansionBudget. */
 export class ZipArchive {
   private constructor(
     private readonly zip: yauzl.ZipFile,
-    private readonly byName: Map<string, yauzl.Entry>,
+    private readonly entries: readonly yauzl.Entry[],
     readonly files: readonly ZipFileEntry[],
   ) {}
 
@@ -126,27 +128,23 @@ export class ZipArchive {
     }
     const entries = await listEntries(zip);
     await checkNothingUnlisted(zip, entries, content, endRecord);
-    const byName = new Map<string, yauzl.Entry>();
-    const files: ZipFileEntry[] = [];
-    for (const entry of entries) {
-      if (entry.fileName.endsWith('/')) continue;
-      if (!byName.has(entry.fileName)) byName.set(entry.fileName, entry);
-      files.push({ name: entry.fileName, size: entry.uncompressedSize });
-    }
-    return new ZipArchive(zip, byName, files);
+    // A directory entry that holds bytes is read like a file: extractors differ on what they do with them.
+    const files = entries.flatMap((entry, index) =>
+      entry.fileName.endsWith('/') && entry.uncompressedSize === 0 ? [] : [{ name: entry.fileName, size: entry.uncompressedSize, index }],
+    );
+    return new ZipArchive(zip, entries, files);
   }
 
-  /** The first file of that name, or undefined. */
+  /** The last file of that name (the one extracting the archive leaves), or undefined. */
   file(name: string): ZipFileEntry | undefined {
-    const entry = this.byName.get(name);
-    return entry === undefined ? undefined : { name, size: entry.uncompressedSize };
+    return this.files.findLast((file) => file.name === name);
   }
 
-  /** The bytes of a file (the first of its name), taken from `budget`; ZipUnreadableError when it cannot be read. */
+  /** The bytes of a file, taken from `budget`; ZipUnreadableError when it cannot be read. */
   async read(file: ZipFileEntry, budget: ExpansionBudget): Promise<Buffer> {
-    const entry = this.byName.get(file.name);
+    const entry = this.entries[file.index];
     const what = `the entry ${quotedEntryName(file.name)}`;
-    if (entry === undefined) throw new ZipUnreadableError(`${what} is not in the archive`);
+    if (entry === undefined || entry.fileName !== file.name) throw new ZipUnreadableError(`${what} is not in the archive`);
     if (entry.isEncrypted()) throw new ZipUnreadableError(`${what} is encrypted`);
     if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
       throw new ZipUnreadableError(`${what} uses compression method ${entry.compressionMethod}; gitgate reads stored and deflated entries`);
