@@ -87,7 +87,7 @@ export const scanCommand: Command = {
     '[paths... | -] [--format text|json|sarif] [--rules <file>] [--max-file-size <bytes>]\n' +
     '       [--binary specific-rules|all-rules|skip]\n' +
     '       gitgate scan --git <repo> --range A..B [--format ...] [--rules <file>]\n\n' +
-    'Exit status: 0 nothing found, 1 secrets found, 2 usage error.\n' +
+    'Exit status: 0 nothing found, 1 secrets found or a file not read whole, 2 usage error.\n' +
     `Fingerprints use the key in $${FINGERPRINT_KEY_ENV} (else a random key per run).`,
   options: {
     format: { type: 'string' },

@@ -164,6 +164,6 @@ t.test('two entries of the same name are both read; an empty directory entry is 
   t.same(archive.files.map((f) => f.name), ['config.txt', 'config.txt']);
   t.equal(archive.file('config.txt')?.index, 1, 'the last of a name is the one extraction leaves');
   t.same(where((await scanLargeText(scanner, { path: 'dup.zip', newContent: both }, noPause)).findings), ['github-pat dup.zip!config.txt:3:14']);
-  const directoryWithBytes = await zipOf({ 'conf/': Buffer.alloc(0) });
-  t.same((await ZipArchive.open(directoryWithBytes, DEFAULT_ARCHIVE_LIMITS)).files, [], 'an empty directory is no file');
+  const emptyDirectory = await zipOf({ 'conf/': Buffer.alloc(0) });
+  t.same((await ZipArchive.open(emptyDirectory, DEFAULT_ARCHIVE_LIMITS)).files, [], 'an empty directory is no file');
 });

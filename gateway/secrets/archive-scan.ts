@@ -1,7 +1,7 @@
 import type { BlobChange } from './added-lines.js';
 import type { SecretFinding } from './finding.js';
 import { toBuffer, type FileScanResult } from './secret-scanner.js';
-import { ExpansionBudget, ZipArchive, ZipUnreadableError, isZipArchive, type ArchiveLimits } from './zip-archive.js';
+import { ExpansionBudget, ZipArchive, ZipUnreadableError, isZipArchive, unlessUnreadable, type ArchiveLimits } from './zip-archive.js';
 
 /** Where a scan stands in nested archives: how deep, and the expansion left to the outermost file. */
 export interface ArchiveScanContext {
@@ -41,25 +41,15 @@ export async function scanZipEntries(
   const scan: ArchiveEntriesScan = { findings: [], truncated: false };
   const stop = (reason: string): ArchiveEntriesScan => ({ ...scan, unscanned: `${change.path}: ${reason}` });
   if (context.depth >= limits.maxDepth) return stop(`it is an archive inside ${limits.maxDepth} others, deeper than gitgate reads`);
-  let archive: ZipArchive;
-  try {
-    archive = await ZipArchive.open(change.newContent, limits);
-  } catch (error) {
-    if (error instanceof ZipUnreadableError) return stop(error.message);
-    throw error;
-  }
+  const archive = await unlessUnreadable(ZipArchive.open(change.newContent, limits));
+  if (archive instanceof ZipUnreadableError) return stop(archive.message);
   const inner: ArchiveScanContext = { depth: context.depth + 1, budget: context.budget };
   const commit = change.commit === undefined ? {} : { commit: change.commit };
   let oldArchive: Promise<ZipArchive | undefined> | undefined;
   for (const file of archive.files) {
     await pause();
-    let content: Buffer;
-    try {
-      content = await archive.read(file, context.budget);
-    } catch (error) {
-      if (error instanceof ZipUnreadableError) return stop(error.message);
-      throw error;
-    }
+    const content = await unlessUnreadable(archive.read(file, context.budget));
+    if (content instanceof ZipUnreadableError) return stop(content.message);
     const path = `${change.path}!${file.name}`;
     let result = await scanEntry({ path, newContent: content, ...commit }, inner);
     if (result.findings.length > 0 && change.oldContent !== undefined) {
@@ -76,24 +66,14 @@ export async function scanZipEntries(
 
 /** The old version as an archive, when it is one that can be read (else its files count as absent). */
 async function openOldArchive(oldContent: BlobChange['oldContent'], limits: Readonly<ArchiveLimits>): Promise<ZipArchive | undefined> {
-  const bytes = toBuffer(oldContent ?? '');
-  if (!isZipArchive(bytes)) return undefined;
-  try {
-    return await ZipArchive.open(bytes, limits);
-  } catch (error) {
-    if (error instanceof ZipUnreadableError) return undefined;
-    throw error;
-  }
+  const archive = await unlessUnreadable(ZipArchive.open(toBuffer(oldContent ?? ''), limits));
+  return archive instanceof ZipUnreadableError ? undefined : archive;
 }
 
 /** The old file of that name; undefined when there is none or it cannot be read (all findings then stand). */
 async function readOldFile(archive: ZipArchive | undefined, name: string, budget: ExpansionBudget): Promise<Buffer | undefined> {
   const file = archive?.file(name);
   if (archive === undefined || file === undefined) return undefined;
-  try {
-    return await archive.read(file, budget);
-  } catch (error) {
-    if (error instanceof ZipUnreadableError) return undefined;
-    throw error;
-  }
+  const content = await unlessUnreadable(archive.read(file, budget));
+  return content instanceof ZipUnreadableError ? undefined : content;
 }

@@ -46,17 +46,24 @@ export async function scanLargeText(
   // once, in the file it is in.
   const inEntries = new Set(entries.findings.map((finding) => finding.fingerprint));
   const all = [...own.findings.filter((finding) => !inEntries.has(finding.fingerprint)), ...entries.findings];
-  const findings = all.slice(0, scanner.findingsPerFileLimit);
-  const truncated = own.truncatedFindings === true || entries.truncated || all.length > findings.length;
   // An archive's files are scanned whatever `binaryFiles` says of the archive's own bytes.
   return {
-    path: own.path,
-    ...(own.commit === undefined ? {} : { commit: own.commit }),
+    ...describedBy(own),
     bytes: own.bytes,
-    findings,
-    ...(truncated ? { truncatedFindings: true } : {}),
+    ...capped(scanner, all, own.truncatedFindings === true || entries.truncated),
     ...(entries.unscanned === undefined ? {} : { unscanned: entries.unscanned }),
   };
+}
+
+/** The path and commit of a change, as its scan result names them. */
+function describedBy(change: { path: string; commit?: string }): { path: string; commit?: string } {
+  return { path: change.path, ...(change.commit === undefined ? {} : { commit: change.commit }) };
+}
+
+/** The findings of several scans of one file, at most `findingsPerFileLimit`; `cut` when a scan already stopped early. */
+function capped(scanner: SecretScanner, all: SecretFinding[], cut: boolean): { findings: SecretFinding[]; truncatedFindings?: true } {
+  const findings = all.slice(0, scanner.findingsPerFileLimit);
+  return { findings, ...(cut || all.length > findings.length ? { truncatedFindings: true } : {}) };
 }
 
 /** `scanLargeText` of the file's own bytes (and text, when it is UTF-16), without the files inside it. */
@@ -66,7 +73,7 @@ async function scanOwnBytes(scanner: SecretScanner, change: BlobChange, content:
   // The text it says it is, and the bytes as they are: a byte order mark in front of other bytes
   // must not hide them. The strings of the bytes are read at the alignment the text is not.
   const text = utf16TextAsUtf8(content, encoding);
-  const described = { path: change.path, ...(change.commit === undefined ? {} : { commit: change.commit }) };
+  const described = describedBy(change);
   let decoded = await scanBytes(scanner, { ...described, newContent: text }, text, pause, ['even', 'odd']);
   // Only a text with findings needs its old version, decoded too when it is UTF-16: against it,
   // what the old one already held is not reported again.
@@ -78,14 +85,11 @@ async function scanOwnBytes(scanner: SecretScanner, change: BlobChange, content:
   }
   const raw = await scanBytes(scanner, change, content, pause, [encoding === 'utf16le' ? 'odd' : 'even']);
   const both = [...raw.findings, ...decoded.findings].sort((a, b) => a.line - b.line || a.column - b.column);
-  const findings = both.slice(0, scanner.findingsPerFileLimit);
-  const truncated = raw.truncatedFindings === true || decoded.truncatedFindings === true || both.length > findings.length;
   return {
     ...described,
     bytes: content.length,
-    findings,
+    ...capped(scanner, both, raw.truncatedFindings === true || decoded.truncatedFindings === true),
     ...(raw.skipped !== undefined && decoded.skipped !== undefined ? { skipped: raw.skipped } : {}),
-    ...(truncated ? { truncatedFindings: true } : {}),
   };
 }
 
@@ -99,7 +103,7 @@ async function scanBytes(
 ): Promise<FileScanResult> {
   const limit = scanner.fileSizeLimit;
   const binary = looksBinary(content);
-  const described = { path: change.path, ...(change.commit === undefined ? {} : { commit: change.commit }) };
+  const described = describedBy(change);
   if (binary && !scanner.readsBinaryFiles) return { ...described, bytes: content.length, findings: [], skipped: 'binary' };
   if (!binary && content.length <= limit) return scanAddedLines(scanner, { ...change, newContent: content });
   const scan = await scanInSlices(scanner, content, described, binary, pause);

@@ -96,6 +96,7 @@ export function renderScanReport(format: ScanReportFormat, results: readonly Fil
   if (format === 'text') return textReport(results);
   if (format === 'sarif') return `${JSON.stringify(sarifReport(results, ruleSet), null, 2)}\n`;
   const truncated = results.filter((r) => r.truncatedFindings).map((r) => r.path);
+  const unscanned = results.flatMap((r) => (r.unscanned === undefined ? [] : [{ path: r.path, reason: r.unscanned }]));
   const payload = {
     summary: summarize(results),
     findings: results.flatMap((r) => r.findings),
@@ -103,7 +104,7 @@ export function renderScanReport(format: ScanReportFormat, results: readonly Fil
     // Files whose scan stopped at maxFindingsPerFile: they may hold more than their findings.
     ...(truncated.length > 0 ? { truncated } : {}),
     // Files with a part that could not be read, and why: the gateway refuses them.
-    ...(summarize(results).unscanned > 0 ? { unscanned: results.flatMap((r) => (r.unscanned === undefined ? [] : [{ path: r.path, reason: r.unscanned }])) } : {}),
+    ...(unscanned.length > 0 ? { unscanned } : {}),
   };
   return `${JSON.stringify(payload, null, 2)}\n`;
 }

@@ -10,7 +10,7 @@ import yauzl from 'yauzl';
  * - limits on entries and on the bytes they expand to, checked against the declared sizes before
  *   anything is inflated (yauzl's check makes the declared sizes true), so a zip bomb costs nothing;
  * - data that readers other than yauzl would extract but the central directory does not list: a
- *   local file header outside every listed entry, or bytes in front of the first one;
+ *   local file header outside every listed entry;
  * - encrypted entries and compression methods other than stored and deflate, which cannot be read.
  * Any of these makes the archive unreadable (ZipUnreadableError, with the reason), and a scanner
  * that cannot read what it is given says so rather than passing it.
@@ -38,6 +38,16 @@ export const DEFAULT_ARCHIVE_LIMITS: Readonly<ArchiveLimits> = {
 /** A zip archive that cannot be read whole; `message` says why (entry names quoted, control characters escaped). */
 export class ZipUnreadableError extends Error {
   override readonly name = 'ZipUnreadableError';
+}
+
+/** The value of `work`, or the ZipUnreadableError it failed with; other errors are thrown. */
+export async function unlessUnreadable<T>(work: Promise<T>): Promise<T | ZipUnreadableError> {
+  try {
+    return await work;
+  } catch (error) {
+    if (error instanceof ZipUnreadableError) return error;
+    throw error;
+  }
 }
 
 /** The expansion left to one scanned file and the archives inside it. */
@@ -96,8 +106,6 @@ function unreadable(error: unknown): ZipUnreadableError {
 /** One file of an archive (empty directory entries are not listed). */
 export interface ZipFileEntry {
   readonly name: string;
-  /** Bytes it expands to, as the archive declares them (and as reading it enforces). */
-  readonly size: number;
   /** Its place among the archive's entries: two entries may have the same name, and both are read. */
   readonly index: number;
 }
@@ -130,7 +138,7 @@ export class ZipArchive {
     await checkNothingUnlisted(zip, entries, content, endRecord);
     // A directory entry that holds bytes is read like a file: extractors differ on what they do with them.
     const files = entries.flatMap((entry, index) =>
-      entry.fileName.endsWith('/') && entry.uncompressedSize === 0 ? [] : [{ name: entry.fileName, size: entry.uncompressedSize, index }],
+      entry.fileName.endsWith('/') && entry.uncompressedSize === 0 ? [] : [{ name: entry.fileName, index }],
     );
     return new ZipArchive(zip, entries, files);
   }
