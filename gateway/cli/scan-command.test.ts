@@ -4,10 +4,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { runCli } from './run.js';
 import { scanCommand } from './scan-command.js';
 import { ALNUM, SeededTextRandom } from '../../testdata/secrets/seeded-text-random.js';
-import { zipOf } from '../../testdata/secrets/zip-fixtures.js';
+import { tarOf, zipOf } from '../../testdata/secrets/archive-fixtures.js';
 
 const fakeToken = (seed: number) => ['gh', 'p_'].join('') + new SeededTextRandom(seed).chars(ALNUM, 36);
 
@@ -72,6 +73,14 @@ t.test('the files inside a zip archive are scanned; an archive that cannot be re
   t.match(unread.io.out, /0 secret\(s\) found, 0 allowed, in 1 file\(s\); 0 skipped; 1 not read whole/);
   const json = await scan([dir, '--format', 'json']);
   t.match(JSON.parse(json.io.out), { summary: { unscanned: 1 }, unscanned: [{ path: /bundle\.jar$/, reason: /cannot be read/ }] });
+});
+
+t.test('the files inside a .tar.gz are scanned', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gitgate-scan-'));
+  writeFileSync(join(dir, 'release.tgz'), gzipSync(await tarOf({ 'conf/app.properties': `port=1\ntoken=${fakeToken(7)}\n` })));
+  const { code, io } = await scan([dir]);
+  t.equal(code, 1);
+  t.match(io.out, /release\.tgz!release\.tar!conf\/app\.properties:2:7 {2}github-pat/);
 });
 
 t.test('sarif output names rules and carries fingerprints', async (t) => {

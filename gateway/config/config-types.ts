@@ -1,5 +1,5 @@
 import type { GitHubApiConfig } from './github-api-config.js';
-import type { ArchiveLimits } from '../secrets/zip-archive.js';
+import type { ArchiveLimits } from '../secrets/archive-limits.js';
 import type { ApprovalsConfig } from './approvals-config.js';
 import type { WebConfig } from './web-config.js';
 import type { AuditConfig } from './audit-config.js';
@@ -18,7 +18,7 @@ export interface GatewayConfig {
   policies: { kind: 'directory'; path: string } | { kind: 'bundle'; path: string };
   /** Laid over the policy data (deployment settings such as `gitgate.config.protected_refs`). */
   policyData: Record<string, unknown> | undefined;
-  /** `archives`: what the secret scan may spend reading zip archives (unset limits keep their defaults). */
+  /** `archives`: what the secret scan may spend reading archives: zip, gzip, tar (unset limits keep their defaults). */
   secrets: { rulesFile: string | undefined; fingerprintKeyEnv: string; archives: Partial<ArchiveLimits> };
   upstreams: UpstreamConfig[];
   /** OIDC issuers whose JWTs are accepted besides the static tokens. */

@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { builtinRulesPath } from '../secrets/rules-loader.js';
-import type { ArchiveLimits } from '../secrets/zip-archive.js';
+import type { ArchiveLimits } from '../secrets/archive-limits.js';
 import { ConfigError } from './errors.js';
 import { gatewayConfigSchema } from './config-schema.js';
 import { resolveAuditConfig, type RawAuditConfig } from './audit-config.js';

@@ -1,11 +1,13 @@
 import t from 'tap';
 import { randomBytes, randomInt } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { GitClient } from './git-client.js';
 import { startHarness, type GatewayHarness } from './gateway-harness.js';
-import { zipOf } from '../../testdata/secrets/zip-fixtures.js';
+import { zipOf } from '../../testdata/secrets/archive-fixtures.js';
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 /** A format-valid fake GitHub token, made at run time so no literal in the repository looks like one. */
@@ -15,6 +17,7 @@ function fakeGithubToken(): string {
   return `ghp_${body}`;
 }
 
+const execFileAsync = promisify(execFile);
 const git = new GitClient();
 let harness: GatewayHarness;
 let work: string;
@@ -140,6 +143,33 @@ t.test('a secret deflated inside a committed archive is found in its file; an en
   t.match(refused.stderr, /backup\.zip: the entry "backup\.sql" is encrypted \(commit [0-9a-f]{40}\)\. gitgate forwards nothing it could not inspect/);
   t.match(refused.stderr, /\(gitgate could not inspect this push \(PUSH_UNINSPECTABLE\)\)/);
   t.equal(await upstreamRef('refs/heads/feature/archive'), '');
+  await git.ok(['checkout', '-q', 'main'], work);
+});
+
+t.test('a secret in a .tar.gz made by tar is found in its file; a cut-off .tar.gz is refused', async (t) => {
+  const secret = fakeGithubToken();
+  const source = join(harness.root, 'work', 'tarball');
+  mkdirSync(join(source, 'site', 'config'), { recursive: true });
+  writeFileSync(join(source, 'site', 'index.html'), '<p>hello</p>\n');
+  writeFileSync(join(source, 'site', 'config', 'app.env'), `PORT=8080\nGITHUB_TOKEN=${secret}\n`);
+  await execFileAsync('tar', ['-czf', 'site.tar.gz', 'site'], { cwd: source });
+  const tarball = readFileSync(join(source, 'site.tar.gz'));
+  await git.ok(['checkout', '-q', '-b', 'feature/tarball'], work);
+  await commitFile('deploy/site.tar.gz', tarball, 'Add site bundle');
+  const push = await git.run(['push', 'origin', 'feature/tarball'], work);
+  t.not(push.code, 0);
+  t.match(push.stderr, /github-pat in deploy\/site\.tar\.gz!site\.tar!site\/config\/app\.env:2/);
+  t.match(push.stderr, /\(gitgate: SECRET_DETECTED\)/);
+  t.notMatch(push.stderr, secret);
+  t.equal(await upstreamRef('refs/heads/feature/tarball'), '');
+
+  await git.ok(['reset', '-q', '--hard', 'HEAD~1'], work);
+  await commitFile('deploy/site.tar.gz', tarball.subarray(0, tarball.length - 8), 'Add a cut-off site bundle');
+  const refused = await git.run(['push', 'origin', 'feature/tarball'], work);
+  t.not(refused.code, 0);
+  t.match(refused.stderr, /deploy\/site\.tar\.gz: it is not gzip data gitgate can read \(unexpected end of file\)/);
+  t.match(refused.stderr, /\(PUSH_UNINSPECTABLE\)/);
+  t.equal(await upstreamRef('refs/heads/feature/tarball'), '');
   await git.ok(['checkout', '-q', 'main'], work);
 });
 

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { builtinScanner, fakeGithubToken } from '../secrets/test-helpers.js';
 import { scanWrittenContent } from './content-scan.js';
-import { zipOf } from '../../testdata/secrets/zip-fixtures.js';
+import { zipOf } from '../../testdata/secrets/archive-fixtures.js';
 
 // A body may carry up to max_body_bytes (32 MiB by default): text over the scanner's 1 MiB is
 // scanned too, in slices, rather than written to GitHub unread.

@@ -3,8 +3,9 @@ import { deflateRawSync } from 'node:zlib';
 import { scanLargeText } from './large-text-scan.js';
 import { builtinScanner, fakeGithubToken } from './test-helpers.js';
 import type { SecretFinding } from './finding.js';
-import { ZipArchive, ExpansionBudget, DEFAULT_ARCHIVE_LIMITS, isZipArchive } from './zip-archive.js';
-import { zipOf } from '../../testdata/secrets/zip-fixtures.js';
+import { ExpansionBudget, DEFAULT_ARCHIVE_LIMITS } from './archive-limits.js';
+import { ZipArchive, isZipArchive } from './zip-archive.js';
+import { zipOf } from '../../testdata/secrets/archive-fixtures.js';
 
 const scanner = builtinScanner();
 const noPause = async () => {};
@@ -114,7 +115,7 @@ t.test('a file the central directory does not list, which streaming unzippers wo
   directory.writeUInt32LE(listedData.length + hiddenData.length, end + 16); // where the central directory now starts
   const crafted = Buffer.concat([listedData, hiddenData, directory]);
   const archive = await ZipArchive.open(crafted, DEFAULT_ARCHIVE_LIMITS).catch((error: Error) => error);
-  t.match(archive, { name: 'ZipUnreadableError' });
+  t.match(archive, { name: 'ArchiveUnreadableError' });
   const result = await scanLargeText(scanner, { path: 'crafted.zip', newContent: crafted }, noPause);
   t.equal(result.unscanned, `crafted.zip: it holds a file at byte ${listedData.length} that its central directory does not list`);
   t.ok(isZipArchive(crafted), 'it is found as an archive all the same');
@@ -136,7 +137,7 @@ t.test('ZipArchive reads files one at a time against the budget it is given', as
   t.same(archive.files.map((f) => f.name), ['dir/a.txt', 'b.txt'], 'directories are not files');
   const budget = new ExpansionBudget({ ...DEFAULT_ARCHIVE_LIMITS, maxExpandedBytes: 8 });
   t.equal((await archive.read(archive.file('b.txt')!, budget)).toString(), 'beta\n');
-  await t.rejects(archive.read(archive.file('dir/a.txt')!, budget), { name: 'ZipUnreadableError' }, '5 + 6 bytes are more than 8');
+  await t.rejects(archive.read(archive.file('dir/a.txt')!, budget), { name: 'ArchiveUnreadableError' }, '5 + 6 bytes are more than 8');
   t.equal(archive.file('missing'), undefined);
 });
 

@@ -1,7 +1,16 @@
+import {
+  ArchiveUnreadableError,
+  ExpansionBudget,
+  unlessUnreadable,
+  type ArchiveLimits,
+  type ArchiveReader,
+} from './archive-limits.js';
 import type { BlobChange } from './added-lines.js';
 import type { SecretFinding } from './finding.js';
+import { GzipArchive, isGzipData } from './gzip-archive.js';
 import { toBuffer, type FileScanResult } from './secret-scanner.js';
-import { ExpansionBudget, ZipArchive, ZipUnreadableError, isZipArchive, unlessUnreadable, type ArchiveLimits } from './zip-archive.js';
+import { TarArchive, isTarArchive } from './tar-archive.js';
+import { ZipArchive, isZipArchive } from './zip-archive.js';
 
 /** Where a scan stands in nested archives: how deep, and the expansion left to the outermost file. */
 export interface ArchiveScanContext {
@@ -22,58 +31,81 @@ export interface ArchiveEntriesScan {
   unscanned?: string;
 }
 
+interface ArchiveFormat {
+  recognizes(content: Buffer): boolean;
+  /** Opens the content; ArchiveUnreadableError when it cannot be read. */
+  open(content: Buffer, path: string, limits: Readonly<ArchiveLimits>): Promise<ArchiveReader>;
+}
+
 /**
- * The findings in the files of a zip archive, or undefined when the content is not one. Each file
- * is scanned as a file of its own, at the path `<archive path>!<entry name>` (as Java names a
- * file in a jar), so its findings carry their line in that file. A file with findings is scanned
- * again against the file of the same name in the old version of the archive, when there is one:
- * what the old archive already held is not reported again. An archive that cannot be read whole
- * (see zip-archive.ts) or nests deeper than `maxDepth` ends the scan with `unscanned`.
+ * The formats whose files are read. Content that is more than one of them (bytes that end like a
+ * zip and start like a gzip) is read as each: an extractor may take it for either.
  */
-export async function scanZipEntries(
+const ARCHIVE_FORMATS: readonly ArchiveFormat[] = [
+  { recognizes: isZipArchive, open: (content, _path, limits) => ZipArchive.open(content, limits) },
+  { recognizes: isGzipData, open: async (content, path) => new GzipArchive(content, path) },
+  { recognizes: isTarArchive, open: async (content, _path, limits) => new TarArchive(content, limits) },
+];
+
+/**
+ * The findings in the files of an archive (zip, gzip or tar), or undefined when the content is
+ * none. Each file is scanned as a file of its own, at the path `<archive path>!<entry name>` (as
+ * Java names a file in a jar; a gzip file's one file is named as gunzip names it, so a key in
+ * `site.tar.gz` is found at `site.tar.gz!site.tar!config/app.env`), so its findings carry their
+ * line in that file. A file with findings is scanned again against the file of the same name in
+ * the old version of the archive, when there is one: what the old archive already held is not
+ * reported again. An archive that cannot be read whole or nests deeper than `maxDepth` ends the
+ * scan with `unscanned`.
+ */
+export async function scanArchiveEntries(
   change: BlobChange & { newContent: Buffer },
   context: ArchiveScanContext,
   pause: () => Promise<void>,
   scanEntry: ArchiveEntryScan,
 ): Promise<ArchiveEntriesScan | undefined> {
-  if (!isZipArchive(change.newContent)) return undefined;
+  const formats = ARCHIVE_FORMATS.filter((format) => format.recognizes(change.newContent));
+  if (formats.length === 0) return undefined;
   const { limits } = context.budget;
   const scan: ArchiveEntriesScan = { findings: [], truncated: false };
   const stop = (reason: string): ArchiveEntriesScan => ({ ...scan, unscanned: `${change.path}: ${reason}` });
   if (context.depth >= limits.maxDepth) return stop(`it is an archive inside ${limits.maxDepth} others, deeper than gitgate reads`);
-  const archive = await unlessUnreadable(ZipArchive.open(change.newContent, limits));
-  if (archive instanceof ZipUnreadableError) return stop(archive.message);
   const inner: ArchiveScanContext = { depth: context.depth + 1, budget: context.budget };
   const commit = change.commit === undefined ? {} : { commit: change.commit };
-  let oldArchive: Promise<ZipArchive | undefined> | undefined;
-  for (const file of archive.files) {
-    await pause();
-    const content = await unlessUnreadable(archive.read(file, context.budget));
-    if (content instanceof ZipUnreadableError) return stop(content.message);
-    const path = `${change.path}!${file.name}`;
-    let result = await scanEntry({ path, newContent: content, ...commit }, inner);
-    if (result.findings.length > 0 && change.oldContent !== undefined) {
-      oldArchive ??= openOldArchive(change.oldContent, limits);
-      const oldContent = await readOldFile(await oldArchive, file.name, context.budget);
-      if (oldContent !== undefined) result = await scanEntry({ path, newContent: content, oldContent, ...commit }, inner);
+  for (const format of formats) {
+    let oldArchive: Promise<ArchiveReader | undefined> | undefined;
+    try {
+      const archive = await format.open(change.newContent, change.path, limits);
+      for await (const file of archive.readFiles(context.budget)) {
+        await pause();
+        const path = `${change.path}!${file.name}`;
+        let result = await scanEntry({ path, newContent: file.content, ...commit }, inner);
+        if (result.findings.length > 0 && change.oldContent !== undefined) {
+          oldArchive ??= openOldArchive(format, toBuffer(change.oldContent), change.path, limits);
+          const oldContent = await readOldFile(await oldArchive, file.name, context.budget);
+          if (oldContent !== undefined) result = await scanEntry({ path, newContent: file.content, oldContent, ...commit }, inner);
+        }
+        scan.findings.push(...result.findings);
+        scan.truncated ||= result.truncatedFindings === true;
+        if (result.unscanned !== undefined) return { ...scan, unscanned: result.unscanned };
+      }
+    } catch (error) {
+      if (error instanceof ArchiveUnreadableError) return stop(error.message);
+      throw error;
     }
-    scan.findings.push(...result.findings);
-    scan.truncated ||= result.truncatedFindings === true;
-    if (result.unscanned !== undefined) return { ...scan, unscanned: result.unscanned };
   }
   return scan;
 }
 
-/** The old version as an archive, when it is one that can be read (else its files count as absent). */
-async function openOldArchive(oldContent: BlobChange['oldContent'], limits: Readonly<ArchiveLimits>): Promise<ZipArchive | undefined> {
-  const archive = await unlessUnreadable(ZipArchive.open(toBuffer(oldContent ?? ''), limits));
-  return archive instanceof ZipUnreadableError ? undefined : archive;
+/** The old version as an archive of the same format, when it is one that can be read (else its files count as absent). */
+async function openOldArchive(format: ArchiveFormat, oldContent: Buffer, path: string, limits: Readonly<ArchiveLimits>): Promise<ArchiveReader | undefined> {
+  if (!format.recognizes(oldContent)) return undefined;
+  const archive = await unlessUnreadable(format.open(oldContent, path, limits));
+  return archive instanceof ArchiveUnreadableError ? undefined : archive;
 }
 
 /** The old file of that name; undefined when there is none or it cannot be read (all findings then stand). */
-async function readOldFile(archive: ZipArchive | undefined, name: string, budget: ExpansionBudget): Promise<Buffer | undefined> {
-  const file = archive?.file(name);
-  if (archive === undefined || file === undefined) return undefined;
-  const content = await unlessUnreadable(archive.read(file, budget));
-  return content instanceof ZipUnreadableError ? undefined : content;
+async function readOldFile(archive: ArchiveReader | undefined, name: string, budget: ExpansionBudget): Promise<Buffer | undefined> {
+  if (archive === undefined) return undefined;
+  const content = await unlessUnreadable(archive.readLastNamed(name, budget));
+  return content instanceof ArchiveUnreadableError ? undefined : content;
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { scanAddedLines, type BlobChange } from './added-lines.js';
-import { scanZipEntries, topLevelArchiveContext, type ArchiveScanContext } from './archive-scan.js';
+import { scanArchiveEntries, topLevelArchiveContext, type ArchiveScanContext } from './archive-scan.js';
 import type { SecretFinding } from './finding.js';
 import { MarkedLines } from './marked-lines.js';
 import type { ByteRange } from './secret-span.js';
@@ -27,7 +27,7 @@ const SLICE_CONTEXT_BYTES = 64 * 1024;
  * reported as skipped), and so are the UTF-16LE strings among their bytes; there a finding counts
  * as added when the old version does not hold its secret (the same bytes) at all. A file that
  * starts with a UTF-16 byte order mark is also decoded and scanned as the text it is, whatever
- * `binaryFiles` says (see utf16-text.ts). The files inside a zip archive (jar, docx, whl, ...) are
+ * `binaryFiles` says (see utf16-text.ts). The files inside a zip, gzip or tar archive are
  * scanned each as a file, at `<path>!<entry name>` (see archive-scan.ts); one that cannot be read
  * makes the result `unscanned`. Each slice reports at most `findingsPerFileLimit` findings, and so
  * does the file (`truncatedFindings` when cut).
@@ -40,7 +40,7 @@ export async function scanLargeText(
 ): Promise<FileScanResult> {
   const content = toBuffer(change.newContent);
   const own = await scanOwnBytes(scanner, change, content, pause);
-  const entries = await scanZipEntries({ ...change, newContent: content }, archives, pause, (entry, inner) => scanLargeText(scanner, entry, pause, inner));
+  const entries = await scanArchiveEntries({ ...change, newContent: content }, archives, pause, (entry, inner) => scanLargeText(scanner, entry, pause, inner));
   if (entries === undefined) return own;
   // A stored (not compressed) entry's secret is also in the archive's own bytes: it is reported
   // once, in the file it is in.

@@ -7,7 +7,7 @@ import { isReportableSecret, ruleAppliesToPath } from './secret-filters.js';
 import { intersectsRanges, type ByteRange, type SecretSpan } from './secret-span.js';
 import { SpanSelection } from './span-selection.js';
 import { findXmlCredentials } from './xml-credentials.js';
-import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from './zip-archive.js';
+import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from './archive-limits.js';
 
 export { ALLOW_MARKER } from './marked-lines.js';
 /** Like git: a NUL byte in the first 8000 bytes makes a file binary. */
@@ -34,7 +34,7 @@ export interface SecretScannerOptions {
    */
   maxFindingsPerFile?: number;
   /**
-   * What `scanLargeText` may spend reading the files inside zip archives (jar, docx, whl, ...):
+   * What `scanLargeText` may spend reading the files inside archives (zip, jar, docx, whl, gzip, tar):
    * see ArchiveLimits for the defaults. An archive it cannot read whole is reported `unscanned`.
    */
   archives?: Partial<ArchiveLimits>;

@@ -1,4 +1,5 @@
 import yauzl from 'yauzl';
+import { ArchiveUnreadableError, quotedEntryName, type ArchiveFile, type ArchiveLimits, type ArchiveReader, type ExpansionBudget } from './archive-limits.js';
 
 /**
  * Reading the files inside zip archives (zip, jar, war, apk, whl, nupkg, docx, xlsx, pptx, odt and
@@ -12,63 +13,9 @@ import yauzl from 'yauzl';
  * - data that readers other than yauzl would extract but the central directory does not list: a
  *   local file header outside every listed entry;
  * - encrypted entries and compression methods other than stored and deflate, which cannot be read.
- * Any of these makes the archive unreadable (ZipUnreadableError, with the reason), and a scanner
- * that cannot read what it is given says so rather than passing it.
+ * Any of these makes the archive unreadable (ArchiveUnreadableError, with the reason), and a scanner
+ * that cannot read what it is given says so rather than passing it. Limits: archive-limits.ts.
  */
-
-/** What reading one archive (and the archives inside it) may cost. */
-export interface ArchiveLimits {
-  /** Entries of one archive (default 10,000). */
-  maxEntries: number;
-  /** Bytes one entry may expand to (default 64 MiB). */
-  maxEntryBytes: number;
-  /** Bytes all entries of a file, nested archives included, may expand to together (default 256 MiB). */
-  maxExpandedBytes: number;
-  /** How many archives deep entries are read: 1 reads the entries of the file only (default 3). */
-  maxDepth: number;
-}
-
-export const DEFAULT_ARCHIVE_LIMITS: Readonly<ArchiveLimits> = {
-  maxEntries: 10_000,
-  maxEntryBytes: 64 * 1024 * 1024,
-  maxExpandedBytes: 256 * 1024 * 1024,
-  maxDepth: 3,
-};
-
-/** A zip archive that cannot be read whole; `message` says why (entry names quoted, control characters escaped). */
-export class ZipUnreadableError extends Error {
-  override readonly name = 'ZipUnreadableError';
-}
-
-/** The value of `work`, or the ZipUnreadableError it failed with; other errors are thrown. */
-export async function unlessUnreadable<T>(work: Promise<T>): Promise<T | ZipUnreadableError> {
-  try {
-    return await work;
-  } catch (error) {
-    if (error instanceof ZipUnreadableError) return error;
-    throw error;
-  }
-}
-
-/** The expansion left to one scanned file and the archives inside it. */
-export class ExpansionBudget {
-  private bytesLeft: number;
-
-  constructor(readonly limits: Readonly<ArchiveLimits>) {
-    this.bytesLeft = limits.maxExpandedBytes;
-  }
-
-  /** Takes `bytes` from the budget, or says why it cannot. */
-  take(bytes: number, what: string): void {
-    if (bytes > this.limits.maxEntryBytes) {
-      throw new ZipUnreadableError(`${what} expands to ${bytes} bytes, more than the ${this.limits.maxEntryBytes} bytes gitgate reads of one archive entry`);
-    }
-    if (bytes > this.bytesLeft) {
-      throw new ZipUnreadableError(`${what} would take the archive past the ${this.limits.maxExpandedBytes} bytes gitgate expands one file's archives to`);
-    }
-    this.bytesLeft -= bytes;
-  }
-}
 
 const END_OF_CENTRAL_DIRECTORY = Buffer.from([0x50, 0x4b, 0x05, 0x06]);
 const LOCAL_FILE_HEADER = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
@@ -93,14 +40,9 @@ export function isZipArchive(content: Buffer): boolean {
   return content.length >= END_RECORD_BYTES && zipEndRecordOffset(content) >= 0;
 }
 
-/** An entry name as it may appear in a message: quoted, with control characters escaped. */
-export function quotedEntryName(name: string): string {
-  return JSON.stringify(name);
-}
-
-function unreadable(error: unknown): ZipUnreadableError {
-  if (error instanceof ZipUnreadableError) return error;
-  return new ZipUnreadableError(`it is not a zip archive gitgate can read (${error instanceof Error ? error.message : String(error)})`);
+function unreadable(error: unknown): ArchiveUnreadableError {
+  if (error instanceof ArchiveUnreadableError) return error;
+  return new ArchiveUnreadableError(`it is not a zip archive gitgate can read (${error instanceof Error ? error.message : String(error)})`);
 }
 
 /** One file of an archive (empty directory entries are not listed). */
@@ -111,7 +53,7 @@ export interface ZipFileEntry {
 }
 
 /** The files of a zip archive held in memory, read one at a time against an ExpansionBudget. */
-export class ZipArchive {
+export class ZipArchive implements ArchiveReader {
   private constructor(
     private readonly zip: yauzl.ZipFile,
     private readonly entries: readonly yauzl.Entry[],
@@ -119,12 +61,12 @@ export class ZipArchive {
   ) {}
 
   /**
-   * Lists the archive's files and checks that nothing lies outside them; ZipUnreadableError when
+   * Lists the archive's files and checks that nothing lies outside them; ArchiveUnreadableError when
    * it cannot be read whole.
    */
   static async open(content: Buffer, limits: Readonly<ArchiveLimits>): Promise<ZipArchive> {
     const endRecord = zipEndRecordOffset(content);
-    if (endRecord < 0) throw new ZipUnreadableError('it is not a zip archive (no end of central directory record)');
+    if (endRecord < 0) throw new ArchiveUnreadableError('it is not a zip archive (no end of central directory record)');
     let zip: yauzl.ZipFile;
     try {
       zip = await yauzl.fromBufferPromise(content, { lazyEntries: true, decodeStrings: true, validateEntrySizes: true, strictFileNames: false });
@@ -132,7 +74,7 @@ export class ZipArchive {
       throw unreadable(error);
     }
     if (zip.entryCount > limits.maxEntries) {
-      throw new ZipUnreadableError(`it lists ${zip.entryCount} entries, more than the ${limits.maxEntries} gitgate reads of one archive`);
+      throw new ArchiveUnreadableError(`it lists ${zip.entryCount} entries, more than the ${limits.maxEntries} gitgate reads of one archive`);
     }
     const entries = await listEntries(zip);
     await checkNothingUnlisted(zip, entries, content, endRecord);
@@ -148,14 +90,23 @@ export class ZipArchive {
     return this.files.findLast((file) => file.name === name);
   }
 
-  /** The bytes of a file, taken from `budget`; ZipUnreadableError when it cannot be read. */
+  async *readFiles(budget: ExpansionBudget): AsyncGenerator<ArchiveFile> {
+    for (const file of this.files) yield { name: file.name, content: await this.read(file, budget) };
+  }
+
+  async readLastNamed(name: string, budget: ExpansionBudget): Promise<Buffer | undefined> {
+    const file = this.file(name);
+    return file === undefined ? undefined : this.read(file, budget);
+  }
+
+  /** The bytes of a file, taken from `budget`; ArchiveUnreadableError when it cannot be read. */
   async read(file: ZipFileEntry, budget: ExpansionBudget): Promise<Buffer> {
     const entry = this.entries[file.index];
     const what = `the entry ${quotedEntryName(file.name)}`;
-    if (entry === undefined || entry.fileName !== file.name) throw new ZipUnreadableError(`${what} is not in the archive`);
-    if (entry.isEncrypted()) throw new ZipUnreadableError(`${what} is encrypted`);
+    if (entry === undefined || entry.fileName !== file.name) throw new ArchiveUnreadableError(`${what} is not in the archive`);
+    if (entry.isEncrypted()) throw new ArchiveUnreadableError(`${what} is encrypted`);
     if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
-      throw new ZipUnreadableError(`${what} uses compression method ${entry.compressionMethod}; gitgate reads stored and deflated entries`);
+      throw new ArchiveUnreadableError(`${what} uses compression method ${entry.compressionMethod}; gitgate reads stored and deflated entries`);
     }
     budget.take(entry.uncompressedSize, what);
     try {
@@ -164,7 +115,7 @@ export class ZipArchive {
       for await (const chunk of stream) chunks.push(chunk as Buffer);
       return Buffer.concat(chunks);
     } catch (error) {
-      throw new ZipUnreadableError(`${what} cannot be read (${error instanceof Error ? error.message : String(error)})`);
+      throw new ArchiveUnreadableError(`${what} cannot be read (${error instanceof Error ? error.message : String(error)})`);
     }
   }
 }
@@ -219,6 +170,6 @@ async function checkNothingUnlisted(zip: yauzl.ZipFile, entries: readonly yauzl.
   let furthestEnd = 0;
   for (let at = content.indexOf(LOCAL_FILE_HEADER); at >= 0 && at < directoryStart; at = content.indexOf(LOCAL_FILE_HEADER, at + 1)) {
     while (next < spans.length && spans[next]!.start <= at) furthestEnd = Math.max(furthestEnd, spans[next++]!.end);
-    if (at >= furthestEnd) throw new ZipUnreadableError(`it holds a file at byte ${at} that its central directory does not list`);
+    if (at >= furthestEnd) throw new ArchiveUnreadableError(`it holds a file at byte ${at} that its central directory does not list`);
   }
 }

@@ -1,0 +1,91 @@
+/**
+ * What every archive reader of the secret scan shares (zip-archive.ts, gzip-archive.ts,
+ * tar-archive.ts): the limits on what reading an archive may cost, the expansion budget of one
+ * scanned file, and the error that says an archive cannot be read whole.
+ */
+
+/** What reading one archive (and the archives inside it) may cost. */
+export interface ArchiveLimits {
+  /** Entries of one archive (default 10,000). */
+  maxEntries: number;
+  /** Bytes one entry may expand to (default 64 MiB). */
+  maxEntryBytes: number;
+  /** Bytes all entries of a file, nested archives included, may expand to together (default 256 MiB). */
+  maxExpandedBytes: number;
+  /** How many archives deep entries are read: 1 reads the entries of the file only (default 3). */
+  maxDepth: number;
+}
+
+export const DEFAULT_ARCHIVE_LIMITS: Readonly<ArchiveLimits> = {
+  maxEntries: 10_000,
+  maxEntryBytes: 64 * 1024 * 1024,
+  maxExpandedBytes: 256 * 1024 * 1024,
+  maxDepth: 3,
+};
+
+/** An archive that cannot be read whole; `message` says why (entry names quoted, control characters escaped). */
+export class ArchiveUnreadableError extends Error {
+  override readonly name = 'ArchiveUnreadableError';
+}
+
+/** The value of `work`, or the ArchiveUnreadableError it failed with; other errors are thrown. */
+export async function unlessUnreadable<T>(work: Promise<T>): Promise<T | ArchiveUnreadableError> {
+  try {
+    return await work;
+  } catch (error) {
+    if (error instanceof ArchiveUnreadableError) return error;
+    throw error;
+  }
+}
+
+/** An entry name as it may appear in a message: quoted, with control characters escaped. */
+export function quotedEntryName(name: string): string {
+  return JSON.stringify(name);
+}
+
+/** The expansion left to one scanned file and the archives inside it. */
+export class ExpansionBudget {
+  private bytesLeft: number;
+
+  constructor(readonly limits: Readonly<ArchiveLimits>) {
+    this.bytesLeft = limits.maxExpandedBytes;
+  }
+
+  /** The most one entry may still expand to: what the entry limit and the budget both allow. */
+  get room(): number {
+    return Math.min(this.limits.maxEntryBytes, this.bytesLeft);
+  }
+
+  /** Takes `bytes` from the budget, or says why it cannot. */
+  take(bytes: number, what: string): void {
+    if (bytes > this.limits.maxEntryBytes) {
+      throw new ArchiveUnreadableError(`${what} expands to ${bytes} bytes, more than the ${this.limits.maxEntryBytes} bytes gitgate reads of one archive entry`);
+    }
+    if (bytes > this.bytesLeft) throw this.pastTotal(what);
+    this.bytesLeft -= bytes;
+  }
+
+  /** Why `what` cannot be read when all that is known is that it expands to more than `room` (a stream cut off there). */
+  exceededBy(what: string): ArchiveUnreadableError {
+    if (this.bytesLeft < this.limits.maxEntryBytes) return this.pastTotal(what);
+    return new ArchiveUnreadableError(`${what} expands to more than the ${this.limits.maxEntryBytes} bytes gitgate reads of one archive entry`);
+  }
+
+  private pastTotal(what: string): ArchiveUnreadableError {
+    return new ArchiveUnreadableError(`${what} would take the archive past the ${this.limits.maxExpandedBytes} bytes gitgate expands one file's archives to`);
+  }
+}
+
+/** One file of an archive, with its bytes. */
+export interface ArchiveFile {
+  name: string;
+  content: Buffer;
+}
+
+/** An archive opened for the secret scan. Both methods throw ArchiveUnreadableError for what cannot be read. */
+export interface ArchiveReader {
+  /** Its files in their order, each read against `budget`; two of the same name are both read. */
+  readFiles(budget: ExpansionBudget): AsyncGenerator<ArchiveFile>;
+  /** The last file of that name (the one extracting the archive leaves), or undefined when there is none. */
+  readLastNamed(name: string, budget: ExpansionBudget): Promise<Buffer | undefined>;
+}
