@@ -89,3 +89,32 @@ export interface ArchiveReader {
   /** The last file of that name (the one extracting the archive leaves), or undefined when there is none. */
   readLastNamed(name: string, budget: ExpansionBudget): Promise<Buffer | undefined>;
 }
+
+/** Deflate's largest ratio of inflated to deflated bytes: a size claimed past it is a lie. */
+export const DEFLATE_MAX_RATIO = 1032;
+
+/**
+ * The bytes of an inflating stream in one buffer, without holding them twice: collecting the
+ * chunks and joining them at the end would, for a moment, and an entry may be 64 MiB. The buffer
+ * is sized by `sizeHint` (what the archive says the entry inflates to) and grows when the hint
+ * was short. Returns undefined, and stops reading, once the stream passes `maxBytes`.
+ */
+export async function readWhole(stream: AsyncIterable<unknown> & { destroy(): void }, sizeHint: number, maxBytes: number): Promise<Buffer | undefined> {
+  let whole = Buffer.allocUnsafe(Math.min(Math.max(sizeHint, 0), maxBytes));
+  let length = 0;
+  for await (const data of stream) {
+    const chunk = data as Buffer;
+    if (length + chunk.length > maxBytes) {
+      stream.destroy();
+      return undefined;
+    }
+    if (length + chunk.length > whole.length) {
+      const grown = Buffer.allocUnsafe(Math.min(maxBytes, Math.max(2 * whole.length, length + chunk.length)));
+      whole.copy(grown, 0, 0, length);
+      whole = grown;
+    }
+    chunk.copy(whole, length);
+    length += chunk.length;
+  }
+  return whole.subarray(0, length);
+}

@@ -1,6 +1,5 @@
-import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
-import { ArchiveUnreadableError, type ArchiveFile, type ArchiveReader, type ExpansionBudget } from './archive-limits.js';
+import { createGunzip } from 'node:zlib';
+import { ArchiveUnreadableError, DEFLATE_MAX_RATIO, readWhole, type ArchiveFile, type ArchiveReader, type ExpansionBudget } from './archive-limits.js';
 
 /**
  * Reading gzip files (`.gz`, `.tgz`, `.svgz`, a gzipped SQL dump or `.env`) for the secret scan:
@@ -16,8 +15,6 @@ const GZIP_MAGIC = [0x1f, 0x8b, 0x08]; // ID1, ID2 and CM = deflate (RFC 1952)
 export function isGzipData(content: Buffer): boolean {
   return content.length >= 18 && GZIP_MAGIC.every((byte, i) => content[i] === byte);
 }
-
-const gunzipAsync = promisify(gunzip);
 
 /** Suffixes of gzip files and what gunzip makes of them. */
 const GUNZIPPED_SUFFIXES: ReadonlyArray<[RegExp, string]> = [[/\.tgz$/i, '.tar'], [/\.svgz$/i, '.svg'], [/\.(?:gz|gzip)$/i, '']];
@@ -51,13 +48,19 @@ export class GzipArchive implements ArchiveReader {
 
   private async inflate(budget: ExpansionBudget): Promise<Buffer> {
     const what = 'its gzip content';
-    let inflated: Buffer;
+    const room = budget.room;
+    // The last member's trailer holds its size (modulo 4 GiB): the whole size for one member,
+    // unless it lies.
+    const sizeHint = Math.min(this.content.readUInt32LE(this.content.length - 4), this.content.length * DEFLATE_MAX_RATIO);
+    const gunzip = createGunzip();
+    gunzip.end(this.content);
+    let inflated: Buffer | undefined;
     try {
-      inflated = await gunzipAsync(this.content, { maxOutputLength: Math.max(1, budget.room) });
+      inflated = await readWhole(gunzip, sizeHint, room);
     } catch (error) {
-      if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') throw budget.exceededBy(what);
       throw new ArchiveUnreadableError(`it is not gzip data gitgate can read (${error instanceof Error ? error.message : String(error)})`);
     }
+    if (inflated === undefined) throw budget.exceededBy(what);
     budget.take(inflated.length, what);
     return inflated;
   }

@@ -1,9 +1,11 @@
 import t from 'tap';
+import { Readable } from 'node:stream';
 import { deflateRawSync, gzipSync } from 'node:zlib';
 import { scanLargeText } from './large-text-scan.js';
 import { builtinScanner, fakeGithubToken } from './test-helpers.js';
 import type { SecretFinding } from './finding.js';
 import { gunzippedName, isGzipData } from './gzip-archive.js';
+import { readWhole } from './archive-limits.js';
 import { isTarArchive } from './tar-archive.js';
 import { tarOf, zipOf } from '../../testdata/secrets/archive-fixtures.js';
 
@@ -109,4 +111,18 @@ t.test('recognising gzip and tar', async (t) => {
     ['a/site.tar.gz', 'site.tgz', 'icon.svgz', 'dump.GZ', 'x.zip!inner/data.gz', 'blob', '.gz'].map(gunzippedName),
     ['site.tar', 'site.tar', 'icon.svg', 'dump', 'data', 'blob', '.gz'],
   );
+});
+
+t.test('readWhole gathers a stream into one buffer sized by the hint, grown when the hint is short', async (t) => {
+  const chunks = [Buffer.from('abc'), Buffer.from('defgh'), Buffer.from('ij')];
+  const streamOf = () => Readable.from(chunks);
+  t.equal((await readWhole(streamOf(), 10, 100))?.toString(), 'abcdefghij', 'an exact hint');
+  t.equal((await readWhole(streamOf(), 1, 100))?.toString(), 'abcdefghij', 'a short hint');
+  t.equal((await readWhole(streamOf(), 1000, 100))?.toString(), 'abcdefghij', 'a long hint (capped at the limit)');
+  const stopped = streamOf();
+  t.equal(await readWhole(stopped, 4, 9), undefined, 'past the limit');
+  t.ok(stopped.destroyed, 'and the stream is stopped');
+  const lying = gzipSync(settings(14));
+  lying.writeUInt32LE(0xffffffff, lying.length - 4); // the trailer's size
+  t.match((await scan('lying.gz', lying)).unscanned, /^lying\.gz: it is not gzip data gitgate can read \(incorrect length check\)$/, 'a gzip trailer that lies about the size is refused');
 });

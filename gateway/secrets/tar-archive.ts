@@ -73,7 +73,7 @@ export class TarArchive implements ArchiveReader {
         }
         const chunks: Buffer[] = [];
         for await (const chunk of entry) chunks.push(chunk as Buffer);
-        const content = Buffer.concat(chunks);
+        const content = joined(chunks);
         if (content.length !== size) throw new ArchiveUnreadableError(`the entry ${quotedEntryName(name)} holds ${content.length} of its ${size} bytes`);
         yield { name, content };
       }
@@ -84,4 +84,20 @@ export class TarArchive implements ArchiveReader {
       extract.destroy();
     }
   }
+}
+
+/**
+ * The chunks as one buffer. tar-stream hands out views of the buffer it was given, so an entry's
+ * chunks are usually one contiguous piece of the archive: a view of it costs no copy (an entry
+ * may be tens of megabytes).
+ */
+function joined(chunks: readonly Buffer[]): Buffer {
+  const first = chunks[0];
+  if (first === undefined) return Buffer.alloc(0);
+  let end = first.byteOffset + first.length;
+  for (const chunk of chunks.slice(1)) {
+    if (chunk.buffer !== first.buffer || chunk.byteOffset !== end) return Buffer.concat(chunks);
+    end += chunk.length;
+  }
+  return Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset);
 }

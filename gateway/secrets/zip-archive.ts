@@ -1,5 +1,5 @@
 import yauzl from 'yauzl';
-import { ArchiveUnreadableError, quotedEntryName, type ArchiveFile, type ArchiveLimits, type ArchiveReader, type ExpansionBudget } from './archive-limits.js';
+import { ArchiveUnreadableError, DEFLATE_MAX_RATIO, quotedEntryName, readWhole, type ArchiveFile, type ArchiveLimits, type ArchiveReader, type ExpansionBudget } from './archive-limits.js';
 
 /**
  * Reading the files inside zip archives (zip, jar, war, apk, whl, nupkg, docx, xlsx, pptx, odt and
@@ -111,9 +111,11 @@ export class ZipArchive implements ArchiveReader {
     budget.take(entry.uncompressedSize, what);
     try {
       const stream = await this.zip.openReadStreamPromise(entry);
-      const chunks: Buffer[] = [];
-      for await (const chunk of stream) chunks.push(chunk as Buffer);
-      return Buffer.concat(chunks);
+      // yauzl ends the stream with an error when the entry inflates to more or less than declared.
+      const sizeHint = Math.min(entry.uncompressedSize, Math.max(entry.compressedSize, 1) * DEFLATE_MAX_RATIO);
+      const content = await readWhole(stream, sizeHint, entry.uncompressedSize);
+      if (content === undefined) throw new Error(`it inflates to more than the ${entry.uncompressedSize} bytes it declares`);
+      return content;
     } catch (error) {
       throw new ArchiveUnreadableError(`${what} cannot be read (${error instanceof Error ? error.message : String(error)})`);
     }
