@@ -46,6 +46,20 @@ t.test('base64 content fields are decoded, masked and re-encoded with the same w
   t.equal(masker.maskValue(binary).content, binary.content, 'binary content is left as is');
 });
 
+t.test('UTF-16 content is masked as the text it is and stays UTF-16', async (t) => {
+  const text = `Windows Registry Editor Version 5.00\r\n\r\n"Token"="${token}"\r\n"Name"="Ünïcode ✓"\r\n`;
+  const little = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+  const big = Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(text, 'utf16le').swap16()]);
+  const expected = text.replace(token, '[REDACTED:github-pat]');
+  const masked = masker.maskValue({ encoding: 'base64', content: little.toString('base64') });
+  t.equal(Buffer.from(masked.content, 'base64').toString('hex'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(expected, 'utf16le')]).toString('hex'), 'UTF-16LE, byte order mark kept');
+  const maskedBig = Buffer.from(masker.maskValue({ content: big.toString('base64') }).content, 'base64');
+  t.same([...maskedBig.subarray(0, 2)], [0xfe, 0xff]);
+  t.equal(Buffer.from(maskedBig.subarray(2)).swap16().toString('utf16le'), expected, 'UTF-16BE');
+  const clean = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('nothing secret in here at all\r\n', 'utf16le')]).toString('base64');
+  t.equal(masker.maskValue({ content: clean }).content, clean, 'nothing to mask: the same text');
+});
+
 t.test('masking has no findings limit: every one of thousands of secrets in one string is masked', async (t) => {
   const tokens = Array.from({ length: 3000 }, (_, i) => fakeGithubToken(9000 + i));
   for (const separator of ['\n', ' ']) {

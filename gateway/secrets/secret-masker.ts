@@ -1,4 +1,5 @@
 import { looksBinary, type SecretScanner } from './secret-scanner.js';
+import { utf16TextAsUtf8, utf16TextEncoding, type Utf16Encoding } from './utf16-text.js';
 
 export interface SecretMaskerOptions {
   /** Values always masked wherever they appear (e.g. the upstream credential). At least 8 characters each. */
@@ -69,15 +70,17 @@ export class SecretMasker {
 
   /**
    * Base64 text (as in GitHub's `content` fields, wrapped or not) decoded, masked and re-encoded
-   * with the same line width. Binary content and text that is not base64 come back unchanged.
+   * with the same line width. UTF-16 text (it starts with a byte order mark) is masked as the text
+   * it is and stays UTF-16. Other binary content and text that is not base64 come back unchanged.
    */
   maskBase64(text: string): string {
     if (text.length < 12 || !BASE64_TEXT.test(text)) return text;
     const compact = text.replace(/[\r\n]/g, '');
     if (compact.length % 4 !== 0) return text;
     const decoded = Buffer.from(compact, 'base64');
-    if (looksBinary(decoded)) return text;
-    const masked = this.maskBytes(decoded);
+    const utf16 = utf16TextEncoding(decoded);
+    if (utf16 === undefined && looksBinary(decoded)) return text;
+    const masked = utf16 === undefined ? this.maskBytes(decoded) : this.maskUtf16(decoded, utf16);
     if (masked === decoded) return text;
     const encoded = masked.toString('base64');
     const width = text.indexOf('\n');
@@ -85,6 +88,18 @@ export class SecretMasker {
     const lines: string[] = [];
     for (let i = 0; i < encoded.length; i += width) lines.push(encoded.slice(i, i + width));
     return lines.join('\n') + (text.endsWith('\n') ? '\n' : '');
+  }
+
+  /**
+   * UTF-16 text masked as the text it is, and encoded again as it was (byte order mark first); the
+   * same buffer when there is nothing to mask.
+   */
+  private maskUtf16(content: Buffer, encoding: Utf16Encoding): Buffer {
+    const text = utf16TextAsUtf8(content, encoding);
+    const masked = this.maskBytes(text);
+    if (masked === text) return content;
+    const encoded = Buffer.from(`\ufeff${masked.toString('utf8')}`, 'utf16le');
+    return encoding === 'utf16be' ? encoded.swap16() : encoded;
   }
 
   /** A string value of a JSON document or object: base64 `content` fields are decoded first. */
