@@ -151,4 +151,26 @@ t.test('--git --range scans only the added lines of the range', async (t) => {
   );
   const bad = await scan(['--git', repo, '--range', 'nope..alsonope']);
   t.equal(bad.code, 2);
+
+  // Binary to git: read whole, as the gateway reads a push, against the first parent's version.
+  const registry = (text: string) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+  writeFileSync(join(repo, 'deploy.reg'), registry(`"Token"="${fakeToken(8)}"\r\n`));
+  writeFileSync(join(repo, 'site.tgz'), gzipSync(await tarOf({ 'site/app.env': `A=1\nTOKEN=${fakeToken(9)}\n` })));
+  git('add', '.');
+  git('commit', '-qm', 'third');
+  const third = git('rev-parse', 'HEAD');
+  writeFileSync(join(repo, 'deploy.reg'), registry(`"Token"="${fakeToken(8)}"\r\n"Name"="renamed"\r\n`));
+  git('add', '.');
+  git('commit', '-qm', 'fourth');
+  const fourth = git('rev-parse', 'HEAD');
+  const binaries = await scan(['--git', repo, '--range', `${second}..${fourth}`, '--format', 'json']);
+  t.equal(binaries.code, 1);
+  t.same(
+    (JSON.parse(binaries.io.out) as { findings: { path: string; line: number; commit: string }[] }).findings.map((f) => [f.path, f.line, f.commit]).sort(),
+    [
+      ['deploy.reg', 1, third],
+      ['site.tgz!site.tar!site/app.env', 2, third],
+    ],
+    'the token the fourth commit kept is not reported again',
+  );
 });

@@ -86,7 +86,7 @@ export const scanCommand: Command = {
   usage:
     '[paths... | -] [--format text|json|sarif] [--rules <file>] [--max-file-size <bytes>]\n' +
     '       [--binary specific-rules|all-rules|skip]\n' +
-    '       gitgate scan --git <repo> --range A..B [--format ...] [--rules <file>]\n\n' +
+    '       gitgate scan --git <repo> --range A..B [--format ...] [--rules <file>] [--binary ...]\n\n' +
     'Exit status: 0 nothing found, 1 secrets found or a file not read whole, 2 usage error.\n' +
     `Fingerprints use the key in $${FINGERPRINT_KEY_ENV} (else a random key per run).`,
   options: {

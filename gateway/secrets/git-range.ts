@@ -1,6 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { scanLines } from './added-lines.js';
+import { scanLargeText } from './large-text-scan.js';
 import { SecretsError } from './errors.js';
 import type { FileScanResult, SecretScanner } from './secret-scanner.js';
 
@@ -154,19 +155,29 @@ class CatFileBatch {
   }
 }
 
-/** `gitgate scan --git <repo> --range A..B`: findings on the added lines of every commit in the range. */
+/** Gives the event loop a turn between slices of a large file. */
+const pause = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * `gitgate scan --git <repo> --range A..B`: findings on the added lines of every commit in the
+ * range; binary files (as git calls them: UTF-16 text and archives too) are read whole.
+ */
 export async function scanGitRange(scanner: SecretScanner, repo: string, range: string): Promise<FileScanResult[]> {
   const changes = await addedLinesOfRange(repo, range);
   const batch = new CatFileBatch(repo);
   try {
     const results: FileScanResult[] = [];
     for (const change of changes) {
-      if (change.binary) {
-        results.push({ path: change.path, commit: change.commit, bytes: 0, findings: [], skipped: 'binary' });
-        continue;
-      }
       const content = await batch.read(`${change.commit}:${change.path}`);
       if (content === undefined) continue;
+      if (change.binary) {
+        // As the gateway reads a pushed binary: whole (UTF-16 text, strings, the files of an
+        // archive), against the version in the first parent, so that what it held is not reported.
+        const oldContent = await batch.read(`${change.commit}^:${change.path}`);
+        const binary = { path: change.path, newContent: content, commit: change.commit, ...(oldContent === undefined ? {} : { oldContent }) };
+        results.push(await scanLargeText(scanner, binary, pause));
+        continue;
+      }
       results.push(scanLines(scanner, { path: change.path, content, commit: change.commit }, change.lines));
     }
     return results;
