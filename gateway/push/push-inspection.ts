@@ -1,5 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { ChangedFile, CommitInfo, SecretFinding as PolicySecretFinding } from '../../rego/index.js';
+import { topLevelArchiveContext, type ArchiveScanContext, type SecretScanner } from '../secrets/index.js';
 import { PushError } from './errors.js';
 
 /**
@@ -165,6 +166,15 @@ export class PushInspection {
           'each ref counts the files of every commit it reaches). Push fewer refs at a time',
       );
     }
+  }
+
+  /**
+   * The archive context of one file's scan (`scanLargeText`): what is read out of its archives
+   * counts against the scanning allowance too, so that a push of small zip bombs is refused at the
+   * allowance instead of inflating up to the limits of every one.
+   */
+  archiveContext(scanner: SecretScanner): ArchiveScanContext {
+    return topLevelArchiveContext(scanner.archiveLimits, (bytes) => this.scanning(bytes));
   }
 
   /** Counts bytes about to be scanned for secrets; throws PUSH_TOO_LARGE past the allowance. */

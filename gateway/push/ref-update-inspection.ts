@@ -250,7 +250,7 @@ async function analyzeCommit(id: string, context: InspectionContext, push: PushI
     if (change.status === 'deleted' || content === undefined || change.mode === '160000') continue;
     const oldContent = change.oldId === undefined ? undefined : (await reader.blob(change.oldId))?.content;
     push.scanning(content.length);
-    const result = await scanLargeText(scanner, { path: change.path, newContent: content, commit: id, ...(oldContent === undefined ? {} : { oldContent }) }, () => push.pause());
+    const result = await scanLargeText(scanner, { path: change.path, newContent: content, commit: id, ...(oldContent === undefined ? {} : { oldContent }) }, () => push.pause(), push.archiveContext(scanner));
     refuseUnscanned(result, `commit ${id}`);
     analysis.findingsCut ||= result.truncatedFindings === true;
     analysis.findings.push(...policyFindings(result, id));

@@ -32,7 +32,7 @@ export async function inspectUnreachedObjects(updates: RefUpdate[], reader: Obje
     await push.pause();
     const content = pushed.blobContent(id)!; // every id here is a blob of the push: it is kept or read back
     push.scanning(content.length);
-    const result = await scanLargeText(scanner, { path: `(unreferenced blob ${id})`, newContent: content }, () => push.pause());
+    const result = await scanLargeText(scanner, { path: `(unreferenced blob ${id})`, newContent: content }, () => push.pause(), push.archiveContext(scanner));
     refuseUnscanned(result, `blob ${id}`);
     const findings = policyFindings(result, listedOn?.new ?? id);
     if (findings.length === 0 && !result.truncatedFindings) continue;

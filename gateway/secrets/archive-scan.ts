@@ -16,10 +16,15 @@ import { ZipArchive, isZipArchive } from './zip-archive.js';
 export interface ArchiveScanContext {
   depth: number;
   budget: ExpansionBudget;
+  /**
+   * Told the size of each file read out of an archive before it is scanned; may throw to stop the
+   * scan (a push counts those bytes against its scanning allowance, as it counts its blobs).
+   */
+  charge?: (bytes: number) => void;
 }
 
-export function topLevelArchiveContext(limits: Readonly<ArchiveLimits>): ArchiveScanContext {
-  return { depth: 0, budget: new ExpansionBudget(limits) };
+export function topLevelArchiveContext(limits: Readonly<ArchiveLimits>, charge?: (bytes: number) => void): ArchiveScanContext {
+  return { depth: 0, budget: new ExpansionBudget(limits), ...(charge === undefined ? {} : { charge }) };
 }
 
 /** Scans one file found in an archive, as the caller scans files (archives in it included). */
@@ -69,7 +74,7 @@ export async function scanArchiveEntries(
   const scan: ArchiveEntriesScan = { findings: [], truncated: false };
   const stop = (reason: string): ArchiveEntriesScan => ({ ...scan, unscanned: `${change.path}: ${reason}` });
   if (context.depth >= limits.maxDepth) return stop(`it is an archive inside ${limits.maxDepth} others, deeper than gitgate reads`);
-  const inner: ArchiveScanContext = { depth: context.depth + 1, budget: context.budget };
+  const inner: ArchiveScanContext = { ...context, depth: context.depth + 1 };
   const commit = change.commit === undefined ? {} : { commit: change.commit };
   for (const format of formats) {
     let oldArchive: Promise<ArchiveReader | undefined> | undefined;
@@ -77,6 +82,7 @@ export async function scanArchiveEntries(
       const archive = await format.open(change.newContent, change.path, limits);
       for await (const file of archive.readFiles(context.budget)) {
         await pause();
+        context.charge?.(file.content.length);
         const path = `${change.path}!${file.name}`;
         let result = await scanEntry({ path, newContent: file.content, ...commit }, inner);
         if (result.findings.length > 0 && change.oldContent !== undefined) {

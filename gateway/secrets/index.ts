@@ -38,6 +38,7 @@ export {
 export type { ByteRange, SecretSpan } from './secret-span.js';
 export { scanAddedLines, scanLines, type BlobChange } from './added-lines.js';
 export { scanLargeText } from './large-text-scan.js';
+export { topLevelArchiveContext, type ArchiveScanContext } from './archive-scan.js';
 export { SecretMasker, type SecretMaskerOptions } from './secret-masker.js';
 export { JsonMaskingStream, type JsonMaskingStreamOptions } from './json-masking-stream.js';
 export { pinoMaskingOptions, DEFAULT_REDACT_PATHS, type PinoMaskingConfig } from './pino-masking.js';
