@@ -155,7 +155,13 @@ t.test('a UTF-16 text file is scanned as the text it is, with every rule, whatev
   const text = registryExport({ Owner: 'Zoë', GithubToken: token, db_password: 'Qm7rT2vX9kL4pW8zN3sB' });
   const expected = whole.scanFile({ path: 'deploy.txt', content: text }).findings;
   t.same(expected.map((f) => `${f.ruleId}@${f.line}`), ['github-pat@5', 'secret-assignment-quoted@6'], 'the same text in UTF-8: a token and a generic assignment');
-  for (const [name, bytes] of [['UTF-16LE', utf16le(text)], ['UTF-16BE', utf16be(text)]] as const) {
+  const unmarked = (bytes: Buffer) => bytes.subarray(2); // as .NET's Encoding.Unicode.GetBytes writes it
+  for (const [name, bytes] of [
+    ['UTF-16LE', utf16le(text)],
+    ['UTF-16BE', utf16be(text)],
+    ['UTF-16LE without a mark', unmarked(utf16le(text))],
+    ['UTF-16BE without a mark', unmarked(utf16be(text))],
+  ] as const) {
     for (const scanner of [sliced, builtinScanner({ maxFileBytes: LIMIT, binaryFiles: 'skip' })]) {
       const result = await scanLargeText(scanner, { path: 'deploy.reg', newContent: bytes }, noPause);
       t.same(result.findings.map((f) => `${f.ruleId}@${f.line}`), expected.map((f) => `${f.ruleId}@${f.line}`), `${name}: the same findings on the same lines`);

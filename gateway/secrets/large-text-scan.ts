@@ -5,7 +5,7 @@ import type { SecretFinding } from './finding.js';
 import { MarkedLines } from './marked-lines.js';
 import type { ByteRange } from './secret-span.js';
 import { looksBinary, toBuffer, type FileScanResult, type SecretScanner } from './secret-scanner.js';
-import { utf16LeStrings, utf16TextAsUtf8, utf16TextEncoding, type Utf16Alignment } from './utf16-text.js';
+import { utf16LeStrings, utf16TextAsUtf8, utf16TextOf, type Utf16Alignment } from './utf16-text.js';
 
 /**
  * Context a slice's region reaches on both sides of the bytes it owns: a secret and the window
@@ -68,22 +68,22 @@ function capped(scanner: SecretScanner, all: SecretFinding[], cut: boolean): { f
 
 /** `scanLargeText` of the file's own bytes (and text, when it is UTF-16), without the files inside it. */
 async function scanOwnBytes(scanner: SecretScanner, change: BlobChange, content: Buffer, pause: () => Promise<void>): Promise<FileScanResult> {
-  const encoding = utf16TextEncoding(content);
-  if (encoding === undefined) return scanBytes(scanner, change, content, pause, ['even', 'odd']);
+  const utf16 = utf16TextOf(content);
+  if (utf16 === undefined) return scanBytes(scanner, change, content, pause, ['even', 'odd']);
   // The text it says it is, and the bytes as they are: a byte order mark in front of other bytes
   // must not hide them. The strings of the bytes are read at the alignment the text is not.
-  const text = utf16TextAsUtf8(content, encoding);
+  const text = utf16TextAsUtf8(content, utf16);
   const described = describedBy(change);
   let decoded = await scanBytes(scanner, { ...described, newContent: text }, text, pause, ['even', 'odd']);
   // Only a text with findings needs its old version, decoded too when it is UTF-16: against it,
   // what the old one already held is not reported again.
   if (decoded.findings.length > 0 && change.oldContent !== undefined) {
     const oldContent = toBuffer(change.oldContent);
-    const oldEncoding = utf16TextEncoding(oldContent);
-    const oldText = oldEncoding === undefined ? oldContent : utf16TextAsUtf8(oldContent, oldEncoding);
+    const oldUtf16 = utf16TextOf(oldContent);
+    const oldText = oldUtf16 === undefined ? oldContent : utf16TextAsUtf8(oldContent, oldUtf16);
     decoded = await scanBytes(scanner, { ...described, newContent: text, oldContent: oldText }, text, pause, ['even', 'odd']);
   }
-  const raw = await scanBytes(scanner, change, content, pause, [encoding === 'utf16le' ? 'odd' : 'even']);
+  const raw = await scanBytes(scanner, change, content, pause, [utf16.encoding === 'utf16le' ? 'odd' : 'even']);
   const both = [...raw.findings, ...decoded.findings].sort((a, b) => a.line - b.line || a.column - b.column);
   return {
     ...described,

@@ -46,7 +46,7 @@ t.test('base64 content fields are decoded, masked and re-encoded with the same w
   t.equal(masker.maskValue(binary).content, binary.content, 'binary content is left as is');
 });
 
-t.test('UTF-16 content is masked as the text it is and stays UTF-16', async (t) => {
+t.test('UTF-16 content (with a byte order mark or without) is masked as the text it is and stays UTF-16', async (t) => {
   const text = `Windows Registry Editor Version 5.00\r\n\r\n"Token"="${token}"\r\n"Name"="Ünïcode ✓"\r\n`;
   const little = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
   const big = Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(text, 'utf16le').swap16()]);
@@ -56,6 +56,8 @@ t.test('UTF-16 content is masked as the text it is and stays UTF-16', async (t) 
   const maskedBig = Buffer.from(masker.maskValue({ content: big.toString('base64') }).content, 'base64');
   t.same([...maskedBig.subarray(0, 2)], [0xfe, 0xff]);
   t.equal(Buffer.from(maskedBig.subarray(2)).swap16().toString('utf16le'), expected, 'UTF-16BE');
+  const unmarked = Buffer.from(masker.maskValue({ content: Buffer.from(text, 'utf16le').toString('base64') }).content, 'base64');
+  t.equal(unmarked.toString('utf16le'), expected, 'UTF-16LE without a mark: masked, and no mark added');
   const clean = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('nothing secret in here at all\r\n', 'utf16le')]).toString('base64');
   t.equal(masker.maskValue({ content: clean }).content, clean, 'nothing to mask: the same text');
 });

@@ -1,5 +1,5 @@
 import { looksBinary, type SecretScanner } from './secret-scanner.js';
-import { utf16TextAsUtf8, utf16TextEncoding, type Utf16Encoding } from './utf16-text.js';
+import { utf16TextAsUtf8, utf16TextOf, type Utf16Text } from './utf16-text.js';
 
 export interface SecretMaskerOptions {
   /** Values always masked wherever they appear (e.g. the upstream credential). At least 8 characters each. */
@@ -70,7 +70,7 @@ export class SecretMasker {
 
   /**
    * Base64 text (as in GitHub's `content` fields, wrapped or not) decoded, masked and re-encoded
-   * with the same line width. UTF-16 text (it starts with a byte order mark) is masked as the text
+   * with the same line width. UTF-16 text (with a byte order mark, or text throughout: see utf16TextOf) is masked as the text
    * it is and stays UTF-16. Other binary content and text that is not base64 come back unchanged.
    */
   maskBase64(text: string): string {
@@ -78,7 +78,7 @@ export class SecretMasker {
     const compact = text.replace(/[\r\n]/g, '');
     if (compact.length % 4 !== 0) return text;
     const decoded = Buffer.from(compact, 'base64');
-    const utf16 = utf16TextEncoding(decoded);
+    const utf16 = utf16TextOf(decoded);
     if (utf16 === undefined && looksBinary(decoded)) return text;
     const masked = utf16 === undefined ? this.maskBytes(decoded) : this.maskUtf16(decoded, utf16);
     if (masked === decoded) return text;
@@ -91,15 +91,15 @@ export class SecretMasker {
   }
 
   /**
-   * UTF-16 text masked as the text it is, and encoded again as it was (byte order mark first); the
-   * same buffer when there is nothing to mask.
+   * UTF-16 text masked as the text it is, and encoded again as it was (its byte order mark first,
+   * when it had one); the same buffer when there is nothing to mask.
    */
-  private maskUtf16(content: Buffer, encoding: Utf16Encoding): Buffer {
-    const text = utf16TextAsUtf8(content, encoding);
+  private maskUtf16(content: Buffer, utf16: Utf16Text): Buffer {
+    const text = utf16TextAsUtf8(content, utf16);
     const masked = this.maskBytes(text);
     if (masked === text) return content;
-    const encoded = Buffer.from(`\ufeff${masked.toString('utf8')}`, 'utf16le');
-    return encoding === 'utf16be' ? encoded.swap16() : encoded;
+    const encoded = Buffer.from(`${utf16.start === 2 ? '\ufeff' : ''}${masked.toString('utf8')}`, 'utf16le');
+    return utf16.encoding === 'utf16be' ? encoded.swap16() : encoded;
   }
 
   /** A string value of a JSON document or object: base64 `content` fields are decoded first. */

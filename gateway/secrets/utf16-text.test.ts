@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap';
-import { UTF16_MIN_STRING_CHARS, utf16LeStrings, utf16TextAsUtf8, utf16TextEncoding, type Utf16Alignment } from './utf16-text.js';
+import { UTF16_MIN_STRING_CHARS, unmarkedUtf16Encoding, utf16LeStrings, utf16TextAsUtf8, utf16TextEncoding, utf16TextOf, type Utf16Alignment } from './utf16-text.js';
 
 const BOM_LE = Buffer.from([0xff, 0xfe]);
 const BOM_BE = Buffer.from([0xfe, 0xff]);
@@ -57,13 +57,31 @@ t.test('a byte order mark names the encoding; nothing else does', async (t) => {
   t.equal(utf16TextEncoding(Buffer.alloc(0)), undefined);
 });
 
+t.test('UTF-16 text without a mark is recognised only when it is text throughout', async (t) => {
+  const script = '$password = "not a real one"\r\nWrite-Host "Zoë: $password"\r\n';
+  t.same(utf16TextOf(le(script)), { encoding: 'utf16le', start: 0 });
+  t.same(utf16TextOf(be(script)), { encoding: 'utf16be', start: 0 });
+  t.same(utf16TextOf(Buffer.concat([BOM_LE, le(script)])), { encoding: 'utf16le', start: 2 }, 'a mark wins');
+  t.equal(utf16TextAsUtf8(le(script), { encoding: 'utf16le', start: 0 }).toString('utf8'), script);
+  t.equal(unmarkedUtf16Encoding(Buffer.from(script, 'utf8')), undefined, 'UTF-8 text');
+  t.equal(unmarkedUtf16Encoding(le('short text')), undefined, 'under 16 characters');
+  t.equal(unmarkedUtf16Encoding(Buffer.concat([le(script), Buffer.from([0x41])])), undefined, 'an odd number of bytes');
+  t.equal(unmarkedUtf16Encoding(Buffer.concat([le(script), Buffer.alloc(2), le(script)])), undefined, 'a NUL character');
+  t.equal(unmarkedUtf16Encoding(Buffer.concat([le(script), Buffer.from([0x07, 0x00])])), undefined, 'a control character');
+  t.equal(unmarkedUtf16Encoding(le('日本語のテキストです。'.repeat(4))), undefined, 'mostly outside ASCII: indistinguishable from bytes');
+  t.equal(unmarkedUtf16Encoding(Buffer.concat([le(script.repeat(100)), Buffer.from('binary data follows here, not UTF-16 text at all '.repeat(60))])), undefined, 'text first, then other bytes');
+  let random = 1;
+  const noise = Buffer.alloc(1 << 16, 0).map(() => (random = (random * 1103515245 + 12345) & 0x7fffffff) >> 16);
+  t.equal(unmarkedUtf16Encoding(noise), undefined, 'random bytes');
+});
+
 t.test('UTF-16 text decodes to the same text in UTF-8, lines where they were', async (t) => {
   const text = 'Windows Registry Editor Version 5.00\r\n\r\n[HKEY_CURRENT_USER\\Software\\Tool]\r\n"Name"="Zoë ☃ 𝄞"\r\n';
-  t.equal(utf16TextAsUtf8(Buffer.concat([BOM_LE, le(text)]), 'utf16le').toString('utf8'), text);
-  t.equal(utf16TextAsUtf8(Buffer.concat([BOM_BE, be(text)]), 'utf16be').toString('utf8'), text);
-  t.equal(utf16TextAsUtf8(Buffer.concat([BOM_LE, le('ab'), Buffer.from([0x63])]), 'utf16le').toString('utf8'), 'ab', 'an odd last byte is dropped');
-  t.equal(utf16TextAsUtf8(Buffer.concat([BOM_LE, Buffer.from([0x00, 0xd8]), le('x')]), 'utf16le').toString('utf8'), '\ufffdx', 'a lone surrogate');
-  t.equal(utf16TextAsUtf8(BOM_LE, 'utf16le').length, 0);
+  t.equal(utf16TextAsUtf8(Buffer.concat([BOM_LE, le(text)]), { encoding: 'utf16le', start: 2 }).toString('utf8'), text);
+  t.equal(utf16TextAsUtf8(Buffer.concat([BOM_BE, be(text)]), { encoding: 'utf16be', start: 2 }).toString('utf8'), text);
+  t.equal(utf16TextAsUtf8(Buffer.concat([BOM_LE, le('ab'), Buffer.from([0x63])]), { encoding: 'utf16le', start: 2 }).toString('utf8'), 'ab', 'an odd last byte is dropped');
+  t.equal(utf16TextAsUtf8(Buffer.concat([BOM_LE, Buffer.from([0x00, 0xd8]), le('x')]), { encoding: 'utf16le', start: 2 }).toString('utf8'), '\ufffdx', 'a lone surrogate');
+  t.equal(utf16TextAsUtf8(BOM_LE, { encoding: 'utf16le', start: 2 }).length, 0);
 });
 
 t.test('strings at every offset and both alignments are found whole, once', async (t) => {
@@ -124,7 +142,7 @@ t.test('a large file decodes in pieces to the same text, a surrogate pair across
   for (const pad of [0, 1]) {
     // The pair straddles the first megabyte boundary (the mark is not counted): code units 524287 and 524288.
     const text = `${'a'.repeat(524287 - pad)}${clef}${'b\n'.repeat(1000)}`;
-    t.equal(utf16TextAsUtf8(Buffer.concat([BOM_LE, le(text)]), 'utf16le').toString('utf8'), text, `LE, shifted by ${pad}`);
-    t.equal(utf16TextAsUtf8(Buffer.concat([BOM_BE, be(text)]), 'utf16be').toString('utf8'), text, `BE, shifted by ${pad}`);
+    t.equal(utf16TextAsUtf8(Buffer.concat([BOM_LE, le(text)]), { encoding: 'utf16le', start: 2 }).toString('utf8'), text, `LE, shifted by ${pad}`);
+    t.equal(utf16TextAsUtf8(Buffer.concat([BOM_BE, be(text)]), { encoding: 'utf16be', start: 2 }).toString('utf8'), text, `BE, shifted by ${pad}`);
   }
 });

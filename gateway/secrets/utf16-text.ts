@@ -3,9 +3,10 @@
  * looks binary (it is full of NUL bytes) and no pattern matches it. Two ways of reading it:
  *
  * - a file that starts with a UTF-16 byte order mark is text (Windows writes .reg exports, SQL
- *   scripts from SQL Server Management Studio, PowerShell and resource files this way):
- *   `utf16TextEncoding` recognises it and `utf16TextAsUtf8` decodes it, so it can be scanned as
- *   the text it is, line by line;
+ *   scripts from SQL Server Management Studio, PowerShell and resource files this way), and so is
+ *   a file without the mark whose every character is text, most of them ASCII (.NET's
+ *   `Encoding.Unicode.GetBytes` writes no mark): `utf16TextOf` recognises both and
+ *   `utf16TextAsUtf8` decodes them, so they can be scanned as the text they are, line by line;
  * - other binaries hold UTF-16LE strings among their bytes (.NET assemblies keep every string
  *   literal so, Windows executables their resources): `utf16LeStrings` lists every run of at
  *   least `UTF16_MIN_STRING_CHARS` printable ASCII characters encoded so, as `strings -el` does,
@@ -36,16 +37,71 @@ export function utf16TextEncoding(content: Uint8Array): Utf16Encoding | undefine
   return undefined;
 }
 
+/** A file read as UTF-16 text: its encoding, and where the text starts (after the byte order mark, or at 0). */
+export interface Utf16Text {
+  encoding: Utf16Encoding;
+  start: 0 | 2;
+}
+
+/** UTF-16 text with or without a byte order mark (see unmarkedUtf16Encoding), or undefined. */
+export function utf16TextOf(content: Uint8Array): Utf16Text | undefined {
+  const marked = utf16TextEncoding(content);
+  if (marked !== undefined) return { encoding: marked, start: 2 };
+  const unmarked = unmarkedUtf16Encoding(content);
+  return unmarked === undefined ? undefined : { encoding: unmarked, start: 0 };
+}
+
+/** Shorter content without a byte order mark is not taken for UTF-16 text. */
+const UNMARKED_MIN_CHARS = 16;
+/** The share of characters of an unmarked UTF-16 text that must be printable ASCII, tab or line ends. */
+const UNMARKED_MIN_ASCII_SHARE = 0.9;
+
+/**
+ * The encoding of content without a byte order mark that is UTF-16 text throughout: an even
+ * number of bytes, no NUL and no other control character but tab and line ends, and at least 90%
+ * of the characters printable ASCII. A binary fails within its first NUL character or control
+ * byte, so the walk over the whole content costs only what is text; UTF-8 text, which has no NUL
+ * byte among its first 16 pairs, is not walked at all. Content shorter than 16 characters is not
+ * recognised, nor text whose first 16 characters are all outside Latin-1.
+ */
+export function unmarkedUtf16Encoding(content: Uint8Array): Utf16Encoding | undefined {
+  if (content.length < 2 * UNMARKED_MIN_CHARS || content.length % 2 !== 0) return undefined;
+  // Text in UTF-8 (nearly every file) has no NUL byte; ASCII in UTF-16 has one in every character.
+  if (!content.subarray(0, 2 * UNMARKED_MIN_CHARS).includes(0)) return undefined;
+  if (isUtf16Text(content, 0)) return 'utf16le';
+  if (isUtf16Text(content, 1)) return 'utf16be';
+  return undefined;
+}
+
+/** The check of unmarkedUtf16Encoding, with each character's low byte at `lowByte` (0: little-endian). */
+function isUtf16Text(content: Uint8Array, lowByte: 0 | 1): boolean {
+  const highByte = 1 - lowByte;
+  let ascii = 0;
+  let characters = 0;
+  for (let i = 0; i < content.length; i += 2) {
+    const low = content[i + lowByte]!;
+    if (content[i + highByte] === 0) {
+      if (low >= 0x20 && low < 0x7f) ascii++;
+      else if (low === 0x09 || low === 0x0a || low === 0x0d) ascii++;
+      else if (low < 0x20 || low === 0x7f) return false; // NUL and the other control characters
+    }
+    characters++;
+    // A binary that starts like text is given up on early, at the first of these checkpoints it fails.
+    if ((characters & 1023) === 0 && ascii < characters * UNMARKED_MIN_ASCII_SHARE) return false;
+  }
+  return ascii >= characters * UNMARKED_MIN_ASCII_SHARE;
+}
+
 /** Bytes decoded at a time: a file of hundreds of MB never becomes one JavaScript string. */
 const DECODE_CHUNK_BYTES = 1024 * 1024;
 
 /**
- * The text after the byte order mark, in UTF-8. Lines stay where they were (one newline for
- * one); a character the bytes do not encode validly becomes U+FFFD. An odd last byte is dropped.
- * Decoded a megabyte at a time (a surrogate pair split between two is kept whole).
+ * The text (after the byte order mark, if any), in UTF-8. Lines stay where they were (one newline
+ * for one); a character the bytes do not encode validly becomes U+FFFD. An odd last byte is
+ * dropped. Decoded a megabyte at a time (a surrogate pair split between two is kept whole).
  */
-export function utf16TextAsUtf8(content: Buffer, encoding: Utf16Encoding): Buffer {
-  const body = content.subarray(2, 2 + ((content.length - 2) & ~1));
+export function utf16TextAsUtf8(content: Buffer, { encoding, start }: Utf16Text): Buffer {
+  const body = content.subarray(start, start + ((content.length - start) & ~1));
   const decoder = new StringDecoder('utf16le');
   const pieces: Buffer[] = [];
   for (let start = 0; start < body.length; start += DECODE_CHUNK_BYTES) {
