@@ -70,8 +70,9 @@ export class SecretMasker {
 
   /**
    * Base64 text (as in GitHub's `content` fields, wrapped or not) decoded, masked and re-encoded
-   * with the same line width. UTF-16 text (with a byte order mark, or text throughout: see utf16TextOf) is masked as the text
-   * it is and stays UTF-16. Other binary content and text that is not base64 come back unchanged.
+   * with the same line width. UTF-16 text (with a byte order mark, or text throughout: see
+   * utf16TextOf) is masked as the text it is and stays UTF-16. Other binary content and text that
+   * is not base64 come back unchanged.
    */
   maskBase64(text: string): string {
     if (text.length < 12 || !BASE64_TEXT.test(text)) return text;
