@@ -57,6 +57,19 @@ t.test('a UTF-16 file is read as the gateway reads it: as text, and stdin over t
   t.match(JSON.parse(over.io.out), { skipped: [{ path: '<stdin>', reason: 'too-large' }] });
 });
 
+t.test('a file over 1 MiB is scanned (in slices, as the gateway scans it) up to the largest object a push may carry', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gitgate-scan-'));
+  const lines = Array.from({ length: 40_000 }, (_, i) => `row ${i}: nothing to see in this line of the export`);
+  lines.push(`api_token: ${fakeToken(10)}`);
+  writeFileSync(join(dir, 'export.yaml'), `${lines.join('\n')}\n`);
+  const { code, io } = await scan([dir, '--format', 'json']);
+  t.equal(code, 1);
+  t.match(JSON.parse(io.out), { findings: [{ path: /export\.yaml$/, line: 40_001, ruleId: 'github-pat' }] });
+  const capped = await scan([dir, '--max-file-size', '1048576', '--format', 'json']);
+  t.equal(capped.code, 0, '--max-file-size skips it');
+  t.match(JSON.parse(capped.io.out), { skipped: [{ path: /export\.yaml$/, reason: 'too-large' }] });
+});
+
 t.test('the files inside a zip archive are scanned; an archive that cannot be read whole fails the scan', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'gitgate-scan-'));
   const zip = await zipOf({ 'conf/app.properties': `port=1\ntoken=${fakeToken(6)}\n` });
@@ -163,14 +176,21 @@ t.test('--git --range scans only the added lines of the range', async (t) => {
   git('add', '.');
   git('commit', '-qm', 'fourth');
   const fourth = git('rev-parse', 'HEAD');
-  const binaries = await scan(['--git', repo, '--range', `${second}..${fourth}`, '--format', 'json']);
+  const large = Array.from({ length: 40_000 }, (_, i) => `row ${i}: nothing to see in this line of the export`);
+  writeFileSync(join(repo, 'export.yaml'), `${large.join('\n')}\napi_token: ${fakeToken(11)}\n`);
+  git('add', '.');
+  git('commit', '-qm', 'fifth, with a large file');
+  const binaries = await scan(['--git', repo, '--range', `${second}..HEAD`, '--format', 'json']);
   t.equal(binaries.code, 1);
   t.same(
     (JSON.parse(binaries.io.out) as { findings: { path: string; line: number; commit: string }[] }).findings.map((f) => [f.path, f.line, f.commit]).sort(),
     [
       ['deploy.reg', 1, third],
+      ['export.yaml', 40_001, git('rev-parse', 'HEAD')],
       ['site.tgz!site.tar!site/app.env', 2, third],
     ],
-    'the token the fourth commit kept is not reported again',
+    'the token the fourth commit kept is not reported again; text over 1 MiB is read in slices',
   );
+  const capped = await scan(['--git', repo, '--range', `${fourth}..HEAD`, '--max-file-size', '1048576', '--format', 'json']);
+  t.match(JSON.parse(capped.io.out), { skipped: [{ path: 'export.yaml', reason: 'too-large' }] });
 });

@@ -8,8 +8,13 @@ import { scanLargeText } from '../secrets/large-text-scan.js';
 import { walkFiles } from '../secrets/file-walk.js';
 import { isSecretsError } from '../secrets/errors.js';
 import { renderScanReport, SCAN_REPORT_FORMATS, type ScanReportFormat } from '../secrets/scan-report.js';
+import { PUSH_PACK_LIMITS } from '../push/push-gate.js';
 
-const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
+/**
+ * Files larger than this are reported as skipped: by default the largest object the gateway
+ * accepts in a push (PUSH_PACK_LIMITS), so that whatever a push could carry is scanned here too.
+ */
+const DEFAULT_MAX_FILE_BYTES = PUSH_PACK_LIMITS.maxObjectSize ?? 100 * 1024 ** 2;
 /** Stable fingerprints across runs need the gateway's key; otherwise a random one per run. */
 const FINGERPRINT_KEY_ENV = 'GITGATE_FINGERPRINT_KEY';
 
@@ -28,11 +33,12 @@ async function readStdin(stdin: NodeJS.ReadableStream, limit: number): Promise<B
 }
 
 /**
- * As the gateway scans a pushed file (UTF-16 text decoded, UTF-16 strings in binaries read), but
- * a file over the size limit is skipped, as `scanFile` skips it: stdin is read only that far.
+ * As the gateway scans a pushed file (large ones in slices, UTF-16 text decoded, UTF-16 strings
+ * in binaries and the files of archives read), but a file over `--max-file-size` is skipped:
+ * stdin is read only that far.
  */
-async function scanContent(scanner: SecretScanner, path: string, content: Buffer): Promise<FileScanResult> {
-  if (content.length > scanner.fileSizeLimit) return { path, bytes: content.length, findings: [], skipped: 'too-large' };
+async function scanContent(scanner: SecretScanner, path: string, content: Buffer, maxFileBytes: number): Promise<FileScanResult> {
+  if (content.length > maxFileBytes) return { path, bytes: content.length, findings: [], skipped: 'too-large' };
   return scanLargeText(scanner, { path, newContent: content }, async () => undefined);
 }
 
@@ -40,7 +46,7 @@ async function scanPaths(scanner: SecretScanner, paths: string[], maxFileBytes: 
   const results: FileScanResult[] = [];
   for (const root of paths) {
     if (root === '-') {
-      results.push(await scanContent(scanner, '<stdin>', await readStdin(io.stdin, maxFileBytes)));
+      results.push(await scanContent(scanner, '<stdin>', await readStdin(io.stdin, maxFileBytes), maxFileBytes));
       continue;
     }
     try {
@@ -51,7 +57,7 @@ async function scanPaths(scanner: SecretScanner, paths: string[], maxFileBytes: 
     for await (const path of walkFiles(root)) {
       const size = (await stat(path)).size;
       if (size > maxFileBytes) results.push({ path, bytes: size, findings: [], skipped: 'too-large' });
-      else results.push(await scanContent(scanner, path, await readFile(path)));
+      else results.push(await scanContent(scanner, path, await readFile(path), maxFileBytes));
     }
   }
   return results;
@@ -86,7 +92,8 @@ export const scanCommand: Command = {
   usage:
     '[paths... | -] [--format text|json|sarif] [--rules <file>] [--max-file-size <bytes>]\n' +
     '       [--binary specific-rules|all-rules|skip]\n' +
-    '       gitgate scan --git <repo> --range A..B [--format ...] [--rules <file>] [--binary ...]\n\n' +
+    '       gitgate scan --git <repo> --range A..B [--format ...] [--rules <file>] [--max-file-size ...] [--binary ...]\n\n' +
+    `Files over --max-file-size (default ${DEFAULT_MAX_FILE_BYTES} bytes, the largest object a push may carry) are skipped.\n` +
     'Exit status: 0 nothing found, 1 secrets found or a file not read whole, 2 usage error.\n' +
     `Fingerprints use the key in $${FINGERPRINT_KEY_ENV} (else a random key per run).`,
   options: {
@@ -120,14 +127,14 @@ async function runScan(args: ParsedCommandArgs, io: CliIO): Promise<number> {
   }
   const rulesFile = stringOption(args, 'rules');
   const ruleSet = loadRuleSet(rulesFile);
+  // The scanner's own size limit stays the gateway's: it is the slice a large file is read in.
   const scanner = new SecretScanner(ruleSet, {
     fingerprintKey: process.env[FINGERPRINT_KEY_ENV] ?? randomBytes(32),
-    maxFileBytes,
     binaryFiles: parseBinaryMode(stringOption(args, 'binary')),
   });
   const results =
     repo !== undefined && range !== undefined
-      ? await scanGitRange(scanner, repo, range)
+      ? await scanGitRange(scanner, repo, range, maxFileBytes)
       : await scanPaths(scanner, args.positionals.length > 0 ? args.positionals : ['.'], maxFileBytes, io);
   io.stdout(renderScanReport(format, results, ruleSet));
   // A file that could not be read whole fails the scan as it fails a push through the gateway.

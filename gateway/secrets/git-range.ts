@@ -160,9 +160,10 @@ const pause = (): Promise<void> => new Promise((resolve) => setImmediate(resolve
 
 /**
  * `gitgate scan --git <repo> --range A..B`: findings on the added lines of every commit in the
- * range; binary files (as git calls them: UTF-16 text and archives too) are read whole.
+ * range; binary files (as git calls them: UTF-16 text and archives too) and text over the
+ * scanner's size limit are read whole. Files over `maxFileBytes` are reported as skipped.
  */
-export async function scanGitRange(scanner: SecretScanner, repo: string, range: string): Promise<FileScanResult[]> {
+export async function scanGitRange(scanner: SecretScanner, repo: string, range: string, maxFileBytes = Infinity): Promise<FileScanResult[]> {
   const changes = await addedLinesOfRange(repo, range);
   const batch = new CatFileBatch(repo);
   try {
@@ -170,9 +171,14 @@ export async function scanGitRange(scanner: SecretScanner, repo: string, range: 
     for (const change of changes) {
       const content = await batch.read(`${change.commit}:${change.path}`);
       if (content === undefined) continue;
-      if (change.binary) {
-        // As the gateway reads a pushed binary: whole (UTF-16 text, strings, the files of an
-        // archive), against the version in the first parent, so that what it held is not reported.
+      if (content.length > maxFileBytes) {
+        results.push({ path: change.path, commit: change.commit, bytes: content.length, findings: [], skipped: 'too-large' });
+        continue;
+      }
+      if (change.binary || content.length > scanner.fileSizeLimit) {
+        // As the gateway reads a pushed binary or large text: whole (in slices; UTF-16 text,
+        // strings, the files of an archive), against the version in the first parent, so that
+        // what it held is not reported again.
         const oldContent = await batch.read(`${change.commit}^:${change.path}`);
         const binary = { path: change.path, newContent: content, commit: change.commit, ...(oldContent === undefined ? {} : { oldContent }) };
         results.push(await scanLargeText(scanner, binary, pause));
