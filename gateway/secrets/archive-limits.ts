@@ -38,6 +38,15 @@ export async function unlessUnreadable<T>(work: Promise<T>): Promise<T | Archive
   }
 }
 
+/**
+ * `error` as the reason an archive cannot be read: an ArchiveUnreadableError as it is, anything
+ * else (a parser's or zlib's error) as "it is not <kind> gitgate can read (<its message>)".
+ */
+export function notReadableAs(kind: string, error: unknown): ArchiveUnreadableError {
+  if (error instanceof ArchiveUnreadableError) return error;
+  return new ArchiveUnreadableError(`it is not ${kind} gitgate can read (${error instanceof Error ? error.message : String(error)})`);
+}
+
 /** An entry name as it may appear in a message: quoted, with control characters escaped. */
 export function quotedEntryName(name: string): string {
   return JSON.stringify(name);

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { scanLines } from './added-lines.js';
 import { scanLargeText } from './large-text-scan.js';
 import { SecretsError } from './errors.js';
@@ -155,9 +156,6 @@ class CatFileBatch {
   }
 }
 
-/** Gives the event loop a turn between slices of a large file. */
-const pause = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
 /**
  * `gitgate scan --git <repo> --range A..B`: findings on the added lines of every commit in the
  * range; binary files (as git calls them: UTF-16 text and archives too) and text over the
@@ -180,8 +178,9 @@ export async function scanGitRange(scanner: SecretScanner, repo: string, range: 
         // strings, the files of an archive), against the version in the first parent, so that
         // what it held is not reported again.
         const oldContent = await batch.read(`${change.commit}^:${change.path}`);
-        const binary = { path: change.path, newContent: content, commit: change.commit, ...(oldContent === undefined ? {} : { oldContent }) };
-        results.push(await scanLargeText(scanner, binary, pause));
+        const whole = { path: change.path, newContent: content, commit: change.commit, ...(oldContent === undefined ? {} : { oldContent }) };
+        // The event loop gets a turn between slices of a large file.
+        results.push(await scanLargeText(scanner, whole, nextTurn));
         continue;
       }
       results.push(scanLines(scanner, { path: change.path, content, commit: change.commit }, change.lines));

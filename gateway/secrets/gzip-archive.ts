@@ -1,5 +1,5 @@
 import { createGunzip } from 'node:zlib';
-import { ArchiveUnreadableError, DEFLATE_MAX_RATIO, readWhole, type ArchiveFile, type ArchiveReader, type ExpansionBudget } from './archive-limits.js';
+import { DEFLATE_MAX_RATIO, notReadableAs, readWhole, type ArchiveFile, type ArchiveReader, type ExpansionBudget } from './archive-limits.js';
 
 /**
  * Reading gzip files (`.gz`, `.tgz`, `.svgz`, a gzipped SQL dump or `.env`) for the secret scan:
@@ -58,7 +58,7 @@ export class GzipArchive implements ArchiveReader {
     try {
       inflated = await readWhole(gunzip, sizeHint, room);
     } catch (error) {
-      throw new ArchiveUnreadableError(`it is not gzip data gitgate can read (${error instanceof Error ? error.message : String(error)})`);
+      throw notReadableAs('gzip data', error);
     }
     if (inflated === undefined) throw budget.exceededBy(what);
     budget.take(inflated.length, what);

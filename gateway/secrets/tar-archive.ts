@@ -1,5 +1,5 @@
 import tar from 'tar-stream';
-import { ArchiveUnreadableError, quotedEntryName, type ArchiveFile, type ArchiveLimits, type ArchiveReader } from './archive-limits.js';
+import { ArchiveUnreadableError, notReadableAs, quotedEntryName, type ArchiveFile, type ArchiveLimits, type ArchiveReader } from './archive-limits.js';
 
 /**
  * Reading tar archives (`.tar`, and `.tar.gz` once gzip-archive.ts has inflated it) for the
@@ -78,8 +78,7 @@ export class TarArchive implements ArchiveReader {
         yield { name, content };
       }
     } catch (error) {
-      if (error instanceof ArchiveUnreadableError) throw error;
-      throw new ArchiveUnreadableError(`it is not a tar archive gitgate can read (${error instanceof Error ? error.message : String(error)})`);
+      throw notReadableAs('a tar archive', error);
     } finally {
       extract.destroy();
     }

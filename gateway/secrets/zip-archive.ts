@@ -1,5 +1,5 @@
 import yauzl from 'yauzl';
-import { ArchiveUnreadableError, DEFLATE_MAX_RATIO, quotedEntryName, readWhole, type ArchiveFile, type ArchiveLimits, type ArchiveReader, type ExpansionBudget } from './archive-limits.js';
+import { ArchiveUnreadableError, DEFLATE_MAX_RATIO, notReadableAs, quotedEntryName, readWhole, type ArchiveFile, type ArchiveLimits, type ArchiveReader, type ExpansionBudget } from './archive-limits.js';
 
 /**
  * Reading the files inside zip archives (zip, jar, war, apk, whl, nupkg, docx, xlsx, pptx, odt and
@@ -40,10 +40,7 @@ export function isZipArchive(content: Buffer): boolean {
   return content.length >= END_RECORD_BYTES && zipEndRecordOffset(content) >= 0;
 }
 
-function unreadable(error: unknown): ArchiveUnreadableError {
-  if (error instanceof ArchiveUnreadableError) return error;
-  return new ArchiveUnreadableError(`it is not a zip archive gitgate can read (${error instanceof Error ? error.message : String(error)})`);
-}
+const unreadable = (error: unknown): ArchiveUnreadableError => notReadableAs('a zip archive', error);
 
 /** One file of an archive (empty directory entries are not listed). */
 export interface ZipFileEntry {
