@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { runCli } from './run.js';
 import { scanCommand } from './scan-command.js';
 import { ALNUM, SeededTextRandom } from '../../testdata/secrets/seeded-text-random.js';
-import { tarOf, zipOf } from '../../testdata/secrets/archive-fixtures.js';
+import { compressedBy, tarOf, zipOf } from '../../testdata/secrets/archive-fixtures.js';
 
 const fakeToken = (seed: number) => ['gh', 'p_'].join('') + new SeededTextRandom(seed).chars(ALNUM, 36);
 
@@ -88,12 +88,17 @@ t.test('the files inside a zip archive are scanned; an archive that cannot be re
   t.match(JSON.parse(json.io.out), { summary: { unscanned: 1 }, unscanned: [{ path: /bundle\.jar$/, reason: /cannot be read/ }] });
 });
 
-t.test('the files inside a .tar.gz are scanned', async (t) => {
+t.test('the files inside a .tar.gz, a .tar.xz and a .tar.zst are scanned', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'gitgate-scan-'));
-  writeFileSync(join(dir, 'release.tgz'), gzipSync(await tarOf({ 'conf/app.properties': `port=1\ntoken=${fakeToken(7)}\n` })));
+  const tarball = await tarOf({ 'conf/app.properties': `port=1\ntoken=${fakeToken(7)}\n` });
+  writeFileSync(join(dir, 'release.tgz'), gzipSync(tarball));
+  writeFileSync(join(dir, 'release.tar.xz'), compressedBy('xz', tarball));
+  writeFileSync(join(dir, 'release.tar.zst'), compressedBy('zstd', tarball));
   const { code, io } = await scan([dir]);
   t.equal(code, 1);
   t.match(io.out, /release\.tgz!release\.tar!conf\/app\.properties:2:7 {2}github-pat/);
+  t.match(io.out, /release\.tar\.xz!release\.tar!conf\/app\.properties:2:7 {2}github-pat/);
+  t.match(io.out, /release\.tar\.zst!release\.tar!conf\/app\.properties:2:7 {2}github-pat/);
 });
 
 t.test('sarif output names rules and carries fingerprints', async (t) => {

@@ -1,5 +1,7 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+
 /**
- * What every archive reader of the secret scan shares (zip-archive.ts, gzip-archive.ts,
+ * What every archive reader of the secret scan shares (zip-archive.ts, compressed-file.ts,
  * tar-archive.ts): the limits on what reading an archive may cost, the expansion budget of one
  * scanned file, and the error that says an archive cannot be read whole.
  */
@@ -103,27 +105,57 @@ export interface ArchiveReader {
 export const DEFLATE_MAX_RATIO = 1032;
 
 /**
- * The bytes of an inflating stream in one buffer, without holding them twice: collecting the
- * chunks and joining them at the end would, for a moment, and an entry may be 64 MiB. The buffer
- * is sized by `sizeHint` (what the archive says the entry inflates to) and grows when the hint
- * was short. Returns undefined, and stops reading, once the stream passes `maxBytes`.
+ * Decompressed bytes gathered in one buffer, without holding them twice: collecting the chunks
+ * and joining them at the end would, for a moment, and an entry may be 64 MiB. The buffer is
+ * sized by a hint (what the archive says the entry expands to) and grows when the hint was short;
+ * it never passes `maxBytes`.
  */
-export async function readWhole(stream: AsyncIterable<unknown> & { destroy(): void }, sizeHint: number, maxBytes: number): Promise<Buffer | undefined> {
-  let whole = Buffer.allocUnsafe(Math.min(Math.max(sizeHint, 0), maxBytes));
-  let length = 0;
-  for await (const data of stream) {
-    const chunk = data as Buffer;
-    if (length + chunk.length > maxBytes) {
-      stream.destroy();
-      return undefined;
-    }
-    if (length + chunk.length > whole.length) {
-      const grown = Buffer.allocUnsafe(Math.min(maxBytes, Math.max(2 * whole.length, length + chunk.length)));
-      whole.copy(grown, 0, 0, length);
-      whole = grown;
-    }
-    chunk.copy(whole, length);
-    length += chunk.length;
+export class WholeBuffer {
+  private whole: Buffer;
+  private length = 0;
+
+  constructor(sizeHint: number, private readonly maxBytes: number) {
+    this.whole = Buffer.allocUnsafe(Math.min(Math.max(sizeHint, 0), maxBytes));
   }
-  return whole.subarray(0, length);
+
+  /** Appends a copy of `chunk`; false, appending nothing, when that would pass `maxBytes`. */
+  append(chunk: Uint8Array): boolean {
+    const needed = this.length + chunk.length;
+    if (needed > this.maxBytes) return false;
+    if (needed > this.whole.length) {
+      const grown = Buffer.allocUnsafe(Math.min(this.maxBytes, Math.max(2 * this.whole.length, needed)));
+      this.whole.copy(grown, 0, 0, this.length);
+      this.whole = grown;
+    }
+    this.whole.set(chunk, this.length);
+    this.length = needed;
+    return true;
+  }
+
+  get bytes(): Buffer {
+    return this.whole.subarray(0, this.length);
+  }
+}
+
+/** How many decompressed bytes readWhole reads between turns it gives the event loop. */
+const READ_WHOLE_TURN_BYTES = 1024 * 1024;
+
+/**
+ * The bytes of a decompressing stream in one WholeBuffer. Returns undefined, and stops reading
+ * (leaving the loop ends the stream), once the stream passes `maxBytes`. Every MiB it lets the
+ * event loop run: a decoder that works on the calling thread would otherwise hold it for the
+ * whole entry.
+ */
+export async function readWhole(stream: AsyncIterable<Uint8Array>, sizeHint: number, maxBytes: number): Promise<Buffer | undefined> {
+  const whole = new WholeBuffer(sizeHint, maxBytes);
+  let sinceTurn = 0;
+  for await (const chunk of stream) {
+    if (!whole.append(chunk)) return undefined;
+    sinceTurn += chunk.length;
+    if (sinceTurn >= READ_WHOLE_TURN_BYTES) {
+      sinceTurn = 0;
+      await nextTurn();
+    }
+  }
+  return whole.bytes;
 }

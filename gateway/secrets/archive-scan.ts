@@ -7,7 +7,7 @@ import {
 } from './archive-limits.js';
 import type { BlobChange } from './added-lines.js';
 import type { SecretFinding } from './finding.js';
-import { GzipArchive, isGzipData } from './gzip-archive.js';
+import { COMPRESSIONS, CompressedFile } from './compressed-file.js';
 import { toBuffer, type FileScanResult } from './secret-scanner.js';
 import { TarArchive, isTarArchive } from './tar-archive.js';
 import { ZipArchive, isZipArchive } from './zip-archive.js';
@@ -48,18 +48,22 @@ interface ArchiveFormat {
  */
 const ARCHIVE_FORMATS: readonly ArchiveFormat[] = [
   { recognizes: isZipArchive, open: (content, _path, limits) => ZipArchive.open(content, limits) },
-  { recognizes: isGzipData, open: async (content, path) => new GzipArchive(content, path) },
+  ...COMPRESSIONS.map((compression): ArchiveFormat => ({
+    recognizes: (content) => compression.recognizes(content),
+    open: async (content, path) => new CompressedFile(compression, content, path),
+  })),
   { recognizes: isTarArchive, open: async (content, _path, limits) => new TarArchive(content, limits) },
 ];
 
 /**
- * The findings in the files of an archive (zip, gzip or tar), or undefined when the content is
- * none. Each file is scanned as a file of its own, at the path `<archive path>!<entry name>` (as
- * Java names a file in a jar; a gzip file's one file is named as gunzip names it, so a key in
- * `site.tar.gz` is found at `site.tar.gz!site.tar!config/app.env`), so its findings carry their
- * line in that file. A file with findings is scanned again against the file of the same name in
- * the old version of the archive, when there is one: what the old archive already held is not
- * reported again. An archive that cannot be read whole or nests deeper than `maxDepth` ends the
+ * The findings in the files of an archive (zip, tar, or a file compressed with gzip, xz or
+ * zstd), or undefined when the content is none. Each file is scanned as a file of its own, at
+ * the path `<archive path>!<entry name>` (as Java names a file in a jar; a compressed file's one
+ * file is named as gunzip names it, so a key in `site.tar.gz` is found at
+ * `site.tar.gz!site.tar!config/app.env`), so its findings carry their line in that file. A file
+ * with findings is scanned again against the file of the same name in the old version of the
+ * archive, when there is one: what the old archive already held is not reported again. An
+ * archive that cannot be read whole or nests deeper than `maxDepth` ends the
  * scan with `unscanned`.
  */
 export async function scanArchiveEntries(

@@ -1,20 +1,16 @@
 import t from 'tap';
 import { Readable } from 'node:stream';
 import { deflateRawSync, gzipSync } from 'node:zlib';
-import { scanLargeText } from './large-text-scan.js';
-import { builtinScanner, fakeGithubToken } from './test-helpers.js';
-import type { SecretFinding } from './finding.js';
-import { gunzippedName, isGzipData } from './gzip-archive.js';
+import { builtinScanner, fakeGithubToken, findingPlaces, scanBlobAsPushed, settingsWithToken } from './test-helpers.js';
+import { GZIP, decompressedName } from './compressed-file.js';
 import { readWhole } from './archive-limits.js';
 import { isTarArchive } from './tar-archive.js';
 import { tarOf, zipOf } from '../../testdata/secrets/archive-fixtures.js';
 
 const scanner = builtinScanner();
-const noPause = async () => {};
-const where = (findings: SecretFinding[]) => findings.map((f) => `${f.ruleId} ${f.path}:${f.line}:${f.column}`);
-const settings = (seed: number) => `# settings\nPORT=8080\nGITHUB_TOKEN=${fakeGithubToken(seed)}\n`;
-const scan = (path: string, newContent: Buffer, oldContent?: Buffer, options = scanner) =>
-  scanLargeText(options, { path, newContent, ...(oldContent === undefined ? {} : { oldContent }) }, noPause);
+const where = findingPlaces;
+const settings = settingsWithToken;
+const scan = scanBlobAsPushed;
 
 t.test('a token in a .tar.gz is found in its file, on its line, with the fingerprint of the text itself', async (t) => {
   const text = settings(1);
@@ -98,8 +94,8 @@ t.test('a file after the end-of-archive marker, and long names, are read', async
 });
 
 t.test('recognising gzip and tar', async (t) => {
-  t.ok(isGzipData(gzipSync('x')));
-  t.notOk(isGzipData(Buffer.from([0x1f, 0x8b, 0x08])), 'too short to be gzip');
+  t.ok(GZIP.recognizes(gzipSync('x')));
+  t.notOk(GZIP.recognizes(Buffer.from([0x1f, 0x8b, 0x08])), 'too short to be gzip');
   const tarball = await tarOf({ 'a.txt': 'a\n' });
   t.ok(isTarArchive(tarball));
   const wrongSum = Buffer.from(tarball);
@@ -108,7 +104,7 @@ t.test('recognising gzip and tar', async (t) => {
   t.notOk(isTarArchive(Buffer.alloc(1024)));
   t.equal((await scan('zeros.bin', Buffer.alloc(1024))).unscanned, undefined, 'no archive, nothing unscanned');
   t.same(
-    ['a/site.tar.gz', 'site.tgz', 'icon.svgz', 'dump.GZ', 'x.zip!inner/data.gz', 'blob', '.gz'].map(gunzippedName),
+    ['a/site.tar.gz', 'site.tgz', 'icon.svgz', 'dump.GZ', 'x.zip!inner/data.gz', 'blob', '.gz'].map((path) => decompressedName(path, GZIP)),
     ['site.tar', 'site.tar', 'icon.svg', 'dump', 'data', 'blob', '.gz'],
   );
 });

@@ -3,9 +3,10 @@
  * 1. precision / recall / F1 per rule category on the labelled corpus (testdata/secrets);
  * 2. throughput in MB/s on a large mixed corpus, and ripgrep (`rg -j1`) with the same regexes;
  * 3. the added-lines scan of a typical 50-file push;
- * 4. archives: the files of a .tar.gz and of a jar read and scanned (scanLargeText), against
- *    ripgrep -z (which inflates the gzip and searches the tar's bytes) on the same .tar.gz, with
- *    the process's RSS growth during the scan.
+ * 4. archives: the files of a jar, a .tar.gz, a .tar.xz and a .tar.zst read and scanned
+ *    (scanLargeText), each compressed tar against ripgrep -z (which decompresses it and searches
+ *    the tar's bytes) on the same file, with the process's RSS growth during the scan. xz and
+ *    zstd are the real tools (scripts/ci/install-system-deps.sh installs them).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +16,7 @@ import { loadRuleSet } from '../../gateway/secrets/rules-loader.js';
 import { SecretScanner } from '../../gateway/secrets/secret-scanner.js';
 import { scanAddedLines, type BlobChange } from '../../gateway/secrets/added-lines.js';
 import { scanLargeText } from '../../gateway/secrets/large-text-scan.js';
-import { tarOf, zipOf } from '../../testdata/secrets/archive-fixtures.js';
+import { compressedBy, tarOf, zipOf } from '../../testdata/secrets/archive-fixtures.js';
 import { gzipSync } from 'node:zlib';
 import { generateLabelledCorpus, fillerLines, hardNegativeFiles, type CorpusFile } from '../../testdata/secrets/labelled-corpus.js';
 import { scoreByCategory, type FoundSecret } from '../../testdata/secrets/corpus-scoring.js';
@@ -159,12 +160,16 @@ async function archives(corpus: { dir: string; patternFile: string; patterns: nu
     files[path.slice(corpus.dir.length + 1)] = content;
     bytes += content.length;
   }
-  const tgzPath = join(workDir, 'corpus.tar.gz');
-  writeFileSync(tgzPath, gzipSync(await tarOf(files)));
+  const tarball = await tarOf(files);
+  const compressed = [
+    { label: '.tar.gz', content: gzipSync(tarball) },
+    { label: '.tar.xz', content: compressedBy('xz', tarball) },
+    { label: '.tar.zst', content: compressedBy('zstd', tarball) },
+  ];
   const jar = await zipOf(files);
-  const tgz = readFileSync(tgzPath);
   const mb = bytes / (1024 * 1024);
-  console.log(`\n== archives: ${Object.keys(files).length} files, ${mb.toFixed(1)} MB, as a ${(tgz.length / 1048576).toFixed(1)} MB .tar.gz and a ${(jar.length / 1048576).toFixed(1)} MB jar (best of 3; RSS: the largest growth)`);
+  const sizes = [...compressed, { label: 'jar', content: jar }].map(({ label, content }) => `${(content.length / 1048576).toFixed(1)} MB ${label}`);
+  console.log(`\n== archives: ${Object.keys(files).length} files, ${mb.toFixed(1)} MB, as a ${sizes.join(', a ')} (best of 3; RSS: the largest growth)`);
   const pause = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
   const best = async (path: string, content: Buffer) => {
     const runs = [];
@@ -172,23 +177,29 @@ async function archives(corpus: { dir: string; patternFile: string; patterns: nu
     // The fastest run's time; the largest RSS growth (the first run's, before memory is reused).
     return { ...runs.sort((a, b) => a.ms - b.ms)[0]!, rssGrowthMb: Math.max(...runs.map((run) => run.rssGrowthMb)) };
   };
-  const ours = await best('corpus.tar.gz', tgz);
-  const inJar = await best('corpus.jar', jar);
   const entryFindings = (findings: { path: string }[]) => findings.filter((f) => f.path.includes('!')).length;
-  console.log(`gitgate, .tar.gz with its files   ${(mb / (ours.ms / 1000)).toFixed(1).padStart(7)} MB/s  (${entryFindings(ours.value.findings)} findings in files; RSS +${ours.rssGrowthMb.toFixed(0)} MB)`);
-  console.log(`gitgate, jar with its files       ${(mb / (inJar.ms / 1000)).toFixed(1).padStart(7)} MB/s  (${entryFindings(inJar.value.findings)} findings in files; RSS +${inJar.rssGrowthMb.toFixed(0)} MB)`);
-  const runs: number[] = [];
-  let matches = 0;
-  for (let run = 0; run < 2; run++) {
-    const started = performance.now();
-    const result = spawnSync('rg', ['-j1', '--no-config', '-z', '-U', '--count-matches', '-f', corpus.patternFile, tgzPath], { encoding: 'utf8' });
-    runs.push(performance.now() - started);
-    if (result.status !== 0 && result.status !== 1) throw new Error(`rg failed: ${result.stderr}`);
-    matches = Number(result.stdout.trim() || 0);
+  const report = (label: string, run: Awaited<ReturnType<typeof best>>): number => {
+    const rate = mb / (run.ms / 1000);
+    console.log(`gitgate, ${`${label} with its files`.padEnd(24)} ${rate.toFixed(1).padStart(7)} MB/s  (${entryFindings(run.value.findings)} findings in files; RSS +${run.rssGrowthMb.toFixed(0)} MB)`);
+    return rate;
+  };
+  report('jar', await best('corpus.jar', jar));
+  for (const { label, content } of compressed) {
+    const ours = report(label, await best(`corpus${label}`, content));
+    const archivePath = join(workDir, `corpus${label}`);
+    writeFileSync(archivePath, content);
+    const runs: number[] = [];
+    let matches = 0;
+    for (let run = 0; run < 2; run++) {
+      const started = performance.now();
+      const result = spawnSync('rg', ['-j1', '--no-config', '-z', '-U', '--count-matches', '-f', corpus.patternFile, archivePath], { encoding: 'utf8' });
+      runs.push(performance.now() - started);
+      if (result.status !== 0 && result.status !== 1) throw new Error(`rg failed: ${result.stderr}`);
+      matches = Number(result.stdout.trim() || 0);
+    }
+    const rate = mb / (Math.min(...runs) / 1000);
+    console.log(`  ${`ripgrep -j1 -z -U, ${corpus.patterns} regexes`.padEnd(31)} ${rate.toFixed(1).padStart(7)} MB/s  (${matches} raw matches in the tar's bytes; it does not read the tar's files); ratio ${(ours / rate).toFixed(2)}`);
   }
-  const rate = mb / (Math.min(...runs) / 1000);
-  console.log(`${`ripgrep -j1 -z -U, ${corpus.patterns} regexes`.padEnd(32)} ${rate.toFixed(1).padStart(7)} MB/s  (${matches} raw matches in the tar's bytes; it does not read the tar's files)`);
-  console.log(`  ratio gitgate (.tar.gz) / ripgrep -z: ${(mb / (ours.ms / 1000) / rate).toFixed(2)}`);
 }
 
 function listFiles(dir: string): string[] {

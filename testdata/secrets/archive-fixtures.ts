@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import yazl from 'yazl';
 import tar from 'tar-stream';
 
@@ -33,4 +34,14 @@ export async function tarOf(files: Record<string, string | Buffer>): Promise<Buf
   const chunks: Buffer[] = [];
   for await (const chunk of pack) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
+}
+
+/**
+ * `data` compressed by the real tool (`xz` or `zstd`, installed by scripts/ci/install-system-deps.sh),
+ * with its extra arguments (`-C sha256`, `-19`).
+ */
+export function compressedBy(tool: 'xz' | 'zstd', data: string | Buffer, args: string[] = []): Buffer {
+  const run = spawnSync(tool, [...args, '-q', '-c'], { input: data, maxBuffer: 256 * 1024 * 1024 });
+  if (run.error !== undefined || run.status !== 0) throw new Error(`${tool} ${args.join(' ')} failed: ${run.error?.message ?? run.stderr.toString()}`);
+  return run.stdout;
 }

@@ -1,0 +1,168 @@
+import { createRequire } from 'node:module';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { createGunzip } from 'node:zlib';
+import { Decompress as ZstdDecoder } from 'fzstd';
+import {
+  DEFLATE_MAX_RATIO,
+  WholeBuffer,
+  notReadableAs,
+  readWhole,
+  type ArchiveFile,
+  type ArchiveReader,
+  type ExpansionBudget,
+} from './archive-limits.js';
+
+/**
+ * Reading compressed files (`.gz`, `.tgz`, `.xz`, `.tar.xz`, `.zst`, `.tar.zst`, a compressed SQL
+ * dump or `.env`) for the secret scan: their one file is compressed, and no rule finds a key in
+ * the compressed bytes. Each is decompressed whole, cut off at what the expansion budget allows,
+ * with every member (gzip) or stream and frame (xz, zstd) it holds. Data after the last one, a
+ * truncated stream and a failed integrity check make the file unreadable
+ * (ArchiveUnreadableError): the decoders refuse them, and what they cannot read is not passed
+ * unread.
+ */
+
+/** A compression format whose files hold one file. */
+export interface Compression {
+  /** What messages call its data: "it is not <name> data gitgate can read". */
+  readonly name: string;
+  recognizes(content: Buffer): boolean;
+  /** Suffixes of its files and what the tool that decompresses them names what it writes. */
+  readonly suffixes: ReadonlyArray<readonly [RegExp, string]>;
+  /** The whole decompressed content, or undefined once it passes `maxBytes`; throws the decoder's error for bad data. */
+  decompress(content: Buffer, maxBytes: number): Promise<Buffer | undefined>;
+}
+
+function startsWith(content: Buffer, magic: readonly number[], minLength: number): boolean {
+  return content.length >= minLength && magic.every((byte, i) => content[i] === byte);
+}
+
+export const GZIP: Compression = {
+  name: 'gzip',
+  // ID1, ID2 and CM = deflate (RFC 1952); a member is at least 18 bytes.
+  recognizes: (content) => startsWith(content, [0x1f, 0x8b, 0x08], 18),
+  suffixes: [[/\.tgz$/i, '.tar'], [/\.svgz$/i, '.svg'], [/\.(?:gz|gzip)$/i, '']],
+  decompress(content, maxBytes) {
+    // The last member's trailer holds its size (modulo 4 GiB): the whole size for one member,
+    // unless it lies.
+    const sizeHint = Math.min(content.readUInt32LE(content.length - 4), content.length * DEFLATE_MAX_RATIO);
+    const gunzip = createGunzip();
+    gunzip.end(content);
+    return readWhole(gunzip, sizeHint, maxBytes);
+  },
+};
+
+// xz-decompress is a webpack bundle whose exports Node's ES module loader cannot list.
+const { XzReadableStream } = createRequire(import.meta.url)('xz-decompress') as typeof import('xz-decompress');
+
+/** What xz-embedded's error codes (enum xz_ret) mean, as the decoder reports only the number. */
+const XZ_ERRORS: Readonly<Record<string, string>> = {
+  '2': 'an integrity check gitgate cannot verify',
+  '3': 'the decoder ran out of memory',
+  '4': 'a dictionary larger than gitgate allows',
+  '5': 'not in the xz format, or data after its last stream',
+  '6': 'options gitgate cannot decode: a SHA-256 check, a BCJ or delta filter',
+  '7': 'corrupt data or a failed integrity check',
+  '8': 'unexpected end of data',
+};
+
+export const XZ: Compression = {
+  name: 'xz',
+  // The stream header's magic bytes (the .xz file format, 2.1.1.1).
+  recognizes: (content) => startsWith(content, [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], 32),
+  suffixes: [[/\.txz$/i, '.tar'], [/\.xz$/i, '']],
+  async decompress(content, maxBytes) {
+    const compressed = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(content);
+        controller.close();
+      },
+    });
+    try {
+      return await readWhole(new XzReadableStream(compressed), content.length * 4, maxBytes);
+    } catch (error) {
+      const code = /error code (\d+)/.exec(error instanceof Error ? error.message : '')?.[1];
+      throw code !== undefined && XZ_ERRORS[code] !== undefined ? new Error(XZ_ERRORS[code]) : error;
+    }
+  },
+};
+
+/** Compressed bytes zstd decodes between turns it gives the event loop. */
+const ZSTD_INPUT_SLICE = 16 * 1024;
+const PAST_THE_LIMIT = Symbol('past the limit');
+
+/** A zstd frame, or a skippable frame (magic 0x184D2A50 to 0x184D2A5F) that zstd reads past (RFC 8878, 3.1). */
+function isZstdData(content: Buffer): boolean {
+  if (startsWith(content, [0x28, 0xb5, 0x2f, 0xfd], 9)) return true;
+  return content.length >= 8 && (content[0]! & 0xf0) === 0x50 && content[1] === 0x2a && content[2] === 0x4d && content[3] === 0x18;
+}
+
+export const ZSTD: Compression = {
+  name: 'zstd',
+  recognizes: isZstdData,
+  suffixes: [[/\.tzst$/i, '.tar'], [/\.zst$/i, '']],
+  async decompress(content, maxBytes) {
+    // fzstd decodes on this thread as it is given input: it gets a slice at a time, with a turn
+    // of the event loop between, and stops as soon as the output passes the limit (one slice of
+    // RLE blocks may expand to gigabytes).
+    const whole = new WholeBuffer(content.length * 4, maxBytes);
+    const decoder = new ZstdDecoder((chunk) => {
+      if (!whole.append(chunk)) throw PAST_THE_LIMIT;
+    });
+    for (let at = 0; at < content.length; at += ZSTD_INPUT_SLICE) {
+      try {
+        decoder.push(content.subarray(at, at + ZSTD_INPUT_SLICE), at + ZSTD_INPUT_SLICE >= content.length);
+      } catch (error) {
+        if (error === PAST_THE_LIMIT) return undefined;
+        throw error;
+      }
+      await nextTurn();
+    }
+    return whole.bytes;
+  },
+};
+
+/** The formats a file is recognized and decompressed in. */
+export const COMPRESSIONS: readonly Compression[] = [GZIP, XZ, ZSTD];
+
+/**
+ * The name of the one file, as the format's tool names what it writes: the file's own name
+ * without the suffix (`.gz`, `.xz`, `.zst`; `.tgz`, `.txz` and `.tzst` become `.tar`); a name
+ * without such a suffix stays as it is. A name recorded in the file (gzip's FNAME) is not used:
+ * it is whatever the writer put there.
+ */
+export function decompressedName(path: string, compression: Compression): string {
+  const base = path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('!')) + 1);
+  const [suffix, replacement] = compression.suffixes.find(([pattern]) => pattern.test(base)) ?? [/$/, ''];
+  return base.replace(suffix, replacement) || base;
+}
+
+/** A compressed file: one file, named after it (decompressedName). */
+export class CompressedFile implements ArchiveReader {
+  private readonly name: string;
+
+  constructor(private readonly compression: Compression, private readonly content: Buffer, path: string) {
+    this.name = decompressedName(path, compression);
+  }
+
+  async *readFiles(budget: ExpansionBudget): AsyncGenerator<ArchiveFile> {
+    yield { name: this.name, content: await this.decompress(budget) };
+  }
+
+  async readLastNamed(name: string, budget: ExpansionBudget): Promise<Buffer | undefined> {
+    return name === this.name ? this.decompress(budget) : undefined;
+  }
+
+  private async decompress(budget: ExpansionBudget): Promise<Buffer> {
+    const what = `its ${this.compression.name} content`;
+    let content: Buffer | undefined;
+    try {
+      content = await this.compression.decompress(this.content, budget.room);
+    } catch (error) {
+      throw notReadableAs(`${this.compression.name} data`, error);
+    }
+    if (content === undefined) throw budget.exceededBy(what);
+    budget.take(content.length, what);
+    return content;
+  }
+}
