@@ -9,6 +9,7 @@ import { WasmPolicy } from './wasm-policy.js';
 import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
 
 let policy: WasmPolicy | undefined;
+let inputBuffer: SharedArrayBuffer | undefined;
 
 function reply(message: WorkerReply): void {
   parentPort?.postMessage(message);
@@ -27,7 +28,9 @@ function handle(message: WorkerRequest): void {
   const started = process.hrtime.bigint();
   try {
     if (!policy) throw new Error('no policy loaded in this worker');
-    const resultSetJson = policy.evaluateToJson(message.entrypoint, message.inputJson, message.nowNs);
+    inputBuffer = message.inputBuffer ?? inputBuffer;
+    if (!inputBuffer) throw new Error('no input buffer was given to this worker');
+    const resultSetJson = policy.evaluateToJson(message.entrypoint, new Uint8Array(inputBuffer, 0, message.inputLength), message.nowNs);
     reply({ type: 'result', id: message.id, resultSetJson, evaluationNs: Number(process.hrtime.bigint() - started) });
   } catch (error) {
     const code = isPolicyError(error) ? error.code : 'POLICY_EVALUATION_FAILED';

@@ -17,6 +17,11 @@ t.test('evaluations run on the workers and report their WASM time', async (t) =>
   t.same(pool.builtins, ['sprintf', 'time.now_ns']);
   const results = await Promise.all(['a', 'mallory', 'b'].map((s) => pool.evaluate('gitgate/push', input(s), 0)));
   t.same(results.map((r) => (r.result as { allow: boolean }).allow), [true, false, true]);
+  // Inputs reach the workers through a shared buffer that is replaced when one does not fit.
+  const padding = 'ü€'.repeat(1024 * 1024);
+  const large = JSON.stringify({ identity: { subject: 'mallory' }, padding });
+  const afterLarge = await Promise.all([large, input('a'), large, input('b')].map((text) => pool.evaluate('gitgate/push', text, 0)));
+  t.same(afterLarge.map((r) => (r.result as { allow: boolean }).allow), [false, true, false, true], 'a 5 MiB input (its buffer is dropped after it), then small ones');
   t.ok(results.every((r) => r.evaluationNs > 0));
 });
 

@@ -37,7 +37,23 @@ interface Job {
 interface Slot {
   worker: Worker;
   job?: Job;
+  /**
+   * Where this thread writes the inputs this worker reads: one buffer, shared and reused, so an
+   * input is neither serialized into a message nor left for either thread's garbage collector.
+   */
+  input: { buffer: SharedArrayBuffer; bytes: Uint8Array; sent: boolean };
   detach: () => void;
+}
+
+/** The first size of a worker's input buffer; it is replaced by a larger one when an input does not fit. */
+const INITIAL_INPUT_BUFFER_BYTES = 256 * 1024;
+/** A buffer grown past this for one large input is dropped once that evaluation ends. */
+const RETAINED_INPUT_BUFFER_BYTES = 4 * 1024 * 1024;
+const utf8 = new TextEncoder();
+
+function sharedInputBuffer(bytes: number): Slot['input'] {
+  const buffer = new SharedArrayBuffer(bytes);
+  return { buffer, bytes: new Uint8Array(buffer), sent: false };
 }
 
 const WORKER_URL = new URL(`./evaluation-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
@@ -116,6 +132,7 @@ export class PolicyWorkerPool {
     const onExit = (code: number): void => this.onWorkerLost(slot, `the evaluation worker exited with code ${code}`);
     const slot: Slot = {
       worker,
+      input: sharedInputBuffer(INITIAL_INPUT_BUFFER_BYTES),
       detach: () => {
         worker.off('message', onMessage);
         worker.off('error', onError);
@@ -137,7 +154,12 @@ export class PolicyWorkerPool {
       if (!job) break;
       slot.job = job;
       job.timer = setTimeout(() => this.onTimeout(slot, job), this.timeoutMs);
-      const request: WorkerRequest = { type: 'evaluate', id: job.id, entrypoint: job.entrypoint, inputJson: job.inputJson, nowNs: job.nowNs };
+      const inputLength = writeInput(slot, job.inputJson);
+      const request: WorkerRequest = { type: 'evaluate', id: job.id, entrypoint: job.entrypoint, inputLength, nowNs: job.nowNs };
+      if (!slot.input.sent) {
+        request.inputBuffer = slot.input.buffer;
+        slot.input.sent = true;
+      }
       slot.worker.postMessage(request);
     }
     if (this.slots.length === 0 && this.spawning === 0) {
@@ -151,6 +173,7 @@ export class PolicyWorkerPool {
   private finish(slot: Slot, job: Job): void {
     clearTimeout(job.timer);
     if (slot.job === job) slot.job = undefined;
+    if (slot.input.buffer.byteLength > RETAINED_INPUT_BUFFER_BYTES) slot.input = sharedInputBuffer(INITIAL_INPUT_BUFFER_BYTES);
   }
 
   private onReply(slot: Slot, message: WorkerReply): void {
@@ -222,6 +245,17 @@ export class PolicyWorkerPool {
       resolve();
     }
   }
+}
+
+/**
+ * Writes the input's UTF-8 bytes into the slot's input buffer (its worker is idle: it reads the
+ * buffer only while evaluating); a larger buffer replaces it when they do not fit. Returns how many.
+ */
+function writeInput(slot: Slot, inputJson: string): number {
+  const written = utf8.encodeInto(inputJson, slot.input.bytes);
+  if (written.read === inputJson.length) return written.written;
+  slot.input = sharedInputBuffer(Math.max(2 * slot.input.buffer.byteLength, inputJson.length * 3));
+  return utf8.encodeInto(inputJson, slot.input.bytes).written;
 }
 
 interface SpawnedWorker {

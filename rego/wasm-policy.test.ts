@@ -45,6 +45,19 @@ t.test('an input larger than the WASM memory grows it; non-ASCII text arrives in
   t.same(policy.evaluate('gitgate/push', JSON.stringify({ identity: { subject: 'alice' } }), 0), { allow: true, deny: [], warnings: [] });
 });
 
+t.test('the input may come as its UTF-8 bytes, as the worker pool sends it', async (t) => {
+  const policy = await loadMinimal();
+  const utf8 = new TextEncoder();
+  const text = JSON.stringify({ identity: { subject: 'mallory' } });
+  t.equal(policy.evaluateToJson('gitgate/push', utf8.encode(text), 0), policy.evaluateToJson('gitgate/push', text, 0));
+  const padding = 'ü€'.repeat(WASM_INITIAL_PAGES * 64 * 1024);
+  const large = utf8.encode(JSON.stringify({ identity: { subject: 'mallory' }, padding }));
+  t.ok(large.length > WASM_INITIAL_PAGES * 64 * 1024, 'larger than the initial memory');
+  t.same(JSON.parse(policy.evaluateToJson('gitgate/push', large, 0))[0].result.deny, [{ code: 'MINIMAL_DENIED', message: 'mallory may not push' }]);
+  const inLargerBuffer = utf8.encode(` ${JSON.stringify({ identity: { subject: 'alice' } })} `).subarray(1);
+  t.same(JSON.parse(policy.evaluateToJson('gitgate/push', inLargerBuffer.subarray(0, inLargerBuffer.length - 1), 0))[0].result.allow, true, 'a view into a larger buffer');
+});
+
 t.test('an entry point the policy lacks is refused with its code', async (t) => {
   const policy = await loadMinimal();
   t.throws(() => policy.evaluateToJson('gitgate/nothing', '{}', 0), { code: 'POLICY_ENTRYPOINT_MISSING' });

@@ -141,11 +141,11 @@ export class WasmPolicy {
   }
 
   /**
-   * Evaluates one entry point; returns the JSON text of OPA's result set (`[{"result": ...}]`, or
-   * `[]` when the entry point is undefined for this input). Text crosses threads far more cheaply
-   * than the object it describes.
+   * Evaluates one entry point on an input given as JSON text or as its UTF-8 bytes; returns the
+   * JSON text of OPA's result set (`[{"result": ...}]`, or `[]` when the entry point is undefined
+   * for this input). Text crosses threads far more cheaply than the object it describes.
    */
-  evaluateToJson(entrypoint: string, inputJson: string, nowNs: number): string {
+  evaluateToJson(entrypoint: string, input: string | Uint8Array, nowNs: number): string {
     if (!this.hasEntrypoint(entrypoint)) {
       throw new PolicyError(
         'POLICY_ENTRYPOINT_MISSING',
@@ -155,22 +155,35 @@ export class WasmPolicy {
     this.clock.nowNs = nowNs;
     const state = directEvaluation(this.loaded);
     if (state === undefined) {
-      const bytes = this.encoder.encode(inputJson);
+      const bytes = typeof input === 'string' ? this.encoder.encode(input) : input.slice();
       return JSON.stringify(this.loaded.evaluate(bytes.buffer, entrypoint) ?? []);
     }
     // The input goes straight into WASM memory above the data, as opa-wasm's own ABI 1.2 path
-    // puts it; the memory grows when the encoded text does not fit.
+    // puts it.
     const inputAddress = state.dataHeapPtr;
-    let written = this.encoder.encodeInto(inputJson, new Uint8Array(state.mem.buffer, inputAddress));
-    if (written.read < inputJson.length) {
-      const needed = inputAddress + inputJson.length * 3 - state.mem.buffer.byteLength;
-      state.mem.grow(Math.ceil(needed / WASM_PAGE_BYTES));
-      written = this.encoder.encodeInto(inputJson, new Uint8Array(state.mem.buffer, inputAddress));
-    }
-    const inputLength = written.written;
+    const inputLength = this.writeInput(state, input, inputAddress);
     const resultAddress = state.wasmInstance.exports.opa_eval(0, state.entrypoints[entrypoint]!, state.dataAddr, inputAddress, inputLength, inputAddress + inputLength, 0);
     const memory = new Uint8Array(state.mem.buffer);
     const end = memory.indexOf(0, resultAddress);
     return this.decoder.decode(memory.subarray(resultAddress, end < 0 ? memory.length : end));
+  }
+
+  /** Writes the input's UTF-8 bytes at `address`, growing the memory when they do not fit; returns how many. */
+  private writeInput(state: LoadedPolicyState, input: string | Uint8Array, address: number): number {
+    const growFor = (bytes: number): void => {
+      const missing = address + bytes - state.mem.buffer.byteLength;
+      if (missing > 0) state.mem.grow(Math.ceil(missing / WASM_PAGE_BYTES));
+    };
+    if (typeof input !== 'string') {
+      growFor(input.length);
+      new Uint8Array(state.mem.buffer, address).set(input);
+      return input.length;
+    }
+    let written = this.encoder.encodeInto(input, new Uint8Array(state.mem.buffer, address));
+    if (written.read < input.length) {
+      growFor(input.length * 3);
+      written = this.encoder.encodeInto(input, new Uint8Array(state.mem.buffer, address));
+    }
+    return written.written;
   }
 }

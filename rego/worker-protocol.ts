@@ -4,7 +4,12 @@ import type { WasmModule } from './wasm-runtime.js';
 /** Messages from the pool to an evaluation worker. */
 export type WorkerRequest =
   | { type: 'load'; module: WasmModule; data: Record<string, unknown> }
-  | { type: 'evaluate'; id: number; entrypoint: string; inputJson: string; nowNs: number };
+  /**
+   * The input document is the first `inputLength` bytes (UTF-8 JSON) of the worker's input buffer,
+   * a SharedArrayBuffer the pool writes and the worker reads; `inputBuffer` comes with the first
+   * request and whenever the pool replaces the buffer with a larger one.
+   */
+  | { type: 'evaluate'; id: number; entrypoint: string; inputLength: number; inputBuffer?: SharedArrayBuffer; nowNs: number };
 
 /** Messages from an evaluation worker back to the pool. */
 export type WorkerReply =
