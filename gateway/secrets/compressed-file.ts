@@ -97,6 +97,60 @@ function isZstdData(content: Buffer): boolean {
   return content.length >= 8 && (content[0]! & 0xf0) === 0x50 && content[1] === 0x2a && content[2] === 0x4d && content[3] === 0x18;
 }
 
+/** The largest window a zstd frame may ask for: what `zstd --ultra -20` writes (levels up to 19 use 8 MiB). */
+export const ZSTD_MAX_WINDOW_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Walks the frames of zstd data by their headers and block headers, and throws when one asks for
+ * a window larger than ZSTD_MAX_WINDOW_BYTES (RFC 8878, 3.1.1.1). fzstd allocates a frame's
+ * window as soon as it reads the header, up to 2 GiB, and moves all of it for every block it
+ * decodes: ten bytes of header would otherwise cost gigabytes. What is not zstd, or is cut
+ * short, is left for fzstd to refuse.
+ */
+function checkZstdWindows(content: Buffer): void {
+  let at = 0;
+  while (at + 8 <= content.length) {
+    const magic = content.readUInt32LE(at);
+    if ((magic & 0xfffffff0) === 0x184d2a50) {
+      at += 8 + content.readUInt32LE(at + 4); // a skippable frame: its size, then its bytes
+      continue;
+    }
+    if (magic !== 0xfd2fb528) return;
+    const descriptor = content[at + 4]!;
+    const singleSegment = (descriptor & 0x20) !== 0;
+    const contentSizeBytes = [singleSegment ? 1 : 0, 2, 4, 8][descriptor >> 6]!;
+    let p = at + 5;
+    let window = 0;
+    if (!singleSegment) {
+      const windowDescriptor = content[p++] ?? 0;
+      const base = 2 ** (10 + (windowDescriptor >> 3));
+      window = base + (base / 8) * (windowDescriptor & 7);
+    }
+    p += [0, 1, 2, 4][descriptor & 3]!; // the dictionary id
+    if (p + contentSizeBytes > content.length) return;
+    if (singleSegment) window = zstdContentSize(content, p, contentSizeBytes); // the window is the content
+    if (window > ZSTD_MAX_WINDOW_BYTES) {
+      throw new Error(`a frame asks for a window of ${window} bytes, more than the ${ZSTD_MAX_WINDOW_BYTES} gitgate decodes with`);
+    }
+    p += contentSizeBytes;
+    for (let last = false; !last; ) {
+      if (p + 3 > content.length) return;
+      const header = content[p]! | (content[p + 1]! << 8) | (content[p + 2]! << 16);
+      last = (header & 1) === 1;
+      p += 3 + (((header >> 1) & 3) === 1 ? 1 : header >>> 3); // an RLE block holds one byte
+    }
+    at = p + ((descriptor & 0x04) !== 0 ? 4 : 0); // the content checksum
+  }
+}
+
+/** A frame's Frame_Content_Size field: one byte, two (plus 256), four or eight, little-endian. */
+function zstdContentSize(content: Buffer, at: number, bytes: number): number {
+  if (bytes === 1) return content[at]!;
+  if (bytes === 2) return content.readUInt16LE(at) + 256;
+  if (bytes === 4) return content.readUInt32LE(at);
+  return Number(content.readBigUInt64LE(at));
+}
+
 export const ZSTD: Compression = {
   name: 'zstd',
   recognizes: isZstdData,
@@ -105,6 +159,7 @@ export const ZSTD: Compression = {
     // fzstd decodes on this thread as it is given input: it gets a slice at a time, with a turn
     // of the event loop between, and stops as soon as the output passes the limit (one slice of
     // RLE blocks may expand to gigabytes).
+    checkZstdWindows(content);
     const whole = new WholeBuffer(content.length * 4, maxBytes);
     const decoder = new ZstdDecoder((chunk) => {
       if (!whole.append(chunk)) throw PAST_THE_LIMIT;

@@ -79,6 +79,23 @@ t.test('zstd: a skippable frame before the data is read past, as zstd does', asy
   t.same(where((await scan('env.zst', content)).findings), ['github-pat env.zst!env:3:14']);
 });
 
+t.test('zstd: a frame asking for a window past 32 MiB is refused before anything is allocated', async (t) => {
+  const magic = [0x28, 0xb5, 0x2f, 0xfd];
+  const rawBlock = (text: string) => [(text.length << 3) | 1, 0, 0, ...Buffer.from(text)]; // last, raw
+  const frame = (descriptor: number[]) => Buffer.from([...magic, ...descriptor, ...rawBlock('hello\n')]);
+  const oneMiBWindow = frame([0x00, 10 << 3]); // no content size; window 2^(10+10)
+  t.same(where((await scan('small.zst', Buffer.concat([oneMiBWindow, compressedBy('zstd', settings(11))]))).findings), ['github-pat small.zst!small:4:14'], 'a hand-made frame with a 1 MiB window decodes');
+  const oneGiBWindow = frame([0x00, 20 << 3]);
+  t.equal((await scan('window.zst', oneGiBWindow)).unscanned, 'window.zst: it is not zstd data gitgate can read (a frame asks for a window of 1073741824 bytes, more than the 33554432 gitgate decodes with)');
+  const claimsOneGiB = frame([0xa0, 0x00, 0x00, 0x00, 0x40]); // single segment, 4-byte content size 2^30
+  t.match((await scan('size.zst', claimsOneGiB)).unscanned, /a frame asks for a window of 1073741824 bytes/);
+  const tiny = compressedBy('zstd', 'x', ['--no-check']);
+  t.ok(tiny.length < 13, `a one-byte file in ${tiny.length} bytes, shorter than an eight-byte content size would be`);
+  t.equal((await scan('tiny.zst', tiny)).unscanned, undefined, 'is read');
+  const second = Buffer.concat([compressedBy('zstd', 'first\n'), oneGiBWindow]);
+  t.match((await scan('second.zst', second)).unscanned, /a frame asks for a window of 1073741824 bytes/, 'in any frame, not only the first');
+});
+
 t.test('a zstd file in a zip in an xz file: formats nest', async (t) => {
   const jar = await zipOf({ 'conf/app.env.zst': compressedBy('zstd', settings(10)) });
   t.same(where((await scan('bundle.zip.xz', compressedBy('xz', jar))).findings), ['github-pat bundle.zip.xz!bundle.zip!conf/app.env.zst!app.env:3:14']);
