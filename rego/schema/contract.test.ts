@@ -1,7 +1,7 @@
 import t from 'tap';
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { validateContractDocument, type ContractDocument } from './validator.js';
+import { CONTRACT_SCHEMAS, validateContractDocument, withRefsInlined, type ContractDocument } from './validator.js';
 import type { ApiInput, Decision, DecisionRecord, FetchInput, Identity, PushInput } from './types.js';
 
 const examplesDir = fileURLToPath(new URL('./examples/', import.meta.url));
@@ -110,4 +110,17 @@ t.test('invalid documents are rejected with errors that name the path', async (t
   t.match(result.errors.join('\n'), /\/updates\/0\/operation: must be equal to one of the allowed values \["create","update","delete"\]/);
   t.match(result.errors.join('\n'), /\(document\): must NOT have additional properties 'extra'/);
   t.equal(validateContractDocument('fetch', { ...typedFetch, version: 2 }).valid, false, 'another version is not version 1');
+});
+
+t.test('the schemas are compiled with their $refs inlined, and still name the path of a problem deep inside', async (t) => {
+  for (const [name, schema] of Object.entries(CONTRACT_SCHEMAS)) {
+    t.notOk(JSON.stringify(withRefsInlined(schema, schema)).includes('"$ref"'), `${name}: no $ref left`);
+  }
+  const badBlob = structuredClone(typedPush);
+  badBlob.updates[0]!.files[0]!.blob = 'not-an-object-id';
+  t.match(validateContractDocument('push', badBlob).errors, [/^\/updates\/0\/files\/0\/blob: must match pattern/]);
+  t.throws(() => withRefsInlined({ $ref: 'nowhere.v1.json#/definitions/x' }, {}), /unknown document: nowhere\.v1\.json/);
+  t.throws(() => withRefsInlined({ $ref: '#/definitions/missing' }, { definitions: {} }), /refer to nothing: #\/definitions\/missing/);
+  const recursive = { definitions: { node: { type: 'object', properties: { next: { $ref: '#/definitions/node' } } } } };
+  t.throws(() => withRefsInlined({ $ref: '#/definitions/node' }, recursive), /more than 32 deep/);
 });
