@@ -9,12 +9,13 @@ import { walkFiles } from '../secrets/file-walk.js';
 import { isSecretsError } from '../secrets/errors.js';
 import { renderScanReport, SCAN_REPORT_FORMATS, type ScanReportFormat } from '../secrets/scan-report.js';
 import { PUSH_PACK_LIMITS } from '../push/push-gate.js';
+import { resolvePackLimits } from '../../pack-parser/index.js';
 
 /**
  * Files larger than this are reported as skipped: by default the largest object the gateway
  * accepts in a push (PUSH_PACK_LIMITS), so that whatever a push could carry is scanned here too.
  */
-const DEFAULT_MAX_FILE_BYTES = PUSH_PACK_LIMITS.maxObjectSize ?? 100 * 1024 ** 2;
+const DEFAULT_MAX_FILE_BYTES = resolvePackLimits(PUSH_PACK_LIMITS).maxObjectSize;
 /** Stable fingerprints across runs need the gateway's key; otherwise a random one per run. */
 const FINGERPRINT_KEY_ENV = 'GITGATE_FINGERPRINT_KEY';
 

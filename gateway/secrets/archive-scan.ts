@@ -63,8 +63,8 @@ const ARCHIVE_FORMATS: readonly ArchiveFormat[] = [
  * `site.tar.gz!site.tar!config/app.env`), so its findings carry their line in that file. A file
  * with findings is scanned again against the file of the same name in the old version of the
  * archive, when there is one: what the old archive already held is not reported again. An
- * archive that cannot be read whole or nests deeper than `maxDepth` ends the
- * scan with `unscanned`.
+ * archive that cannot be read whole or nests deeper than `maxDepth` ends the scan with
+ * `unscanned`.
  */
 export async function scanArchiveEntries(
   change: BlobChange & { newContent: Buffer },

@@ -34,7 +34,8 @@ export interface SecretScannerOptions {
    */
   maxFindingsPerFile?: number;
   /**
-   * What `scanLargeText` may spend reading the files inside archives (zip, jar, docx, whl, gzip, tar):
+   * What `scanLargeText` may spend reading the files inside archives (zip, jar, docx, whl, tar,
+   * gzip, xz, zstd):
    * see ArchiveLimits for the defaults. An archive it cannot read whole is reported `unscanned`.
    */
   archives?: Partial<ArchiveLimits>;

@@ -3,9 +3,9 @@ import { ArchiveUnreadableError, notReadableAs, quotedEntryName, type ArchiveFil
 
 /**
  * Reading tar archives (`.tar`, and `.tar.gz`, `.tar.xz` or `.tar.zst` once compressed-file.ts
- * has decompressed it) for the secret scan. A tar stores its files as they are, so a key in one is also in the archive's own
- * bytes; reading the files gives the finding its file and line, and opens what is compressed
- * inside (a jar, a `.gz`).
+ * has decompressed it) for the secret scan. A tar stores its files as they are, so a key in one
+ * is also in the archive's own bytes; reading the files gives the finding its file and line, and
+ * opens what is compressed inside (a jar, a `.gz`).
  *
  * tar-stream parses the headers (ustar, GNU and pax: long names, sizes over 8 GiB). It keeps
  * reading after the end-of-archive marker, as `tar --ignore-zeros` does, so a file appended after

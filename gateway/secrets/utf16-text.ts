@@ -104,8 +104,8 @@ export function utf16TextAsUtf8(content: Buffer, { encoding, start }: Utf16Text)
   const body = content.subarray(start, start + ((content.length - start) & ~1));
   const decoder = new StringDecoder('utf16le');
   const pieces: Buffer[] = [];
-  for (let start = 0; start < body.length; start += DECODE_CHUNK_BYTES) {
-    const chunk = body.subarray(start, start + DECODE_CHUNK_BYTES);
+  for (let at = 0; at < body.length; at += DECODE_CHUNK_BYTES) {
+    const chunk = body.subarray(at, at + DECODE_CHUNK_BYTES);
     pieces.push(Buffer.from(decoder.write(encoding === 'utf16le' ? chunk : Buffer.from(chunk).swap16()), 'utf8'));
   }
   pieces.push(Buffer.from(decoder.end(), 'utf8'));
