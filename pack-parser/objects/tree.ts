@@ -66,32 +66,62 @@ export function checkTree(content: Buffer, hashLength: HashLength = 20): void {
 
 type EntryVisitor = (entryStart: number, modeEnd: number, known: { mode: string; kind: TreeEntryKind }, nameStart: number, nameEnd: number, idEnd: number) => void;
 
+/** The two modes nearly every entry has, matched as bytes before the general parse. */
+const FILE_MODE = KNOWN_MODES.get(0o100644)!;
+const TREE_MODE = KNOWN_MODES.get(0o40000)!;
+/** `100644 ` as one number, read the same way from the content (bytes 0 to 5, then the space). */
+const FILE_MODE_PREFIX = 0x313030363434;
+
+/** Reused by every `walkTree` call (its state is reset per tree): one fewer allocation per tree. */
+const sharedCandidates = (): FileNameCandidates => (reusableCandidates ??= new FileNameCandidates());
+let reusableCandidates: FileNameCandidates | undefined;
+
 function walkTree(content: Buffer, hashLength: HashLength, checkOrder: boolean, visit: EntryVisitor | undefined): void {
   // The previous entry's name, for the order check; the files a later tree could duplicate.
   let previousStart = -1;
   let previousEnd = -1;
   let previousIsTree = false;
-  const candidates = checkOrder ? new FileNameCandidates() : undefined;
+  const candidates = checkOrder ? sharedCandidates().reset() : undefined;
+  const length = content.length;
   let position = 0;
-  while (position < content.length) {
+  while (position < length) {
     const entryStart = position;
-    let mode = 0;
-    while (position < content.length && content[position] !== SPACE) {
-      const digit = content[position]! - 0x30;
-      if (digit < 0 || digit > 7 || position - entryStart >= 7) badTree('bad mode', entryStart);
-      mode = mode * 8 + digit;
-      position++;
+    let known: { mode: string; kind: TreeEntryKind } | undefined;
+    if (position + 7 <= length && content[position + 6] === SPACE && content.readUIntBE(position, 6) === FILE_MODE_PREFIX) {
+      known = FILE_MODE;
+      position += 6;
+    } else if (position + 6 <= length && content[position] === 0x34 && content[position + 5] === SPACE && content.readUInt32BE(position + 1) === 0x30303030) {
+      known = TREE_MODE;
+      position += 5;
+    } else {
+      let mode = 0;
+      while (position < length && content[position] !== SPACE) {
+        const digit = content[position]! - 0x30;
+        if (digit < 0 || digit > 7 || position - entryStart >= 7) badTree('bad mode', entryStart);
+        mode = mode * 8 + digit;
+        position++;
+      }
+      if (position === entryStart || position === length) badTree('bad mode', entryStart);
+      known = KNOWN_MODES.get(mode);
+      if (known === undefined) return badTree(`unsupported mode ${content.toString('latin1', entryStart, position)}`, entryStart);
     }
-    if (position === entryStart || position === content.length) badTree('bad mode', entryStart);
-    const known = KNOWN_MODES.get(mode);
-    if (known === undefined) return badTree(`unsupported mode ${content.toString('latin1', entryStart, position)}`, entryStart);
+    // The name up to its NUL, noting a "/" on the way: one pass over the bytes.
     const nameStart = position + 1;
-    const nameEnd = content.indexOf(NUL, nameStart);
-    if (nameEnd < 0) badTree('name not terminated by NUL', entryStart);
+    let nameEnd = nameStart;
+    let slash = false;
+    for (;;) {
+      if (nameEnd >= length) return badTree('name not terminated by NUL', entryStart);
+      const byte = content[nameEnd]!;
+      if (byte === NUL) break;
+      if (byte === SLASH) slash = true;
+      nameEnd++;
+    }
     const idEnd = nameEnd + 1 + hashLength;
-    if (idEnd > content.length) badTree('truncated object id', entryStart);
-    checkName(content, nameStart, nameEnd, entryStart);
-    const isTree = known.kind === 'tree';
+    if (idEnd > length) badTree('truncated object id', entryStart);
+    if (nameEnd === nameStart) badTree('empty name', entryStart);
+    if (slash) badTree('name containing "/"', entryStart);
+    if (content[nameStart] === DOT && (nameEnd - nameStart === 1 || (nameEnd - nameStart === 2 && content[nameStart + 1] === DOT))) badTree('name "." or ".."', entryStart);
+    const isTree = known === TREE_MODE;
     if (candidates !== undefined) {
       if (previousStart >= 0) {
         const order = compareNames(content, previousStart, previousEnd, previousIsTree, nameStart, nameEnd, isTree);
@@ -110,13 +140,6 @@ function walkTree(content: Buffer, hashLength: HashLength, checkOrder: boolean, 
 
 function badTree(problem: string, offset: number): never {
   throw new PackParserError('OBJECT_BAD_TREE', `malformed tree: ${problem} in the entry at offset ${offset}`, { offset });
-}
-
-function checkName(content: Buffer, start: number, end: number, entryStart: number): void {
-  const length = end - start;
-  if (length === 0) badTree('empty name', entryStart);
-  for (let i = start; i < end; i++) if (content[i] === SLASH) badTree('name containing "/"', entryStart);
-  if (content[start] === DOT && (length === 1 || (length === 2 && content[start + 1] === DOT))) badTree('name "." or ".."', entryStart);
 }
 
 /**
@@ -149,6 +172,12 @@ class FileNameCandidates {
   /** Start and end of each stacked name, interleaved. */
   private stack = new Int32Array(64);
   private size = 0;
+
+  /** Empties the stack, for the next tree. */
+  reset(): this {
+    this.size = 0;
+    return this;
+  }
 
   /** Takes the next entry in order; true when it is a tree named as a file before it. */
   next(content: Buffer, nameStart: number, nameEnd: number, isTree: boolean): boolean {
