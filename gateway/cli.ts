@@ -1,4 +1,5 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=131072 node
+// The setting on the line above: see gateway/server/malloc-settings.ts.
 import { pathToFileURL } from 'node:url';
 import { realpathSync } from 'node:fs';
 import { runCli } from './cli/run.js';

@@ -4,6 +4,7 @@ import type { GatewayConfig } from '../config/config-types.js';
 import { DEMO_REPOSITORY, ensureDemoRepository, ensureDemoToken } from '../demo/demo-setup.js';
 import { adminTokenPath, ensureAdminToken } from '../approvals/admin-token.js';
 import { TokenStore } from '../identity/token-store.js';
+import { MALLOC_ENV, mallocSettingsMissing } from '../server/malloc-settings.js';
 import { startGateway, type GatewayStartOptions } from '../server/start-gateway.js';
 
 function withPort(config: GatewayConfig, port: string | undefined): GatewayConfig {
@@ -42,6 +43,13 @@ export async function runServe(config: GatewayConfig, io: CliIO, stop: Promise<v
     );
   }
   gateway.logger.info({ url: gateway.url, policy_revision: gateway.policy.revision, upstreams: config.upstreams.map((u) => u.name) }, 'gitgate listening');
+  const missing = mallocSettingsMissing();
+  if (missing.length > 0) {
+    gateway.logger.warn(
+      { missing: missing.map((name) => `${name}=${MALLOC_ENV[name]}`) },
+      'started without the malloc setting the gitgate command sets: memory freed after large pushes may stay with the process. Set it in the environment that runs node',
+    );
+  }
   await stop;
   io.stderr('gitgate: shutting down\n');
   await gateway.close();

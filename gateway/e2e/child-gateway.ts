@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { TokenStore } from '../identity/token-store.js';
+import { MALLOC_ENV } from '../server/malloc-settings.js';
 
 /**
  * `gitgate serve` in a process of its own, so that its memory is measured alone (the tests and
@@ -80,7 +81,12 @@ export async function startChildGateway(options: ChildGatewayOptions): Promise<C
   writeFileSync(configPath, stringify({ listen: { host: '127.0.0.1', port: 0 }, data_dir: 'data', tokens_file: 'tokens.json', upstreams: options.upstreams, ...options.extraConfig }));
   const { token } = new TokenStore(join(options.root, 'tokens.json')).create('agent-1', ['agents']);
   const [command, ...args] = options.cli;
-  const child: ChildProcess = spawn(command!, [...args, 'serve', '--config', configPath], { cwd: options.root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(command!, [...args, 'serve', '--config', configPath], {
+    cwd: options.root,
+    // As the `gitgate` command and `npm start` run it.
+    env: { ...process.env, ...MALLOC_ENV },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   running.add(child);
   child.once('exit', () => running.delete(child));
   let stdout = '';
