@@ -18,6 +18,16 @@ export class ObjectReader {
     private readonly upstream: GitObjectSource | undefined,
   ) {}
 
+  /**
+   * A commit already at hand (pushed, or read from the upstream before), without a wait; undefined
+   * otherwise (then `commit` asks the upstream). The inspection's hot loops take this path first:
+   * an `await`, even of a value at hand, costs a promise and a microtask, 30,000 of them per
+   * 2,000-commit push.
+   */
+  knownCommit(id: string): GitCommit | undefined {
+    return this.pushed.commits.get(id) ?? this.upstreamCommits.get(id);
+  }
+
   /** A commit, or undefined when neither the push nor the upstream has it. */
   async commit(id: string): Promise<GitCommit | undefined> {
     const pushed = this.pushed.commits.get(id);
@@ -27,6 +37,11 @@ export class ObjectReader {
     const commit = object?.type === 'commit' ? parseCommit(object.content) : undefined;
     this.upstreamCommits.set(id, commit);
     return commit;
+  }
+
+  /** A tree's raw content when at hand (pushed, or cached from the upstream), without a wait (see knownCommit). */
+  knownTreeContent(id: string): Buffer | undefined {
+    return this.pushed.treeContent(id) ?? this.upstreamTrees.get(id);
   }
 
   /**
@@ -49,10 +64,16 @@ export class ObjectReader {
     return parseTree(await this.treeContent(id), 20, { checkOrder: false });
   }
 
+  /** A pushed blob as `blob` gives it, without a wait (see knownCommit); undefined for any other. */
+  pushedBlob(id: string): PushedBlob | undefined {
+    const pushed = this.pushed.blobs.get(id);
+    return pushed === undefined ? undefined : { size: pushed.size, binary: pushed.binary, content: this.pushed.blobContent(id) };
+  }
+
   /** Size, binary flag and content of a blob; undefined when it cannot be found. */
   async blob(id: string): Promise<PushedBlob | undefined> {
-    const pushed = this.pushed.blobs.get(id);
-    if (pushed !== undefined) return { size: pushed.size, binary: pushed.binary, content: this.pushed.blobContent(id) };
+    const pushed = this.pushedBlob(id);
+    if (pushed !== undefined) return pushed;
     const object = await this.readUpstream(id);
     if (object?.type !== 'blob') return undefined;
     return { size: object.content.length, content: object.content, binary: looksBinary(object.content) };

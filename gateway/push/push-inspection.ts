@@ -110,6 +110,11 @@ export class PushInspection {
     this.budget = { ...DEFAULT_PUSH_INSPECTION_BUDGET, ...options.budget };
   }
 
+  /** Whether `pause` would give the event loop a turn now: hot loops await it only then (an await costs a microtask). */
+  turnDue(): boolean {
+    return performance.now() - this.sliceStarted >= MAX_INSPECTION_SLICE_MS;
+  }
+
   /**
    * Call between units of work: gives the event loop a turn once the current slice is used up,
    * and throws PUSH_TOO_LARGE once the whole inspection has taken longer than allowed.

@@ -130,7 +130,7 @@ export async function inspectRefUpdate(command: ReceivePackCommand, context: Ins
   // Oldest first, so that a path's newest state wins in `files`.
   for (let k = ids.length - 1; k >= 0; k--) {
     const id = ids[k]!;
-    await shared.pause();
+    if (shared.turnDue()) await shared.pause();
     const analysis = shared.analysis(id) ?? (await analyzeCommit(id, context, shared));
     if (k < limits.maxCommits) {
       if (shared.listedCommits < shared.listing.commits) {
@@ -221,7 +221,7 @@ async function analyzeCommit(id: string, context: InspectionContext, push: PushI
   const { reader, scanner } = context;
   const commit = reader.pushed.commits.get(id)!;
   const firstParent = commit.parents[0];
-  const parentTree = firstParent === undefined ? undefined : (await reader.commit(firstParent))?.tree;
+  const parentTree = firstParent === undefined ? undefined : (reader.knownCommit(firstParent) ?? (await reader.commit(firstParent)))?.tree;
   // A parent that can be read neither from the push nor upstream: what the commit changed cannot
   // be told, so all of its tree counts as added (listed and scanned) and the update is marked.
   const analysis: CommitAnalysis = { info: commitInfo(id, commit), parentUnknown: firstParent !== undefined && parentTree === undefined, findingsCut: false, files: [], findings: [] };
@@ -238,17 +238,17 @@ async function analyzeCommit(id: string, context: InspectionContext, push: PushI
         ? context.masker.maskString(commit.message)
         : `[gitgate: message of ${commit.message.length} characters withheld: it holds a secret (see the findings)]`;
   }
-  const diff = await diffTrees(reader, parentTree, commit.tree, push.changedFilesLeft, () => push.pause());
+  const diff = await diffTrees(reader, parentTree, commit.tree, push.changedFilesLeft, push);
   push.diffed(id, diff.changes.length, diff.truncated);
   for (const change of diff.changes) {
-    await push.pause();
+    if (push.turnDue()) await push.pause();
     push.diffedBlobs.add(change.id);
-    const blob = await reader.blob(change.id); // for a deletion: the deleted blob's size and flag
+    const blob = reader.pushedBlob(change.id) ?? (await reader.blob(change.id)); // for a deletion: the deleted blob's size and flag
     analysis.files.push({ path: change.path, status: change.status, mode: change.mode, blob: change.id, size: blob?.size ?? 0, binary: blob?.binary ?? false });
     // The scanner reads every file, large and binary ones in slices (scanLargeText).
     const content = blob?.content;
     if (change.status === 'deleted' || content === undefined || change.mode === '160000') continue;
-    const oldContent = change.oldId === undefined ? undefined : (await reader.blob(change.oldId))?.content;
+    const oldContent = change.oldId === undefined ? undefined : (reader.pushedBlob(change.oldId) ?? (await reader.blob(change.oldId)))?.content;
     push.scanning(content.length);
     const result = await scanLargeText(scanner, { path: change.path, newContent: content, commit: id, ...(oldContent === undefined ? {} : { oldContent }) }, () => push.pause(), push.archiveContext(scanner));
     refuseUnscanned(result, `commit ${id}`);

@@ -189,8 +189,8 @@ export async function diffTrees(
   oldTree: string | undefined,
   newTree: string,
   limit: number,
-  /** Awaited before each subtree: lets a long diff give the event loop turns (PushInspection.pause). */
-  pause?: () => Promise<void>,
+  /** Asked before each subtree: lets a long diff give the event loop turns (a PushInspection). */
+  turns?: { turnDue(): boolean; pause(): Promise<void> },
 ): Promise<{ changes: TreeChange[]; truncated: boolean }> {
   const changes: TreeChange[] = [];
   let truncated = false;
@@ -200,9 +200,9 @@ export async function diffTrees(
   };
   const walk = async (oldId: string | undefined, newId: string | undefined, prefix: string): Promise<void> => {
     if (oldId === newId || truncated) return;
-    await pause?.();
-    const a = new TreeCursor(oldId === undefined ? EMPTY : await reader.treeContent(oldId), oldId);
-    const b = new TreeCursor(newId === undefined ? EMPTY : await reader.treeContent(newId), newId);
+    if (turns?.turnDue() === true) await turns.pause();
+    const a = new TreeCursor(oldId === undefined ? EMPTY : (reader.knownTreeContent(oldId) ?? (await reader.treeContent(oldId))), oldId);
+    const b = new TreeCursor(newId === undefined ? EMPTY : (reader.knownTreeContent(newId) ?? (await reader.treeContent(newId))), newId);
     // A commit usually changes a few entries of a large tree. Entries that lie wholly in the bytes
     // both trees start with are the same entries; once both cursors have as many bytes left as
     // both trees end with, the rest is the same too. Neither is compared entry by entry.
