@@ -338,8 +338,17 @@ export class PackDecoder {
     const table = this.table;
     this.countResolved(index, content.length);
     const typeName = OBJECT_TYPE_NAMES[type]!;
-    const id = region === undefined ? objectId(this.hashAlgorithm, typeName, content) : hash(this.hashAlgorithm, region, 'buffer');
-    table.resolve(index, type, id);
+    // The id as hex straight from the hash when the header is in place: the table takes it from
+    // there, and no buffer is made for it (one fewer allocation per object).
+    let idHex: string;
+    if (region === undefined) {
+      const id = objectId(this.hashAlgorithm, typeName, content);
+      table.resolve(index, type, id);
+      idHex = id.toString('hex');
+    } else {
+      idHex = hash(this.hashAlgorithm, region, 'hex');
+      table.resolveHex(index, type, idHex);
+    }
     table.depths[index] = depth;
     if (depth > this.maxDepth) this.maxDepth = depth;
     this.countsByType[typeName]++;
@@ -352,7 +361,7 @@ export class PackDecoder {
         index,
         offset: table.offsets[index]!,
         type: typeName,
-        id: id.toString('hex'),
+        id: idHex,
         size: content.length,
         entrySize: table.sizes[index]!,
         packedLength: index === table.count - 1 && this.trailer === undefined

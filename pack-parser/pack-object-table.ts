@@ -138,8 +138,18 @@ export class PackObjectTable {
 
   /** Records the resolved type and id; returns the index of an earlier entry with the same id, or -1. */
   resolve(index: number, type: number, id: Uint8Array): number {
-    this.types[index] = type;
     this.ids.set(id, index * this.hashLength);
+    return this.resolveWritten(index, type);
+  }
+
+  /** `resolve` with the id in lowercase hex, written straight into the table (no buffer between). */
+  resolveHex(index: number, type: number, idHex: string): number {
+    this.ids.write(idHex, index * this.hashLength, this.hashLength, 'hex');
+    return this.resolveWritten(index, type);
+  }
+
+  private resolveWritten(index: number, type: number): number {
+    this.types[index] = type;
     // Load factor at most 3/4: linear probing stays short, and the table costs 5-10 bytes an object.
     if ((this.resolvedCount + 1) * 4 > this.slots.length * 3) this.rehash(this.slots.length * 2);
     const existing = this.insertSlot(index);
