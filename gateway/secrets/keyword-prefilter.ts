@@ -1,8 +1,22 @@
 /**
+ * States up to which the automaton is also compiled to a table indexed by state and byte itself
+ * (16-bit entries, the top bit marking a state that ends a keyword): 8,192 states, 4 MiB. The
+ * default rules make about 1,000 (516 KiB); rule sets with far more keywords keep the class table.
+ */
+const MAX_DIRECT_STATES = 8192;
+const ACCEPTS = 0x8000;
+
+/**
  * Aho–Corasick automaton over bytes, ASCII case-insensitive: one pass over the content finds
  * every occurrence of every rule keyword. The automaton is compiled to a dense DFA over byte
  * classes (only bytes that occur in keywords get their own class), so the inner loop is one
  * table lookup per byte.
+ *
+ * Where it has at most MAX_DIRECT_STATES states it is also laid out by byte (`direct`): the
+ * loop then reads the content byte and one table entry, which also says whether the state ends
+ * a keyword, instead of a class, a transition and an accepting flag. On 30-40 MB of base64,
+ * source code and random bytes that took it from 408-448 to 458-495 MB/s (old and new builds
+ * alternating, two runs each); a push's secret scan spends most of its time here.
  */
 export class KeywordPrefilter {
   readonly keywords: readonly string[];
@@ -15,8 +29,11 @@ export class KeywordPrefilter {
   /** For each state, the keyword ids that end there (own output plus the fail chain's). */
   private readonly outputs: (readonly number[] | undefined)[];
   private readonly keywordLengths: Int32Array;
+  /** Next state at `(state << 8) | byte`, ACCEPTS set when it ends a keyword; undefined past MAX_DIRECT_STATES. */
+  private readonly direct: Uint16Array | undefined;
 
-  constructor(keywords: readonly string[]) {
+  /** `maxDirectStates` is for tests, to run the class-table loop on a small automaton. */
+  constructor(keywords: readonly string[], options: { maxDirectStates?: number } = {}) {
     this.keywords = keywords;
     const encoded = keywords.map((k) => Buffer.from(k.toLowerCase(), 'utf8'));
     this.keywordLengths = Int32Array.from(encoded.map((k) => k.length));
@@ -91,6 +108,19 @@ export class KeywordPrefilter {
     this.outputs = outputs;
     this.accepting = new Uint8Array(stateCount * classCount);
     outputs.forEach((o, state) => void (this.accepting[state * classCount] = o === undefined ? 0 : 1));
+    this.direct = stateCount <= (options.maxDirectStates ?? MAX_DIRECT_STATES) && stateCount < ACCEPTS ? this.directTable(stateCount) : undefined;
+  }
+
+  private directTable(stateCount: number): Uint16Array {
+    const { byteClass, transitions, classCount, outputs } = this;
+    const table = new Uint16Array(stateCount * 256);
+    for (let state = 0; state < stateCount; state++) {
+      for (let byte = 0; byte < 256; byte++) {
+        const next = transitions[state * classCount + byteClass[byte]!]! / classCount;
+        table[(state << 8) | byte] = next | (outputs[next] === undefined ? 0 : ACCEPTS);
+      }
+    }
+    return table;
   }
 
   /**
@@ -98,6 +128,7 @@ export class KeywordPrefilter {
    * `keywordId, startOffset` pairs.
    */
   findAll(content: Uint8Array, from = 0, to = content.length): number[] {
+    if (this.direct !== undefined) return this.findAllDirect(this.direct, content, from, to);
     const hits: number[] = [];
     const { byteClass, transitions, classCount, accepting, outputs, keywordLengths } = this;
     let row = 0;
@@ -105,6 +136,20 @@ export class KeywordPrefilter {
       row = transitions[row + byteClass[content[i]!]!]!;
       if (accepting[row] === 1) {
         for (const id of outputs[row / classCount]!) hits.push(id, i + 1 - keywordLengths[id]!);
+      }
+    }
+    return hits;
+  }
+
+  private findAllDirect(table: Uint16Array, content: Uint8Array, from: number, to: number): number[] {
+    const hits: number[] = [];
+    const { outputs, keywordLengths } = this;
+    let state = 0;
+    for (let i = from; i < to; i++) {
+      const entry = table[(state << 8) | content[i]!]!;
+      state = entry & ~ACCEPTS;
+      if (entry >= ACCEPTS) {
+        for (const id of outputs[state]!) hits.push(id, i + 1 - keywordLengths[id]!);
       }
     }
     return hits;
