@@ -72,16 +72,12 @@ const TREE_MODE = KNOWN_MODES.get(0o40000)!;
 /** `100644 ` as one number, read the same way from the content (bytes 0 to 5, then the space). */
 const FILE_MODE_PREFIX = 0x313030363434;
 
-/** Reused by every `walkTree` call (its state is reset per tree): one fewer allocation per tree. */
-const sharedCandidates = (): FileNameCandidates => (reusableCandidates ??= new FileNameCandidates());
-let reusableCandidates: FileNameCandidates | undefined;
-
 function walkTree(content: Buffer, hashLength: HashLength, checkOrder: boolean, visit: EntryVisitor | undefined): void {
   // The previous entry's name, for the order check; the files a later tree could duplicate.
   let previousStart = -1;
   let previousEnd = -1;
   let previousIsTree = false;
-  const candidates = checkOrder ? sharedCandidates().reset() : undefined;
+  const candidates = checkOrder ? reusedCandidates.reset() : undefined;
   const length = content.length;
   let position = 0;
   while (position < length) {
@@ -198,6 +194,9 @@ class FileNameCandidates {
     return false;
   }
 }
+
+/** Reused by every `walkTree` call (reset per tree; the walk is synchronous): one fewer allocation per tree. */
+const reusedCandidates = new FileNameCandidates();
 
 /** Whether the name `b` is the name `a`, or `a` followed by a byte that sorts before "/". */
 function continues(content: Buffer, aStart: number, aEnd: number, bStart: number, bEnd: number): boolean {
