@@ -91,10 +91,19 @@ export const XZ: Compression = {
 const ZSTD_INPUT_SLICE = 16 * 1024;
 const PAST_THE_LIMIT = Symbol('past the limit');
 
-/** A zstd frame, or a skippable frame (magic 0x184D2A50 to 0x184D2A5F) that zstd reads past (RFC 8878, 3.1). */
+/** A zstd frame's magic number, little-endian (RFC 8878, 3.1.1). */
+const ZSTD_FRAME_MAGIC = 0xfd2fb528;
+
+/** A skippable frame's magic number (0x184D2A50 to 0x184D2A5F), which zstd reads past (RFC 8878, 3.1.2). */
+function isSkippableFrameMagic(magic: number): boolean {
+  return (magic & 0xfffffff0) === 0x184d2a50;
+}
+
+/** A zstd frame (at least 9 bytes), or a skippable frame (at least its 8-byte header). */
 function isZstdData(content: Buffer): boolean {
-  if (startsWith(content, [0x28, 0xb5, 0x2f, 0xfd], 9)) return true;
-  return content.length >= 8 && (content[0]! & 0xf0) === 0x50 && content[1] === 0x2a && content[2] === 0x4d && content[3] === 0x18;
+  if (content.length < 8) return false;
+  const magic = content.readUInt32LE(0);
+  return (magic === ZSTD_FRAME_MAGIC && content.length >= 9) || isSkippableFrameMagic(magic);
 }
 
 /** The largest window a zstd frame may ask for: what `zstd --ultra -20` writes (levels up to 19 use 8 MiB). */
@@ -111,11 +120,11 @@ function checkZstdWindows(content: Buffer): void {
   let at = 0;
   while (at + 8 <= content.length) {
     const magic = content.readUInt32LE(at);
-    if ((magic & 0xfffffff0) === 0x184d2a50) {
+    if (isSkippableFrameMagic(magic)) {
       at += 8 + content.readUInt32LE(at + 4); // a skippable frame: its size, then its bytes
       continue;
     }
-    if (magic !== 0xfd2fb528) return;
+    if (magic !== ZSTD_FRAME_MAGIC) return;
     const descriptor = content[at + 4]!;
     const singleSegment = (descriptor & 0x20) !== 0;
     const contentSizeBytes = [singleSegment ? 1 : 0, 2, 4, 8][descriptor >> 6]!;
