@@ -15,11 +15,12 @@ export const MALLOC_ENV: Readonly<Record<string, string>> = Object.freeze({ MALL
 
 /**
  * The names of MALLOC_ENV missing from `env`, when this process runs on glibc (other C libraries
- * do not read them): empty when all is set or nothing applies.
+ * do not read them): empty when all is set or nothing applies. The C library is asked only when
+ * something is missing (Node's diagnostic report takes a few milliseconds to build).
  */
-export function mallocSettingsMissing(env: NodeJS.ProcessEnv = process.env, glibcVersion: string | null = runtimeGlibcVersion()): string[] {
-  if (glibcVersion === null) return [];
-  return Object.keys(MALLOC_ENV).filter((name) => env[name] === undefined);
+export function mallocSettingsMissing(env: NodeJS.ProcessEnv = process.env, glibcVersion: () => string | null = runtimeGlibcVersion): string[] {
+  const missing = Object.keys(MALLOC_ENV).filter((name) => env[name] === undefined);
+  return missing.length === 0 || glibcVersion() === null ? [] : missing;
 }
 
 /** The glibc this process runs on (Node's diagnostic report names it), or null on any other C library. */
