@@ -42,6 +42,17 @@ t.test('an unknown command names itself and lists the commands of its group', as
   t.match(io.err, /demo echo/);
 });
 
+t.test('a group with --help lists its commands; the group alone asks for one of them', async (t) => {
+  const io = captureIO();
+  t.equal(await runCli(['demo', '--help'], [echo], io), 0);
+  t.match(io.out, /demo echo +Print the positionals/);
+  t.equal(io.err, '');
+  const bare = captureIO();
+  t.equal(await runCli(['demo'], [echo], bare), 2);
+  t.match(bare.err, /'demo' needs one of its commands/);
+  t.match(bare.err, /demo echo/);
+});
+
 t.test('command --help prints its options', async (t) => {
   const io = captureIO();
   t.equal(await runCli(['demo', 'echo', '--help'], [echo], io), 0);

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { CliUsageError, loadCommand, type CliIO, type Command, type CommandEntry } from './command.js';
 
 const PROGRAM = 'gitgate';
+const HELP_WORDS = new Set(['--help', '-h', 'help']);
 
 function commandName(command: Command): string {
   return `${PROGRAM} ${command.words.join(' ')}`;
@@ -42,14 +43,19 @@ function selectCommand(argv: string[], commands: CommandEntry[]): { command: Com
 /** Runs the CLI and returns the exit code (0 ok, 1 failure, 2 usage error). */
 export async function runCli(argv: string[], entries: CommandEntry[], io: CliIO): Promise<number> {
   const loadAll = (list: CommandEntry[]) => Promise.all(list.map(loadCommand));
-  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+  if (argv.length === 0 || HELP_WORDS.has(argv[0]!)) {
     io.stdout(overview(await loadAll(entries)));
     return argv.length === 0 ? 2 : 0;
   }
   const selected = selectCommand(argv, entries);
   if (!selected) {
     const group = entries.filter((c) => c.words[0] === argv[0]);
-    io.stderr(`${PROGRAM}: unknown command '${argv.join(' ')}'\n\n`);
+    // `gitgate approvals --help`: the commands of the group.
+    if (group.length > 0 && argv.length === 2 && HELP_WORDS.has(argv[1]!)) {
+      io.stdout(overview(await loadAll(group)));
+      return 0;
+    }
+    io.stderr(argv.length === 1 && group.length > 0 ? `${PROGRAM}: '${argv[0]}' needs one of its commands\n\n` : `${PROGRAM}: unknown command '${argv.join(' ')}'\n\n`);
     io.stderr(overview(await loadAll(group.length > 0 ? group : entries)));
     return 2;
   }

@@ -21,6 +21,8 @@ t.test('without a config: demo upstream and token, and the printed clone command
   const lines = io.out.split('\n');
   t.match(lines[0], /^gitgate is ready on http:\/\/127\.0\.0\.1:\d+ \(embedded demo defaults; data in .*\.gitgate-data\)$/);
   t.match(lines[2], /config: none given/);
+  const port = new URL(/ready on (\S+)/.exec(lines[0]!)![1]!).port;
+  t.match(lines[3], `gitgate approvals list --url http://127.0.0.1:${port} | approve <id> --url http://127.0.0.1:${port}`, 'off the default port, the approver is told where the gateway is');
   const command = /git clone (\S+)/.exec(lines[1]!)![1]!;
   const git = new GitClient();
   const clone = await git.run(['clone', command, 'hello'], cwd);

@@ -1,5 +1,6 @@
 import { CliUsageError, stringOption, type CliIO, type Command } from './command.js';
 import { configFromArgs } from './config-option.js';
+import { DEFAULT_LISTEN } from '../config/load-config.js';
 import type { GatewayConfig } from '../config/config-types.js';
 import { DEMO_REPOSITORY, ensureDemoRepository, ensureDemoToken } from '../demo/demo-setup.js';
 import { adminTokenPath, ensureAdminToken } from '../approvals/admin-token.js';
@@ -28,11 +29,14 @@ export async function runServe(config: GatewayConfig, io: CliIO, stop: Promise<v
   const gateway = await startGateway(config, options);
   const origin = new URL(gateway.url);
   if (demo && demoToken !== undefined) {
+    // The approver's commands find the gateway on the default port (or $GITGATE_PORT, when the
+    // second terminal has it too); on another port they need to be told.
+    const urlOption = origin.port === String(DEFAULT_LISTEN.port) ? '' : ` --url ${gateway.url}`;
     io.stdout(
       `gitgate is ready on ${gateway.url} (embedded demo defaults; data in ${config.dataDir})\n` +
         `  clone:  git clone ${origin.protocol}//agent:${demoToken}@${origin.host}/${DEMO_REPOSITORY}.git\n` +
         `  config: none given; write a gitgate.yaml and run gitgate serve --config gitgate.yaml (tokens: ${config.tokensFile})\n` +
-        `  approve: pushes to main touching src/ wait for approval: gitgate approvals list | approve <id> (approver token in ${adminTokenPath(config.dataDir)})\n` +
+        `  approve: pushes to main touching src/ wait for approval: gitgate approvals list${urlOption} | approve <id>${urlOption} (approver token in ${adminTokenPath(config.dataDir)})\n` +
         `  web UI: ${gateway.url}/ui   (sign in with the approver token from ${adminTokenPath(config.dataDir)})\n`,
     );
   } else {
