@@ -18,7 +18,7 @@ export interface GatewayConfig {
   policies: { kind: 'directory'; path: string } | { kind: 'bundle'; path: string };
   /** Laid over the policy data (deployment settings such as `gitgate.config.protected_refs`). */
   policyData: Record<string, unknown> | undefined;
-  /** `archives`: what the secret scan may spend reading archives: zip, tar, gzip, xz, zstd (unset limits keep their defaults). */
+  /** `archives`: what the secret scan may spend reading archives: zip, tar, gzip, xz, zstd, bzip2 (unset limits keep their defaults). */
   secrets: { rulesFile: string | undefined; fingerprintKeyEnv: string; archives: Partial<ArchiveLimits> };
   upstreams: UpstreamConfig[];
   /** OIDC issuers whose JWTs are accepted besides the static tokens. */

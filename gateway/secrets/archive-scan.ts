@@ -56,8 +56,8 @@ const ARCHIVE_FORMATS: readonly ArchiveFormat[] = [
 ];
 
 /**
- * The findings in the files of an archive (zip, tar, or a file compressed with gzip, xz or
- * zstd), or undefined when the content is none. Each file is scanned as a file of its own, at
+ * The findings in the files of an archive (zip, tar, or a file compressed with gzip, xz, zstd
+ * or bzip2), or undefined when the content is none. Each file is scanned as a file of its own, at
  * the path `<archive path>!<entry name>` (as Java names a file in a jar; a compressed file's one
  * file is named as gunzip names it, so a key in `site.tar.gz` is found at
  * `site.tar.gz!site.tar!config/app.env`), so its findings carry their line in that file. A file

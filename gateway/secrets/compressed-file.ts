@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { createGunzip } from 'node:zlib';
 import { Decompress as ZstdDecoder } from 'fzstd';
+import { BZIP2 } from './bzip2-file.js';
 import {
   DEFLATE_MAX_RATIO,
   WholeBuffer,
@@ -13,13 +14,13 @@ import {
 } from './archive-limits.js';
 
 /**
- * Reading compressed files (`.gz`, `.tgz`, `.xz`, `.tar.xz`, `.zst`, `.tar.zst`, a compressed SQL
- * dump or `.env`) for the secret scan: their one file is compressed, and no rule finds a key in
- * the compressed bytes. Each is decompressed whole, cut off at what the expansion budget allows,
- * with every member (gzip) or stream and frame (xz, zstd) it holds. Data after the last one, a
- * truncated stream and a failed integrity check make the file unreadable
- * (ArchiveUnreadableError): the decoders refuse them, and what they cannot read is not passed
- * unread.
+ * Reading compressed files (`.gz`, `.tgz`, `.xz`, `.tar.xz`, `.zst`, `.tar.zst`, `.bz2`,
+ * `.tar.bz2`, a compressed SQL dump or `.env`) for the secret scan: their one file is
+ * compressed, and no rule finds a key in the compressed bytes. Each is decompressed whole, cut
+ * off at what the expansion budget allows, with every member (gzip) or stream and frame (xz,
+ * zstd, bzip2: see bzip2-file.ts) it holds. Data after the last one, a truncated stream and a
+ * failed integrity check make the file unreadable (ArchiveUnreadableError): the decoders refuse
+ * them, and what they cannot read is not passed unread.
  */
 
 /** A compression format whose files hold one file. */
@@ -187,11 +188,11 @@ export const ZSTD: Compression = {
 };
 
 /** The formats a file is recognized and decompressed in. */
-export const COMPRESSIONS: readonly Compression[] = [GZIP, XZ, ZSTD];
+export const COMPRESSIONS: readonly Compression[] = [GZIP, XZ, ZSTD, BZIP2];
 
 /**
  * The name of the one file, as the format's tool names what it writes: the file's own name
- * without the suffix (`.gz`, `.xz`, `.zst`; `.tgz`, `.txz` and `.tzst` become `.tar`); a name
+ * without the suffix (`.gz`, `.xz`, `.zst`, `.bz2`; `.tgz`, `.txz`, `.tzst` and `.tbz2` become `.tar`); a name
  * without such a suffix stays as it is. A name recorded in the file (gzip's FNAME) is not used:
  * it is whatever the writer put there.
  */

@@ -35,7 +35,7 @@ export interface SecretScannerOptions {
   maxFindingsPerFile?: number;
   /**
    * What `scanLargeText` may spend reading the files inside archives (zip, jar, docx, whl, tar,
-   * gzip, xz, zstd):
+   * gzip, xz, zstd, bzip2):
    * see ArchiveLimits for the defaults. An archive it cannot read whole is reported `unscanned`.
    */
   archives?: Partial<ArchiveLimits>;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests need (git for the real client and http-backend,
 # build tools for native addons, chromium for the web UI's browser tests, openssl for test
-# certificates, gh for the GitHub API proxy, xz and zstd for compressed fixtures). Safe to run
+# certificates, gh for the GitHub API proxy, xz, zstd and bzip2 for compressed fixtures). Safe to run
 # again: does nothing when all are present.
 set -euo pipefail
 need=()
@@ -12,9 +12,10 @@ command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 # The web UI tests drive Debian's chromium through playwright-core (GITGATE_CHROMIUM overrides the path).
 [ -x /usr/bin/chromium ] || need+=(chromium)
-# The secret scan's tests compress their fixtures with the real xz and zstd.
+# The secret scan's tests compress their fixtures with the real xz, zstd and bzip2.
 command -v xz >/dev/null 2>&1 || need+=(xz-utils)
 command -v zstd >/dev/null 2>&1 || need+=(zstd)
+command -v bzip2 >/dev/null 2>&1 || need+=(bzip2)
 # The GitHub API proxy is tested with the real GitHub CLI (gh api against the gateway).
 command -v gh >/dev/null 2>&1 || need+=(gh)
 if [ ${#need[@]} -gt 0 ]; then

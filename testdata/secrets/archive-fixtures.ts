@@ -37,10 +37,10 @@ export async function tarOf(files: Record<string, string | Buffer>): Promise<Buf
 }
 
 /**
- * `data` compressed by the real tool (`xz` or `zstd`, installed by scripts/ci/install-system-deps.sh),
+ * `data` compressed by the real tool (`xz`, `zstd` or `bzip2`, installed by scripts/ci/install-system-deps.sh),
  * with its extra arguments (`-C sha256`, `-19`).
  */
-export function compressedBy(tool: 'xz' | 'zstd', data: string | Buffer, args: string[] = []): Buffer {
+export function compressedBy(tool: 'xz' | 'zstd' | 'bzip2', data: string | Buffer, args: string[] = []): Buffer {
   const run = spawnSync(tool, [...args, '-q', '-c'], { input: data, maxBuffer: 256 * 1024 * 1024 });
   if (run.error !== undefined || run.status !== 0) throw new Error(`${tool} ${args.join(' ')} failed: ${run.error?.message ?? run.stderr.toString()}`);
   return run.stdout;

@@ -2,14 +2,17 @@ import t from 'tap';
 import { gzipSync } from 'node:zlib';
 import { builtinScanner, fakeGithubToken, findingPlaces, scanBlobAsPushed, settingsWithToken } from './test-helpers.js';
 import { XZ, ZSTD, decompressedName } from './compressed-file.js';
+import { BZIP2 } from './bzip2-file.js';
 import { compressedBy, tarOf, zipOf } from '../../testdata/secrets/archive-fixtures.js';
 
 const scanner = builtinScanner();
 const where = findingPlaces;
 const settings = settingsWithToken;
 const scan = scanBlobAsPushed;
-const tools = ['xz', 'zstd'] as const;
-const suffix = { xz: 'xz', zstd: 'zst' } as const;
+const tools = ['xz', 'zstd', 'bzip2'] as const;
+const suffix = { xz: 'xz', zstd: 'zst', bzip2: 'bz2' } as const;
+const shortTarName = { xz: 'site.txz', zstd: 'site.tzst', bzip2: 'site.tbz2' } as const;
+const cutShort = { xz: 'unexpected end of data', zstd: 'unexpected EOF', bzip2: 'unexpected end of data' } as const;
 
 for (const tool of tools) {
   const ext = suffix[tool];
@@ -22,7 +25,7 @@ for (const tool of tools) {
     t.same(where(result.findings), [`github-pat deploy/site.tar.${ext}!site.tar!site/config/app.env:3:14`]);
     t.equal(result.findings[0]?.fingerprint, scanner.scanFile({ path: 'x', content: text }).findings[0]?.fingerprint);
     t.equal(result.unscanned, undefined);
-    const short = tool === 'xz' ? 'site.txz' : 'site.tzst';
+    const short = shortTarName[tool];
     t.same(where((await scan(short, compressed)).findings), [`github-pat ${short}!site.tar!site/config/app.env:3:14`], `.${short.split('.')[1]} names its tar .tar`);
   });
 
@@ -55,7 +58,7 @@ for (const tool of tools) {
     const whole = compressedBy(tool, settings(6));
     const unreadable = new RegExp(`^bad\\.${ext}: it is not ${tool} data gitgate can read \\((.+)\\)$`);
     const reasonFor = async (content: Buffer) => unreadable.exec((await scan(`bad.${ext}`, content)).unscanned ?? '')?.[1];
-    t.equal(await reasonFor(whole.subarray(0, whole.length - 6)), tool === 'xz' ? 'unexpected end of data' : 'unexpected EOF', 'cut short');
+    t.equal(await reasonFor(whole.subarray(0, whole.length - 6)), cutShort[tool], 'cut short');
     t.ok(await reasonFor(Buffer.concat([whole, Buffer.from(settings(7))])), 'data after the last stream or frame');
     t.ok(await reasonFor(Buffer.concat([whole, gzipSync(settings(7))])), 'a gzip member after it');
   });
@@ -96,16 +99,49 @@ t.test('zstd: a frame asking for a window past 32 MiB is refused before anything
   t.match((await scan('second.zst', second)).unscanned, /a frame asks for a window of 1073741824 bytes/, 'in any frame, not only the first');
 });
 
+t.test('bzip2: a corrupted block and a wrong stream checksum are refused with the reason', async (t) => {
+  const whole = compressedBy('bzip2', settings(12).repeat(50));
+  const corrupted = Buffer.from(whole);
+  corrupted[Math.floor(corrupted.length / 2)]! ^= 0x55;
+  t.match((await scan('bad.bz2', corrupted)).unscanned, /^bad\.bz2: it is not bzip2 data gitgate can read \((Data error.*|Bad block CRC.*)\)$/);
+  // The stream's CRC ends in the last byte, whose low bits may be padding: its top bit is the CRC's.
+  const wrongCrc = Buffer.from(whole);
+  wrongCrc[wrongCrc.length - 1]! ^= 0x80;
+  t.equal((await scan('crc.bz2', wrongCrc)).unscanned, "crc.bz2: it is not bzip2 data gitgate can read (a stream's checksum does not match its blocks)");
+  t.same(where((await scan('ok.bz2', whole)).findings).length, 50, 'the file as bzip2 wrote it has all 50 tokens');
+});
+
+t.test('bzip2: a file of many blocks gives the event loop a turn between them', async (t) => {
+  const text = Buffer.from(settings(13).repeat(20_000)); // about 1.6 MB: 17 blocks of 100 kB at -1
+  const compressed = compressedBy('bzip2', text, ['-1']);
+  let turns = 0;
+  let decoding = true;
+  const count = () => {
+    if (!decoding) return;
+    turns++;
+    setImmediate(count);
+  };
+  setImmediate(count);
+  const decompressed = await BZIP2.decompress(compressed, 64 * 1024 * 1024).finally(() => (decoding = false));
+  t.ok(decompressed?.equals(text), 'decoded whole');
+  t.ok(turns >= 10, `${turns} turns of the event loop while it decoded`);
+  t.equal(await BZIP2.decompress(compressed, 1024 * 1024), undefined, 'past the limit: nothing, and it stops there');
+});
+
 t.test('a zstd file in a zip in an xz file: formats nest', async (t) => {
   const jar = await zipOf({ 'conf/app.env.zst': compressedBy('zstd', settings(10)) });
   t.same(where((await scan('bundle.zip.xz', compressedBy('xz', jar))).findings), ['github-pat bundle.zip.xz!bundle.zip!conf/app.env.zst!app.env:3:14']);
 });
 
-t.test('recognising xz and zstd, and naming what they hold', async (t) => {
+t.test('recognising xz, zstd and bzip2, and naming what they hold', async (t) => {
   t.ok(XZ.recognizes(compressedBy('xz', 'x')));
   t.notOk(XZ.recognizes(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])), 'too short to be xz');
   t.ok(ZSTD.recognizes(compressedBy('zstd', 'x')));
   t.notOk(ZSTD.recognizes(Buffer.from([0x28, 0xb5, 0x2f, 0xfd])), 'too short to be zstd');
   t.same(['a/site.tar.xz', 'site.txz', 'dump.XZ', 'blob'].map((path) => decompressedName(path, XZ)), ['site.tar', 'site.tar', 'dump', 'blob']);
   t.same(['site.tar.zst', 'site.tzst', 'x.zip!inner/data.zst', '.zst'].map((path) => decompressedName(path, ZSTD)), ['site.tar', 'site.tar', 'data', '.zst']);
+  t.ok(BZIP2.recognizes(compressedBy('bzip2', 'x')));
+  t.ok(BZIP2.recognizes(compressedBy('bzip2', '')), 'an empty file: a header and the end-of-stream marker');
+  t.notOk(BZIP2.recognizes(Buffer.from('BZh9 is how a bzip2 file starts')), 'the header alone is not enough');
+  t.same(['src.tar.bz2', 'src.tbz2', 'src.tbz', 'dump.sql.BZ2', 'x.bz'].map((path) => decompressedName(path, BZIP2)), ['src.tar', 'src.tar', 'src.tar', 'dump.sql', 'x']);
 });
