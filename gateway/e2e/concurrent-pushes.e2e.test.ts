@@ -2,7 +2,7 @@
 // each need the mirror fetched again (the upstream moved behind the gateway's back), a clone
 // meanwhile, and pushes racing for one branch. The mirror's fetches are serialised per
 // repository; each push must still be decided on what it carries and land whole or not at all.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,32 +41,43 @@ async function agentClones(name: string, count: number): Promise<string[]> {
   return clones;
 }
 
-t.test('pushes of several agents at once, each needing the mirror fetched again, all land; a clone meanwhile works', async (t) => {
-  const clones = await agentClones('branches', AGENTS);
-  // main moves on the upstream behind the gateway's back: every push below builds on a commit its
-  // mirror does not have yet, so each asks for the mirror to be fetched while the others do too.
-  const direct = await git.cloneAsAgent(remote, join(harness.root, 'branches', 'direct'));
-  await git.commitFile(direct, 'direct.txt', 'pushed straight to the upstream\n', 'Direct change');
-  await git.ok(['push', '-q', upstreamGitDir, 'HEAD:main'], direct);
+/**
+ * Each clone commits on top of the upstream's main and all push to their own branch at once,
+ * while a clone runs; every push must land at its commit, its forward recorded once.
+ */
+async function pushAllAtOnce(t: Test, clones: string[], round: string): Promise<void> {
   const heads: string[] = [];
   for (const [i, clone] of clones.entries()) {
     await git.ok(['fetch', '-q', 'origin'], clone);
     await git.ok(['reset', '-q', '--hard', 'origin/main'], clone);
-    heads.push(await git.commitFile(clone, `agents/agent-${i}.txt`, `work of agent ${i}\n`, `Agent ${i}'s change`));
+    heads.push(await git.commitFile(clone, `agents/agent-${i}.txt`, `${round}: work of agent ${i}\n`, `Agent ${i}'s change (${round})`));
   }
+  const branch = (i: number) => `refs/heads/${round}/agent-${i}`;
   const [pushes, clone] = await Promise.all([
-    Promise.all(clones.map((clone, i) => git.run(['push', 'origin', `HEAD:refs/heads/agent-${i}`], clone))),
-    git.run(['clone', '-q', remote, join(harness.root, 'branches', 'reader')], harness.root),
+    Promise.all(clones.map((clone, i) => git.run(['push', 'origin', `HEAD:${branch(i)}`], clone))),
+    git.run(['clone', '-q', remote, join(harness.root, round, 'reader')], harness.root),
   ]);
   for (const [i, push] of pushes.entries()) {
     t.equal(push.code, 0, `agent ${i}: ${push.stderr}`);
-    t.equal(await upstreamRef(`refs/heads/agent-${i}`), heads[i], `agent ${i}'s branch is its commit`);
+    t.equal(await upstreamRef(branch(i)), heads[i], `agent ${i}'s branch is its commit`);
   }
   t.equal(clone.code, 0, clone.stderr);
   const forwarded = await listAuditEvents(harness.gateway.audit.store, { type: 'upstream.forward' });
   for (let i = 0; i < AGENTS; i++) {
-    t.equal(forwarded.filter((event) => JSON.stringify(event.data['commands']).includes(`refs/heads/agent-${i}"`)).length, 1, `agent ${i}'s forward is recorded once`);
+    t.equal(forwarded.filter((event) => JSON.stringify(event.data['commands']).includes(`${branch(i)}"`)).length, 1, `agent ${i}'s forward is recorded once`);
   }
+}
+
+t.test('pushes of several agents at once all land, a clone meanwhile works, while the mirror is made and when it is behind', async (t) => {
+  const clones = await agentClones('first', AGENTS);
+  // The repository's first pushes: each finds no mirror and asks for it to be made.
+  await pushAllAtOnce(t, clones, 'first');
+  // main moves on the upstream behind the gateway's back: every push below builds on a commit the
+  // mirror does not have yet, so each asks for the mirror to be fetched while the others do too.
+  const direct = await git.cloneAsAgent(remote, join(harness.root, 'behind', 'direct'));
+  await git.commitFile(direct, 'direct.txt', 'pushed straight to the upstream\n', 'Direct change');
+  await git.ok(['push', '-q', upstreamGitDir, 'HEAD:main'], direct);
+  await pushAllAtOnce(t, clones, 'behind');
 });
 
 t.test('agents racing for one branch: one push lands, the others are refused whole, and the gateway keeps serving', async (t) => {
