@@ -137,6 +137,27 @@ export class WholeBuffer {
   }
 }
 
+const PAST_THE_LIMIT = Symbol('past the limit');
+
+/**
+ * The bytes a decoder that works on the calling thread hands over as it makes them (`decode`
+ * calls `append` with each piece, which is copied), in one WholeBuffer. Returns undefined once
+ * they pass `maxBytes`: `append` then throws out of the decoder, which stops where it is (one
+ * piece of input may expand to gigabytes, so it must not run on to its end first).
+ */
+export async function decodeWhole(sizeHint: number, maxBytes: number, decode: (append: (chunk: Uint8Array) => void) => Promise<void>): Promise<Buffer | undefined> {
+  const whole = new WholeBuffer(sizeHint, maxBytes);
+  try {
+    await decode((chunk) => {
+      if (!whole.append(chunk)) throw PAST_THE_LIMIT;
+    });
+  } catch (error) {
+    if (error === PAST_THE_LIMIT) return undefined;
+    throw error;
+  }
+  return whole.bytes;
+}
+
 /** How many decompressed bytes readWhole reads between turns it gives the event loop. */
 const READ_WHOLE_TURN_BYTES = 1024 * 1024;
 

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { WholeBuffer } from './archive-limits.js';
+import { decodeWhole } from './archive-limits.js';
 import type { Compression } from './compressed-file.js';
 
 /**
@@ -53,7 +53,6 @@ const END_OF_STREAM_MAGIC = Buffer.from([0x17, 0x72, 0x45, 0x38, 0x50, 0x90]);
 const MIN_BZIP2_BYTES = 14;
 /** Decoded bytes gathered before they are appended to the output (and the budget checked). */
 const OUTPUT_STAGING_BYTES = 1024 * 1024;
-const PAST_THE_LIMIT = Symbol('past the limit');
 
 function isBzip2Data(content: Buffer): boolean {
   if (content.length < MIN_BZIP2_BYTES || !STREAM_MAGIC.every((byte, i) => content[i] === byte)) return false;
@@ -80,12 +79,12 @@ class ContentInput extends SeekBzip.Stream {
   }
 }
 
-/** Decoded bytes into `whole`, a staging buffer at a time; throws PAST_THE_LIMIT once it is full. */
-function outputInto(whole: WholeBuffer): BunzipOutput & { flush(): void } {
+/** The decoder's bytes, handed to `append` a staging buffer at a time (it copies them). */
+function outputTo(append: (chunk: Uint8Array) => void): BunzipOutput & { flush(): void } {
   const staging = Buffer.allocUnsafe(OUTPUT_STAGING_BYTES);
   let staged = 0;
   const flush = () => {
-    if (!whole.append(staging.subarray(0, staged))) throw PAST_THE_LIMIT;
+    append(staging.subarray(0, staged));
     staged = 0;
   };
   return {
@@ -102,10 +101,9 @@ export const BZIP2: Compression = {
   recognizes: isBzip2Data,
   suffixes: [[/\.(?:tbz2|tbz|tb2)$/i, '.tar'], [/\.(?:bz2|bz)$/i, '']],
   async decompress(content, maxBytes) {
-    const input = new ContentInput(content);
-    const whole = new WholeBuffer(content.length * 4, maxBytes);
-    const output = outputInto(whole);
-    try {
+    return decodeWhole(content.length * 4, maxBytes, async (append) => {
+      const input = new ContentInput(content);
+      const output = outputTo(append);
       const decoder = new SeekBzip(input, output);
       for (;;) {
         if (decoder._init_block()) {
@@ -119,10 +117,6 @@ export const BZIP2: Compression = {
         decoder._start_bunzip(input, output); // another stream follows: it must be one
       }
       output.flush();
-    } catch (error) {
-      if (error === PAST_THE_LIMIT) return undefined;
-      throw error;
-    }
-    return whole.bytes;
+    });
   },
 };

@@ -5,7 +5,7 @@ import { Decompress as ZstdDecoder } from 'fzstd';
 import { BZIP2 } from './bzip2-file.js';
 import {
   DEFLATE_MAX_RATIO,
-  WholeBuffer,
+  decodeWhole,
   notReadableAs,
   readWhole,
   type ArchiveFile,
@@ -90,7 +90,6 @@ export const XZ: Compression = {
 
 /** Compressed bytes zstd decodes between turns it gives the event loop. */
 const ZSTD_INPUT_SLICE = 16 * 1024;
-const PAST_THE_LIMIT = Symbol('past the limit');
 
 /** A zstd frame's magic number, little-endian (RFC 8878, 3.1.1). */
 const ZSTD_FRAME_MAGIC = 0xfd2fb528;
@@ -170,20 +169,13 @@ export const ZSTD: Compression = {
     // of the event loop between, and stops as soon as the output passes the limit (one slice of
     // RLE blocks may expand to gigabytes).
     checkZstdWindows(content);
-    const whole = new WholeBuffer(content.length * 4, maxBytes);
-    const decoder = new ZstdDecoder((chunk) => {
-      if (!whole.append(chunk)) throw PAST_THE_LIMIT;
-    });
-    for (let at = 0; at < content.length; at += ZSTD_INPUT_SLICE) {
-      try {
+    return decodeWhole(content.length * 4, maxBytes, async (append) => {
+      const decoder = new ZstdDecoder(append);
+      for (let at = 0; at < content.length; at += ZSTD_INPUT_SLICE) {
         decoder.push(content.subarray(at, at + ZSTD_INPUT_SLICE), at + ZSTD_INPUT_SLICE >= content.length);
-      } catch (error) {
-        if (error === PAST_THE_LIMIT) return undefined;
-        throw error;
+        await nextTurn();
       }
-      await nextTurn();
-    }
-    return whole.bytes;
+    });
   },
 };
 
