@@ -2,8 +2,8 @@ import tar from 'tar-stream';
 import { ArchiveUnreadableError, notReadableAs, quotedEntryName, type ArchiveFile, type ArchiveLimits, type ArchiveReader } from './archive-limits.js';
 
 /**
- * Reading tar archives (`.tar`, and `.tar.gz`, `.tar.xz` or `.tar.zst` once compressed-file.ts
- * has decompressed it) for the secret scan. A tar stores its files as they are, so a key in one
+ * Reading tar archives (`.tar`, and `.tar.gz`, `.tar.xz`, `.tar.zst` or `.tar.bz2` once
+ * compressed-file.ts has decompressed it) for the secret scan. A tar stores its files as they are, so a key in one
  * is also in the archive's own bytes; reading the files gives the finding its file and line, and
  * opens what is compressed inside (a jar, a `.gz`).
  *
