@@ -30,15 +30,25 @@ function splitCgiHeaders(buffer: Buffer): { headers: Map<string, string>; rest: 
   return { headers, rest: buffer.subarray(end + separator) };
 }
 
+export interface HttpBackendOptions {
+  /** Requests without exactly this `user:password` get 401. */
+  basicAuth?: string;
+  /** Awaited before each request is served (its body waits unread): a slow upstream, for tests. */
+  holdRequest?: (request: IncomingMessage) => Promise<void>;
+}
+
 /**
  * The real `git http-backend` (CGI) behind a small node HTTP server: an upstream like a git host,
- * serving the bare repositories under `projectRoot`, pushes enabled. With `basicAuth`, requests
- * without exactly that `user:password` get 401.
+ * serving the bare repositories under `projectRoot`, pushes enabled.
  */
-export async function startHttpBackend(projectRoot: string, options: { basicAuth?: string } = {}): Promise<HttpBackendServer> {
+export async function startHttpBackend(projectRoot: string, options: HttpBackendOptions = {}): Promise<HttpBackendServer> {
   const authorizations: (string | undefined)[] = [];
   const expected = options.basicAuth === undefined ? undefined : `Basic ${Buffer.from(options.basicAuth).toString('base64')}`;
   const handle = (request: IncomingMessage, response: ServerResponse): void => {
+    if (options.holdRequest === undefined) serve(request, response);
+    else void options.holdRequest(request).then(() => serve(request, response));
+  };
+  const serve = (request: IncomingMessage, response: ServerResponse): void => {
     authorizations.push(request.headers.authorization);
     if (expected !== undefined && request.headers.authorization !== expected) {
       response.writeHead(401, { 'www-authenticate': 'Basic realm="backend"', 'content-type': 'text/plain' });
@@ -64,7 +74,12 @@ export async function startHttpBackend(projectRoot: string, options: { basicAuth
     if (request.headers['content-encoding'] !== undefined) env['HTTP_CONTENT_ENCODING'] = String(request.headers['content-encoding']);
     if (request.headers['content-length'] !== undefined) env['CONTENT_LENGTH'] = String(request.headers['content-length']);
     if (request.headers['git-protocol'] !== undefined) env['GIT_PROTOCOL'] = String(request.headers['git-protocol']);
+    if (request.destroyed) return; // the client left while the request was held
     const child = spawn('git', ['-c', 'http.receivepack=true', 'http-backend'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // A client that leaves before its whole body was sent must not leave git waiting for the rest.
+    request.once('close', () => {
+      if (!request.complete) child.kill();
+    });
     request.pipe(child.stdin);
     child.stdin.on('error', () => undefined);
     let head: Buffer | undefined = Buffer.alloc(0);

@@ -19,6 +19,12 @@ export interface ChildGateway {
   remote: (path: string) => string;
   /** Every log line so far (pino JSON). */
   logs: () => string;
+  /** What it wrote to standard error so far. */
+  stderr: () => string;
+  /** Sends the process a signal. */
+  kill: (signal: NodeJS.Signals) => void;
+  /** Resolves with the exit code once the process has exited. */
+  exited: Promise<number | null>;
   /** Current resident set size, bytes. */
   rss: () => number;
   /**
@@ -103,12 +109,19 @@ export async function startChildGateway(options: ChildGatewayOptions): Promise<C
   });
   const pid = child.pid!;
   const origin = new URL(url);
+  const exited = new Promise<number | null>((resolve) => {
+    if (child.exitCode !== null) resolve(child.exitCode);
+    else child.once('exit', (code) => resolve(code));
+  });
   return {
     pid,
     url,
     token,
     remote: (path) => `${origin.protocol}//agent:${token}@${origin.host}/${path}.git`,
     logs: () => stdout,
+    stderr: () => stderr,
+    kill: (signal) => child.kill(signal),
+    exited,
     rss: () => statusField(pid, 'VmRSS'),
     measurePeak: () => {
       let peak = statusField(pid, 'VmRSS');
