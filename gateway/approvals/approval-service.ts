@@ -1,4 +1,4 @@
-import { EventEmitter } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { GrantedApproval } from '../../rego/index.js';
@@ -76,6 +76,8 @@ export class ApprovalService {
   private sweepTimer: NodeJS.Timeout | undefined;
   private readonly forwarding = new Set<Promise<void>>();
   private forwarder: QuarantineForwarder | undefined;
+  /** Aborted when the gateway starts shutting down: waits for a decision end at once. */
+  private readonly waitsEnding = new AbortController();
 
   constructor(
     readonly store: ApprovalStore,
@@ -84,6 +86,7 @@ export class ApprovalService {
     private readonly clock: () => Date = () => new Date(),
   ) {
     this.changes.setMaxListeners(0);
+    setMaxListeners(Number.POSITIVE_INFINITY, this.waitsEnding.signal);
   }
 
   /** Creates the store, turns pushes held by a previous process into quarantined ones, starts expiry. */
@@ -102,8 +105,23 @@ export class ApprovalService {
     this.sweepTimer.unref();
   }
 
+  /**
+   * The gateway is shutting down: every wait for a decision returns the request as it is now, so
+   * that held pushes end their hold (their bytes stay quarantined and are delivered once approved,
+   * by whichever gateway process runs then) and nothing keeps the shutdown waiting.
+   */
+  endWaits(): void {
+    this.waitsEnding.abort();
+  }
+
+  /** True once `endWaits` was called: a wait that ended undecided ended for the shutdown. */
+  get waitsEnded(): boolean {
+    return this.waitsEnding.signal.aborted;
+  }
+
   /** Stops the sweep and waits for deliveries in flight. */
   async close(): Promise<void> {
+    this.endWaits();
     if (this.sweepTimer !== undefined) clearInterval(this.sweepTimer);
     await Promise.allSettled([...this.forwarding]);
   }
@@ -244,25 +262,27 @@ export class ApprovalService {
   }
 
   /**
-   * Resolves with the request once it is no longer pending, or as it is after `timeoutMs` (check
-   * `state`). Sees decisions of this process at once and those of other processes within a second.
+   * Resolves with the request once it is no longer pending, or as it is (check `state`) after
+   * `timeoutMs`, when `callerSignal` aborts or when the gateway shuts down (`endWaits`). Sees
+   * decisions of this process at once and those of other processes within a second.
    */
-  async waitForDecision(id: string, timeoutMs: number, signal?: AbortSignal): Promise<ApprovalRequest> {
+  async waitForDecision(id: string, timeoutMs: number, callerSignal?: AbortSignal): Promise<ApprovalRequest> {
     let request = await this.get(id);
     if (request.state !== 'pending') return request;
     const deadline = Date.now() + timeoutMs;
-    while (request.state === 'pending' && Date.now() < deadline && signal?.aborted !== true) {
+    const signals = [this.waitsEnding.signal, ...(callerSignal === undefined ? [] : [callerSignal])];
+    while (request.state === 'pending' && Date.now() < deadline && !signals.some((s) => s.aborted)) {
       const wait = Math.min(POLL_MS, deadline - Date.now(), Date.parse(request.expires_at) - this.clock().getTime() + 5);
       await new Promise<void>((resolve) => {
         const done = (): void => {
           clearTimeout(timer);
           this.changes.off(id, done);
-          signal?.removeEventListener('abort', done);
+          for (const s of signals) s.removeEventListener('abort', done);
           resolve();
         };
         const timer = setTimeout(done, Math.max(wait, 0));
         this.changes.on(id, done);
-        signal?.addEventListener('abort', done);
+        for (const s of signals) s.addEventListener('abort', done);
       });
       request = await this.get(id);
     }

@@ -132,7 +132,8 @@ export async function holdPushForApproval(held: HeldPush, response: ServerRespon
     try {
       decided = await approvals.waitForDecision(request.id, settings.holdSeconds * 1000, gone.signal);
       if (decided.state === 'pending') {
-        decided = await approvals.endHold(request.id, gone.signal.aborted ? 'the pusher disconnected during the hold' : `not decided within ${settings.holdSeconds} s`);
+        const why = gone.signal.aborted ? 'the pusher disconnected during the hold' : approvals.waitsEnded ? 'gitgate shut down during the hold' : `not decided within ${settings.holdSeconds} s`;
+        decided = await approvals.endHold(request.id, why);
       }
     } catch (error) {
       // The store failed under the hold: nothing is forwarded; the bytes stay quarantined.
@@ -159,8 +160,13 @@ export async function holdPushForApproval(held: HeldPush, response: ServerRespon
         ]);
         return;
       case 'pending':
-        log.info('hold ended without a decision; push quarantined');
-        refuse(`gitgate: awaiting approval ${request.id}`, [`gitgate: no decision on ${request.id} within ${settings.holdSeconds} s; nothing was applied yet.`, ...quarantineHint]);
+        log.info({ shutdown: approvals.waitsEnded }, 'hold ended without a decision; push quarantined');
+        refuse(`gitgate: awaiting approval ${request.id}`, [
+          approvals.waitsEnded
+            ? `gitgate: the gateway is shutting down and ${request.id} is not decided yet; nothing was applied yet.`
+            : `gitgate: no decision on ${request.id} within ${settings.holdSeconds} s; nothing was applied yet.`,
+          ...quarantineHint,
+        ]);
         return;
       default:
         refuse(`gitgate: approval ${decided.state}`, [`gitgate: approval request ${request.id} is ${decided.state}; nothing was applied. Push again to ask anew.`]);

@@ -16,7 +16,7 @@ t.test('without a config: demo upstream and token, and the printed clone command
   let stop!: () => void;
   const stopped = new Promise<void>((resolve) => (stop = resolve));
   const logs: string[] = [];
-  const running = runServe(config, io, stopped, { logDestination: new Writable({ write: (chunk: Buffer, _e, done) => (logs.push(chunk.toString()), done()) }) });
+  const running = runServe(config, io, { requested: stopped }, { logDestination: new Writable({ write: (chunk: Buffer, _e, done) => (logs.push(chunk.toString()), done()) }) });
   while (!io.out.includes('git clone')) await new Promise((resolve) => setTimeout(resolve, 50));
   const lines = io.out.split('\n');
   t.match(lines[0], /^gitgate is ready on http:\/\/127\.0\.0\.1:\d+ \(embedded demo defaults; data in .*\.gitgate-data\)$/);

@@ -15,8 +15,17 @@ function withPort(config: GatewayConfig, port: string | undefined): GatewayConfi
   return { ...config, listen: { ...config.listen, port: value } };
 }
 
-/** Sets up the demo when there is no config file, starts the gateway, prints how to use it, serves until `stop`. */
-export async function runServe(config: GatewayConfig, io: CliIO, stop: Promise<void>, options: GatewayStartOptions = {}): Promise<number> {
+/** When to stop: `requested` resolves to begin the graceful shutdown; `force` cuts its grace short. */
+export interface ShutdownRequest {
+  requested: Promise<void>;
+  force?: AbortSignal;
+}
+
+/**
+ * Sets up the demo when there is no config file, starts the gateway, prints how to use it, serves
+ * until the shutdown is requested, then lets the requests in flight finish (`shutdown.grace_seconds`).
+ */
+export async function runServe(config: GatewayConfig, io: CliIO, stop: ShutdownRequest, options: GatewayStartOptions = {}): Promise<number> {
   const demo = config.source === undefined;
   let demoToken: string | undefined;
   if (demo) {
@@ -54,22 +63,35 @@ export async function runServe(config: GatewayConfig, io: CliIO, stop: Promise<v
       'started without the malloc setting the gitgate command sets: memory freed after large pushes may stay with the process. Set it in the environment that runs node',
     );
   }
-  await stop;
-  io.stderr('gitgate: shutting down\n');
-  await gateway.close();
+  await stop.requested;
+  const graceSeconds = config.operations.shutdownGraceSeconds;
+  io.stderr(`gitgate: shutting down; requests in flight have ${graceSeconds} s to finish (signal again to stop at once)\n`);
+  const report = await gateway.close({ graceMs: graceSeconds * 1000, ...(stop.force === undefined ? {} : { force: stop.force }) });
+  if (report.cut > 0) io.stderr(`gitgate: cut ${report.cut} request(s) still in flight after ${Math.round(report.waitedMs / 1000)} s\n`);
+  io.stderr('gitgate: stopped\n');
   return 0;
 }
 
-function untilSignal(): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
+/** The first SIGINT/SIGTERM asks for the graceful shutdown; a second one forces it. */
+function untilSignal(): ShutdownRequest {
+  const force = new AbortController();
+  const requested = new Promise<void>((resolve) => {
+    const first = () => {
+      process.off('SIGINT', first);
+      process.off('SIGTERM', first);
+      const second = () => {
+        process.off('SIGINT', second);
+        process.off('SIGTERM', second);
+        force.abort();
+      };
+      process.on('SIGINT', second);
+      process.on('SIGTERM', second);
       resolve();
     };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    process.on('SIGINT', first);
+    process.on('SIGTERM', first);
   });
+  return { requested, force: force.signal };
 }
 
 /** `gitgate serve`: the gateway. Without a config, the embedded demo (local upstream, demo token). */

@@ -2,6 +2,7 @@ import { githubApiConfigSchema } from './github-api-config.js';
 import { approvalsConfigSchema } from './approvals-config.js';
 import { webConfigSchema } from './web-config.js';
 import { auditConfigSchema } from './audit-config.js';
+import { metricsConfigSchema, shutdownConfigSchema } from './operations-config.js';
 /** JSON Schema of `gitgate.yaml` (draft 2020-12 subset that ajv checks at start). */
 export const gatewayConfigSchema = {
   type: 'object',
@@ -24,6 +25,8 @@ export const gatewayConfigSchema = {
         key_file: { type: 'string', minLength: 1 },
       },
     },
+    shutdown: shutdownConfigSchema,
+    metrics: metricsConfigSchema,
     data_dir: { type: 'string', minLength: 1 },
     tokens_file: { type: 'string', minLength: 1 },
     public_url: { type: 'string', pattern: '^https?://' },

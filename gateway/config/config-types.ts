@@ -3,6 +3,7 @@ import type { ArchiveLimits } from '../secrets/archive-limits.js';
 import type { ApprovalsConfig } from './approvals-config.js';
 import type { WebConfig } from './web-config.js';
 import type { AuditConfig } from './audit-config.js';
+import type { OperationsConfig } from './operations-config.js';
 /** The gateway configuration after validation, with every path absolute and every default applied. */
 export interface GatewayConfig {
   /** The file it came from; undefined for the embedded defaults. */
@@ -10,6 +11,8 @@ export interface GatewayConfig {
   listen: { host: string; port: number };
   /** Serve HTTPS with this certificate chain and key (PEM files); plain HTTP when absent. */
   tls: { certFile: string; keyFile: string } | undefined;
+  /** Shutdown grace period and `/metrics` access (`shutdown` and `metrics` in gitgate.yaml). */
+  operations: OperationsConfig;
   /** Where the gateway keeps its state (demo repositories, temporary packs). */
   dataDir: string;
   tokensFile: string;

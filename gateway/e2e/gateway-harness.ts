@@ -59,6 +59,8 @@ export async function startHarness(
     token,
     logs: () => logText,
     remote: (path, t = token) => `${origin.protocol}//agent:${t}@${origin.host}/${path}.git`,
-    close: () => gateway.close(),
+    close: async () => {
+      await gateway.close();
+    },
   };
 }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
@@ -27,6 +28,8 @@ import { resolveRepository, type ResolvedRepository } from '../upstream/reposito
 import { upstreamFor } from '../upstream/upstream-for.js';
 import { UpstreamMirrors } from '../upstream/upstream-mirror.js';
 import type { GatewayHttpHandler } from './http-handler.js';
+import { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import { OperationsHandler } from './operations-handler.js';
 import { routeOf, type SmartHttpRoute } from './smart-http-route.js';
 
 export interface GatewayDependencies {
@@ -45,6 +48,32 @@ export interface GatewayDependencies {
   auditPacks?: AuditPackStore;
   /** Just-in-time approvals (gateway/approvals); without it, pushes needing approval are refused. */
   approvals?: ApprovalService;
+  /** Prometheus metrics (served at /metrics); the server makes its own when none is given. */
+  metrics?: GatewayMetrics;
+}
+
+/** What `GatewayServer.close` did: the requests it found in flight, those it cut, how long it took. */
+export interface ShutdownReport {
+  inFlightAtStart: number;
+  cut: number;
+  waitedMs: number;
+}
+
+/** After cutting their connections, how long a shutdown waits for the cut requests' last records. */
+const CUT_REQUESTS_SETTLE_MS = 5_000;
+
+/** Resolves when all the promises have settled, after `ms`, or when `stop` aborts, whichever is first. */
+function settledOrTimeout(promises: Promise<unknown>[], ms: number, stop?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      stop?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, Math.max(ms, 0));
+    stop?.addEventListener('abort', done);
+    void Promise.allSettled(promises).then(done);
+  });
 }
 
 const NO_CACHE = { 'cache-control': 'no-cache, max-age=0, must-revalidate', pragma: 'no-cache', expires: 'Fri, 01 Jan 1980 00:00:00 GMT' };
@@ -67,14 +96,31 @@ export class GatewayServer {
   private readonly pushGate: PushGateDependencies;
   /** The audit events of each git request in flight. */
   private readonly trails = new WeakMap<ServerResponse, RequestAuditTrail>();
+  /** Every request being handled (any handler), with its response: what a shutdown waits for. */
+  private readonly inFlight = new Map<Promise<void>, ServerResponse>();
+  /** Set when the shutdown begins: connections are closed after their request (see `close`). */
+  private drainingSince: number | undefined;
+  /** Aborted when a shutdown cuts the requests left: stops their upstream requests too. */
+  private readonly cutting = new AbortController();
+  readonly metrics: GatewayMetrics;
+  /** /healthz, /readyz and /metrics: asked before any other handler. */
+  private readonly operations: OperationsHandler;
 
   constructor(private readonly deps: GatewayDependencies) {
+    // Every upstream request in flight listens to it.
+    setMaxListeners(Number.POSITIVE_INFINITY, this.cutting.signal);
+    this.metrics = deps.metrics ?? new GatewayMetrics({ requestsInFlight: () => this.requestsInFlight, draining: () => this.draining });
+    this.operations = new OperationsHandler(deps.config.operations, this.metrics, { draining: () => this.draining });
     this.mirrors = new UpstreamMirrors(join(deps.config.dataDir, 'mirrors'));
     const packs = deps.auditPacks;
     // Large pushes spool beside the kept packs, so that keeping one is a link, not a copy.
     this.pushGate = packs === undefined ? deps : { ...deps, spoolDirectory: () => packs.spoolDirectory() };
     const listener: RequestListener = (request, response) => {
-      this.handle(request, response).catch((error: unknown) => {
+      // A request that comes on an open connection during the shutdown is served, but its
+      // connection is not reused: the client's next request goes to a new one (another replica).
+      if (this.drainingSince !== undefined) response.setHeader('connection', 'close');
+      // Counted in flight before it starts (a scrape of /metrics sees itself).
+      const handled = Promise.resolve().then(() => this.handle(request, response)).catch((error: unknown) => {
         if (error instanceof AuditError) {
           // Fail closed: what cannot be recorded is not done.
           deps.logger.error({ err: error, url: request.url }, 'request refused: the audit log failed');
@@ -85,6 +131,8 @@ export class GatewayServer {
         deps.logger.error({ err: error, url: request.url }, 'request failed');
         sendText(response, 500, 'gitgate: internal error; the operators have the details in the gateway log');
       });
+      this.inFlight.set(handled, response);
+      void handled.finally(() => this.inFlight.delete(handled));
     };
     const { tls } = deps.config;
     this.server = tls === undefined ? createServer(listener) : createTlsServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, listener);
@@ -101,18 +149,52 @@ export class GatewayServer {
     return this.server.address() as AddressInfo;
   }
 
-  close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server.close(() => resolve());
+  /** True once the shutdown has begun (the readiness check answers 503 from then on). */
+  get draining(): boolean {
+    return this.drainingSince !== undefined;
+  }
+
+  /** How many requests are being handled now. */
+  get requestsInFlight(): number {
+    return this.inFlight.size;
+  }
+
+  /**
+   * Shuts the server down: stops accepting connections, closes idle ones, and lets the requests in
+   * flight finish (a push being forwarded relays the upstream's report) for up to `graceMs`, or
+   * until `force` aborts. Requests still running then have their connections cut; they end as a
+   * cut connection ends (a push not yet forwarded goes nowhere; the audit records each).
+   */
+  async close(graceMs = 0, force?: AbortSignal): Promise<ShutdownReport> {
+    this.drainingSince ??= Date.now();
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    // Responses not yet begun close their connection once sent.
+    for (const response of this.inFlight.values()) if (!response.headersSent) response.setHeader('connection', 'close');
+    const waiting = this.inFlight.size;
+    if (waiting > 0) this.deps.logger.info({ in_flight: waiting, grace_seconds: graceMs / 1000 }, 'shutting down: waiting for the requests in flight');
+    const deadline = Date.now() + graceMs;
+    while (this.inFlight.size > 0 && Date.now() < deadline && force?.aborted !== true) {
+      await settledOrTimeout([...this.inFlight.keys()], deadline - Date.now(), force);
+    }
+    const cut = this.inFlight.size;
+    if (cut > 0) {
+      this.deps.logger.warn({ cut, grace_seconds: graceMs / 1000, forced: force?.aborted === true }, 'shutting down: cutting the requests still in flight');
+      this.cutting.abort(new UpstreamError('UPSTREAM_REQUEST_CUT', 'gitgate shut down before the upstream answered'));
       this.server.closeAllConnections();
-    });
+      // What the cut requests still record goes into the audit log before it closes.
+      await settledOrTimeout([...this.inFlight.keys()], CUT_REQUESTS_SETTLE_MS);
+    }
+    this.server.closeAllConnections();
+    await closed;
+    return { inFlightAtStart: waiting, cut, waitedMs: Date.now() - this.drainingSince };
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const { logger } = this.deps;
     const url = new URL(request.url ?? '/', 'http://gateway.invalid');
     const method = request.method ?? 'GET';
-    const handler = this.deps.handlers?.find((candidate) => candidate.claims(method, url));
+    const handler = [this.operations, ...(this.deps.handlers ?? [])].find((candidate) => candidate.claims(method, url));
     if (handler !== undefined) {
       await handler.handle(request, response, url);
       return;
@@ -122,6 +204,7 @@ export class GatewayServer {
       sendText(response, route.status, `gitgate: ${route.message}`);
       return;
     }
+    response.once('close', () => this.metrics.gitRequest(route.service, route.phase, response.writableFinished ? String(response.statusCode) : 'cut'));
     const info = requestInfo(request.socket.remoteAddress, request.headers['user-agent']);
     const trail = new RequestAuditTrail(this.deps.audit, info.id, logger);
     this.trails.set(response, trail);
@@ -145,6 +228,7 @@ export class GatewayServer {
     const upstreamRequest: UpstreamRequest = {
       gitProtocol: sanitizeGitProtocol(firstHeader(request.headers['git-protocol'])),
       userAgent: firstHeader(request.headers['user-agent']),
+      signal: this.cutting.signal,
     };
     const log = logger.child({ request_id: info.id, subject: auth.identity.subject, repository: repository.path, service: route.service, phase: route.phase });
     // Every ref advertisement reveals the refs, whichever service asks: it is a read.
@@ -154,6 +238,7 @@ export class GatewayServer {
       else await this.handlePush(request, response, repository, auth.identity, info, upstreamRequest, log);
     } catch (error) {
       if (error instanceof UpstreamError) {
+        this.metrics.upstreamError(repository.upstream.name, error.code);
         trail.note('error', { code: error.code, message: error.message });
         log.warn({ code: error.code, err: error }, 'upstream failed');
         sendText(response, 502, `gitgate: the upstream of '${repository.path}' failed: ${error.message} (${error.code}). Try again later; if it persists, tell the gitgate operators.`);
@@ -181,6 +266,7 @@ export class GatewayServer {
       fetch: { phase: route.phase === 'advertisement' ? 'advertisement' : 'upload', protocol_version: protocolVersionOf(upstreamRequest.gitProtocol) },
     };
     const decision = await this.deps.policy.evaluate('fetch', input);
+    this.metrics.fetchDecision(decision.result.allow);
     // Durable before anything is served (and with it every earlier event of the request).
     await this.trails.get(response)?.record('policy.decision', decisionLogEntry(decision, input));
     log.info({ decision_id: decision.decision_id, allow: decision.result.allow, deny: decision.result.deny.map((d) => d.code) }, 'fetch decided');
@@ -228,6 +314,7 @@ export class GatewayServer {
     if (!allowed) return;
     const upstream = await answer;
     const bytes = await this.relay(upstream.status, upstream.contentType, upstream.body, response);
+    this.metrics.served(route.service, bytes);
     const protocolVersion = protocolVersionOf(upstreamRequest.gitProtocol);
     if (upload) log.info({ bytes, protocol_version: protocolVersion }, 'fetch served');
     this.trails.get(response)?.note(
@@ -263,6 +350,18 @@ export class GatewayServer {
       response.destroy();
     }
     return bytes;
+  }
+
+  /** Counts the push by what the gate decided, with its stage times and pack size. */
+  private observePushOutcome(outcome: PushOutcome): void {
+    if (outcome.kind === 'forward') this.metrics.push('allowed');
+    else if (outcome.kind === 'approval') this.metrics.push('approval');
+    else if (outcome.decision === undefined && outcome.error !== undefined) this.metrics.push('invalid', [outcome.error.code]);
+    else this.metrics.push('denied', outcome.decision?.result.deny.map((d) => d.code) ?? []);
+    this.metrics.pushStage('receive', outcome.timings?.receiveMs);
+    this.metrics.pushStage('inspect', outcome.timings?.inspectMs);
+    this.metrics.pushStage('policy', outcome.timings?.policyMs);
+    if ('push' in outcome && outcome.push.pack !== null) this.metrics.pushedPack(outcome.push.pack.size);
   }
 
   /** Fail closed: a push whose records cannot be written goes nowhere; git gets the reason. */
@@ -304,6 +403,7 @@ export class GatewayServer {
       outcome = await decidePush(body, { repository, objectStoreGitDir, ...(refreshObjectStore === undefined ? {} : { refreshObjectStore }), identity, request: info }, this.pushGate);
     } catch (error) {
       if (error instanceof PushError) {
+        this.metrics.push('invalid', [error.code]);
         this.trails.get(response)?.note('error', { code: error.code, message: error.message });
         log.warn({ code: error.code, err: error }, 'push refused: unreadable request');
         sendText(response, 400, `gitgate: ${this.deps.masker.maskString(error.message)}`);
@@ -312,6 +412,7 @@ export class GatewayServer {
       }
       throw error;
     }
+    this.observePushOutcome(outcome);
     const trail = this.trails.get(response) ?? new RequestAuditTrail(undefined, info.id);
     const recordStarted = performance.now();
     try {
@@ -384,9 +485,12 @@ export class GatewayServer {
       const captured: Buffer[] = [];
       const bytes = await this.relay(upstream.status, upstream.contentType, upstream.body, response, captured);
       forwardResult = { status: upstream.status, bytes, response: Buffer.concat(captured) };
-      log.info({ timings_ms: { intentMs: forwardStarted - intentStarted, forwardMs: performance.now() - forwardStarted } }, 'push forwarded');
+      const forwardMs = performance.now() - forwardStarted;
+      this.metrics.pushStage('forward', forwardMs);
+      log.info({ timings_ms: { intentMs: forwardStarted - intentStarted, forwardMs } }, 'push forwarded');
     } catch (error) {
       if (error instanceof Error) forwardResult = { ...forwardResult, error: { code: (error as { code?: string }).code ?? 'ERROR', message: error.message } };
+      if (error instanceof UpstreamError) this.metrics.upstreamError(repository.upstream.name, error.code);
       if (!(error instanceof UpstreamError) || response.headersSent) throw error;
       log.warn({ code: error.code, err: error }, 'upstream failed during an allowed push');
       sendPushResult(

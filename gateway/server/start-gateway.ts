@@ -6,7 +6,8 @@ import { PolicyEngine } from '../../rego/index.js';
 import { startApprovals, type ApprovalsRuntime } from '../approvals/approvals-setup.js';
 import { openAudit, type OpenedAudit } from '../audit/index.js';
 import type { GatewayConfig } from '../config/config-types.js';
-import { GatewayServer } from '../http/gateway-server.js';
+import { GatewayServer, type ShutdownReport } from '../http/gateway-server.js';
+import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { GitHubApiHandler } from '../github-api/github-api-handler.js';
 import { TokenStore } from '../identity/token-store.js';
 import { createWebUi } from '../web/web-ui-setup.js';
@@ -22,7 +23,12 @@ export interface RunningGateway {
   /** The audit log: the web UI queries `audit.store` and checks with `audit.publicKey`. */
   audit: OpenedAudit;
   approvals: ApprovalsRuntime;
-  close(): Promise<void>;
+  /**
+   * Stops the gateway: held pushes end their hold (staying quarantined), the requests in flight get
+   * `graceMs` (default 0) to finish unless `force` aborts first, then everything closes, the audit
+   * log last.
+   */
+  close(options?: { graceMs?: number; force?: AbortSignal }): Promise<ShutdownReport>;
 }
 
 /** The HMAC key of secret fingerprints: from the configured env var, else one kept in the data dir. */
@@ -53,14 +59,19 @@ export async function startGateway(config: GatewayConfig, options: GatewayStartO
   const oidc = config.oidc.map((issuer) => new OidcVerifier(issuer));
   const audit = await openAudit(config, masker, logger);
   let url = '';
-  const approvals = await startApprovals(config, { tokens, oidc, logger, audit: audit.log, auditPacks: audit.packs, publicUrl: () => url });
+  let server: GatewayServer | undefined;
+  const metrics = new GatewayMetrics({ requestsInFlight: () => server?.requestsInFlight ?? 0, draining: () => server?.draining ?? false });
+  // Every writer of the audit log goes through this: /readyz and /metrics see its failures.
+  const auditLog = metrics.observeAuditLog(audit.log);
+  const approvals = await startApprovals(config, { tokens, oidc, logger, audit: auditLog, auditPacks: audit.packs, publicUrl: () => url });
   const webUi = createWebUi(config, { approvals: approvals.service, tokens, logger, publicUrl: () => url, audit });
   approvals.authenticators.push(webUi.authenticator);
-  const githubApi = config.githubApi === undefined ? [] : [new GitHubApiHandler({ config, api: config.githubApi, tokens, oidc, policy, scanner, masker, logger, approvals: approvals.service, audit: audit.log })];
-  const server = new GatewayServer({ config, tokens, oidc, policy, scanner, masker, logger, audit: audit.log, auditPacks: audit.packs, approvals: approvals.service, handlers: [...githubApi, approvals.handler, webUi.handler] });
+  const githubApi = config.githubApi === undefined ? [] : [new GitHubApiHandler({ config, api: config.githubApi, tokens, oidc, policy, scanner, masker, logger, approvals: approvals.service, audit: auditLog })];
+  const gatewayServer = new GatewayServer({ config, tokens, oidc, policy, scanner, masker, logger, audit: auditLog, auditPacks: audit.packs, approvals: approvals.service, metrics, handlers: [...githubApi, approvals.handler, webUi.handler] });
+  server = gatewayServer;
   let address;
   try {
-    address = await server.listen();
+    address = await gatewayServer.listen();
   } catch (error) {
     await policy.close();
     await approvals.close();
@@ -70,19 +81,21 @@ export async function startGateway(config: GatewayConfig, options: GatewayStartO
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   url = config.publicUrl ?? `${config.tls === undefined ? 'http' : 'https'}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
   return {
-    server,
+    server: gatewayServer,
     url,
     policy,
     tokens,
     logger,
     audit,
     approvals,
-    close: async () => {
-      await server.close();
+    close: async (options = {}) => {
+      approvals.service.endWaits();
+      const report = await gatewayServer.close(options.graceMs ?? 0, options.force);
       await approvals.close();
       await policy.close();
       // Last: what closing the others records still goes into the log.
       await audit.close();
+      return report;
     },
   };
 }

@@ -1,5 +1,5 @@
 /** Errors reaching or running an upstream; messages never contain its credential. */
-export type UpstreamErrorCode = 'UPSTREAM_UNREACHABLE' | 'UPSTREAM_FAILED' | 'UPSTREAM_CREDENTIAL_UNAVAILABLE';
+export type UpstreamErrorCode = 'UPSTREAM_UNREACHABLE' | 'UPSTREAM_FAILED' | 'UPSTREAM_CREDENTIAL_UNAVAILABLE' | 'UPSTREAM_REQUEST_CUT';
 
 export class UpstreamError extends Error {
   readonly code: UpstreamErrorCode;

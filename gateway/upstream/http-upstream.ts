@@ -54,7 +54,9 @@ export class HttpUpstream implements GitUpstream {
       const outgoing = send(url, { method, headers, timeout: this.timeoutMs, ...(signal === undefined ? {} : { signal }) });
       outgoing.once('timeout', () => outgoing.destroy(new UpstreamError('UPSTREAM_UNREACHABLE', `the upstream ${where} did not answer within ${this.timeoutMs / 1000} s`)));
       outgoing.once('error', (error: NodeJS.ErrnoException) => {
-        reject(error instanceof UpstreamError ? error : new UpstreamError('UPSTREAM_UNREACHABLE', `cannot reach the upstream ${where}: ${error.code ?? error.message}`, { cause: error }));
+        // Stopped on purpose (the gateway shutting down): say so, not "cannot reach".
+        if (signal?.aborted === true && signal.reason instanceof UpstreamError) reject(signal.reason);
+        else reject(error instanceof UpstreamError ? error : new UpstreamError('UPSTREAM_UNREACHABLE', `cannot reach the upstream ${where}: ${error.code ?? error.message}`, { cause: error }));
       });
       outgoing.once('response', (response: IncomingMessage) => {
         resolve({ status: response.statusCode ?? 502, contentType: String(response.headers['content-type'] ?? 'application/octet-stream'), body: response });

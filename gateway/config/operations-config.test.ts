@@ -1,0 +1,28 @@
+import t from 'tap';
+import { resolveConfig } from './load-config.js';
+
+t.test('shutdown grace and metrics access default to 25 s and loopback-only', async (t) => {
+  const config = resolveConfig({}, '/srv/gitgate', '/srv/gitgate/gitgate.yaml');
+  t.same(config.operations, { shutdownGraceSeconds: 25, metricsToken: undefined });
+});
+
+t.test('shutdown and metrics are read, the token file resolved from the config directory', async (t) => {
+  t.same(resolveConfig({ shutdown: { grace_seconds: 90 }, metrics: { token_file: 'secrets/metrics-token' } }, '/srv/gitgate', '/srv/gitgate/gitgate.yaml').operations, {
+    shutdownGraceSeconds: 90,
+    metricsToken: { kind: 'file', path: '/srv/gitgate/secrets/metrics-token' },
+  });
+  t.same(resolveConfig({ metrics: { token_env: 'GITGATE_METRICS_TOKEN' } }, '/srv', '/srv/gitgate.yaml').operations.metricsToken, { kind: 'env', name: 'GITGATE_METRICS_TOKEN' });
+});
+
+t.test('bad shutdown and metrics settings stop the start naming the key', async (t) => {
+  for (const [raw, message] of [
+    [{ shutdown: { grace_seconds: -1 } }, /shutdown\.grace_seconds/],
+    [{ shutdown: { grace_seconds: 2.5 } }, /shutdown\.grace_seconds/],
+    [{ shutdown: { drain: true } }, /shutdown\.drain: unknown key/],
+    [{ metrics: { token_env: 'not a name' } }, /metrics\.token_env/],
+    [{ metrics: { token: 'inline-secrets-are-not-accepted' } }, /metrics\.token: unknown key/],
+    [{ metrics: { token_env: 'A', token_file: 'b' } }, /metrics: give either token_env or token_file, not both/],
+  ] as const) {
+    t.throws(() => resolveConfig(raw, '/srv', '/srv/gitgate.yaml'), { code: 'CONFIG_INVALID', message }, JSON.stringify(raw));
+  }
+});
