@@ -3,6 +3,7 @@
 // them that names a repository, a person or a token.
 import t from 'tap';
 import { join } from 'node:path';
+import { metricSample } from '../metrics/metrics-test-helpers.js';
 import { GitClient } from './git-client.js';
 import { startHarness, type GatewayHarness } from './gateway-harness.js';
 
@@ -10,15 +11,12 @@ const git = new GitClient();
 let harness: GatewayHarness;
 
 t.before(async () => {
-  harness = await startHarness();
+  // Pushes needing approval are quarantined at once (no hold).
+  harness = await startHarness([], undefined, { approvals: { hold_seconds: 0 } });
 });
 t.teardown(() => harness.close());
 
-/** The value of one sample of the scrape, 0 when the series is absent. */
-function sample(text: string, series: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? 0 : Number(line.slice(series.length + 1));
-}
+const sample = metricSample;
 
 t.test('health and readiness answer without credentials', async (t) => {
   const health = await fetch(`${harness.gateway.url}/healthz`);
@@ -37,6 +35,10 @@ t.test('/metrics counts what git did through the gateway', async (t) => {
   await git.commitFile(work, 'notes/rewrite.txt', 'history rewritten\n', 'Rewrite main');
   t.not((await git.run(['push', '--force', 'origin', 'HEAD:main'], work)).code, 0, 'the force-push to main is denied');
   t.not((await git.run(['ls-remote', harness.remote('demo/hello', 'ggt_not_a_real_token')], work)).code, 0);
+  await git.ok(['reset', '-q', '--hard', 'origin/main'], work);
+  await git.commitFile(work, 'src/hello.js', "console.log('needs review');\n", 'Change production code');
+  const held = await git.run(['push', 'origin', 'HEAD:main'], work);
+  t.match(held.stderr, /quarantined as apr_/, 'a push needing approval');
 
   const response = await fetch(`${harness.gateway.url}/metrics`);
   t.equal(response.status, 200);
@@ -46,7 +48,9 @@ t.test('/metrics counts what git did through the gateway', async (t) => {
   t.equal(sample(text, 'gitgate_push_decisions_total{result="denied"}'), 1);
   t.equal(sample(text, 'gitgate_push_denials_total{code="PROTECTED_REF_FORCE_PUSH"}'), 1);
   t.equal(sample(text, 'gitgate_push_stage_seconds_count{stage="forward"}'), 1, 'only the allowed push was forwarded');
-  t.equal(sample(text, 'gitgate_push_stage_seconds_count{stage="inspect"}'), 2);
+  t.equal(sample(text, 'gitgate_push_decisions_total{result="approval"}'), 1);
+  t.equal(sample(text, 'gitgate_approval_events_total{event="requested"}'), 1);
+  t.equal(sample(text, 'gitgate_push_stage_seconds_count{stage="inspect"}'), 3);
   t.ok(sample(text, 'gitgate_pushed_pack_bytes_total') > 0);
   t.ok(sample(text, 'gitgate_fetch_decisions_total{result="allowed"}') >= 2, 'the clone asked for the refs and the objects');
   t.ok(sample(text, 'gitgate_served_bytes_total{service="git-upload-pack"}') > 0);

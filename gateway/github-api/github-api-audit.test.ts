@@ -5,6 +5,7 @@ import { listAuditEvents, requestEvents } from '../audit/index.js';
 import { capturedIO } from '../cli/captured-io.js';
 import { allCommands } from '../cli/commands.js';
 import { runCli } from '../cli/run.js';
+import { metricSample } from '../metrics/metrics-test-helpers.js';
 import { fakeGithubToken } from '../secrets/test-helpers.js';
 import { startApiHarness, type ApiHarness } from './github-api-test-harness.js';
 
@@ -59,6 +60,18 @@ t.test('every API call is an api.call event: route, params, decision, status, by
   t.notMatch(stored, h.gateway.token);
   t.notMatch(stored, secret);
   t.notMatch(stored, h.plantedSecret);
+});
+
+t.test('the same calls in /metrics: by method, decision and status, with the refusal codes', async (t) => {
+  const text = await (await fetch(`${h.gateway.gateway.url}/metrics`)).text();
+  t.ok(metricSample(text, 'gitgate_api_calls_total{method="GET",decision="allow",status="200"}') >= 1);
+  t.equal(metricSample(text, 'gitgate_api_calls_total{method="DELETE",decision="deny",status="403"}'), 1);
+  t.equal(metricSample(text, 'gitgate_api_calls_total{method="POST",decision="allow",status="201"}'), 1);
+  t.equal(metricSample(text, 'gitgate_api_calls_total{method="GET",decision="none",status="401"}'), 1, 'refused before any decision');
+  t.equal(metricSample(text, 'gitgate_api_refusals_total{code="API_REPOSITORY_DELETE"}'), 1);
+  t.equal(metricSample(text, 'gitgate_api_refusals_total{code="SECRET_DETECTED"}'), 1);
+  t.equal(metricSample(text, 'gitgate_api_refusals_total{code="API_UNAUTHENTICATED"}'), 1);
+  t.notMatch(text, /acme|agent-1/, 'no repository or subject');
 });
 
 t.test('each decision is a policy.decision event with the masked input, and gitgate audit replay replays it', async (t) => {

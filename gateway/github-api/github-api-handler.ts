@@ -22,6 +22,7 @@ import { relayResponse } from './response-relay.js';
 import { apiPathSegments, InvalidApiPathError, RouteMatcher, type RouteMatch } from './route-matcher.js';
 import type { HttpMethod } from './route-table.js';
 import { createGitHubCredential, type CredentialScope, type GitHubCredential } from './upstream-credential.js';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 
 export interface GitHubApiHandlerDependencies {
   config: GatewayConfig;
@@ -36,6 +37,8 @@ export interface GitHubApiHandlerDependencies {
   audit?: AuditLog | undefined;
   /** Replaces the credential built from the config (tests). */
   credential?: GitHubCredential;
+  /** Counts each call (gitgate_api_calls_total); none: not counted. */
+  metrics?: GatewayMetrics | undefined;
 }
 
 const METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
@@ -350,6 +353,9 @@ export class GitHubApiHandler implements GatewayHttpHandler {
 
   /** One log line and one audit event per call, whatever came of it. */
   private async record(record: CallRecord): Promise<void> {
+    // The method is the client's: anything outside the REST API's is counted as one.
+    const refusals = record.denyCodes !== undefined && record.denyCodes.length > 0 ? record.denyCodes : record.error === undefined ? [] : [record.error];
+    this.deps.metrics?.apiCall(METHODS.has(record.method) ? record.method : 'other', record.decision, record.status, refusals);
     const data = this.auditData(record);
     this.deps.logger.info({ request_id: record.info.id, subject: record.identity?.subject, repository: record.repository, ...data }, 'GitHub API call');
     try {

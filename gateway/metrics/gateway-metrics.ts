@@ -25,6 +25,9 @@ export class GatewayMetrics {
   private readonly servedBytes: Counter<'service'>;
   private readonly upstreamErrors: Counter<'upstream' | 'code'>;
   private readonly auditAppends: Counter<'result'>;
+  private readonly apiCalls: Counter<'method' | 'decision' | 'status'>;
+  private readonly apiRefusals: Counter<'code'>;
+  private readonly approvalEvents: Counter<'event'>;
   /** Whether the last audit append failed (no success since): the readiness check reports it. */
   private auditFailing = false;
 
@@ -51,6 +54,14 @@ export class GatewayMetrics {
     this.servedBytes = new Counter({ name: 'gitgate_served_bytes_total', help: "Bytes of upstream answers relayed to clients, by service.", labelNames: ['service'], registers });
     this.upstreamErrors = new Counter({ name: 'gitgate_upstream_errors_total', help: 'Upstream failures seen by git requests, by configured upstream and error code.', labelNames: ['upstream', 'code'], registers });
     this.auditAppends = new Counter({ name: 'gitgate_audit_appends_total', help: 'Audit log appends, by result (a failure refuses the request it belongs to).', labelNames: ['result'], registers });
+    this.apiCalls = new Counter({
+      name: 'gitgate_api_calls_total',
+      help: 'GitHub REST API calls through the gateway, by method, policy decision (none when refused before it) and HTTP status.',
+      labelNames: ['method', 'decision', 'status'],
+      registers,
+    });
+    this.apiRefusals = new Counter({ name: 'gitgate_api_refusals_total', help: "Why API calls were refused: the policy's deny codes and gitgate's error codes.", labelNames: ['code'], registers });
+    this.approvalEvents = new Counter({ name: 'gitgate_approval_events_total', help: 'Approval request events: requested, approved, denied, expired, quarantined, forwarded, ...', labelNames: ['event'], registers });
     new Gauge({
       name: 'gitgate_requests_in_flight',
       help: 'Requests being handled now (git, API, approvals, web).',
@@ -97,6 +108,17 @@ export class GatewayMetrics {
 
   upstreamError(upstream: string, code: string): void {
     this.upstreamErrors.inc({ upstream, code });
+  }
+
+  /** `decision`: none, allow, deny or approval; `codes`: deny codes, or gitgate's error code. */
+  apiCall(method: string, decision: string, status: number, codes: readonly string[]): void {
+    this.apiCalls.inc({ method, decision, status: String(status) });
+    for (const code of codes) this.apiRefusals.inc({ code });
+  }
+
+  /** `type` as the approval service names it (`approval.approved`): counted without the prefix. */
+  approvalEvent(type: string): void {
+    this.approvalEvents.inc({ event: type.replace(/^approval\./, '') });
   }
 
   /** True when the last audit append failed: requests are being refused until one succeeds. */

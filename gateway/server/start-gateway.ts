@@ -66,7 +66,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayStartO
   const approvals = await startApprovals(config, { tokens, oidc, logger, audit: auditLog, auditPacks: audit.packs, publicUrl: () => url });
   const webUi = createWebUi(config, { approvals: approvals.service, tokens, logger, publicUrl: () => url, audit });
   approvals.authenticators.push(webUi.authenticator);
-  const githubApi = config.githubApi === undefined ? [] : [new GitHubApiHandler({ config, api: config.githubApi, tokens, oidc, policy, scanner, masker, logger, approvals: approvals.service, audit: auditLog })];
+  approvals.service.onEvent((event) => metrics.approvalEvent(event.type));
+  const githubApi = config.githubApi === undefined ? [] : [new GitHubApiHandler({ config, api: config.githubApi, tokens, oidc, policy, scanner, masker, logger, approvals: approvals.service, audit: auditLog, metrics })];
   const gatewayServer = new GatewayServer({ config, tokens, oidc, policy, scanner, masker, logger, audit: auditLog, auditPacks: audit.packs, approvals: approvals.service, metrics, handlers: [...githubApi, approvals.handler, webUi.handler] });
   server = gatewayServer;
   let address;
