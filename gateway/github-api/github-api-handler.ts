@@ -353,8 +353,8 @@ export class GitHubApiHandler implements GatewayHttpHandler {
 
   /** One log line and one audit event per call, whatever came of it. */
   private async record(record: CallRecord): Promise<void> {
-    // The method is the client's: anything outside the REST API's is counted as one.
     const refusals = record.denyCodes !== undefined && record.denyCodes.length > 0 ? record.denyCodes : record.error === undefined ? [] : [record.error];
+    // The method is the client's: anything outside the REST API's methods is counted as 'other'.
     this.deps.metrics?.apiCall(METHODS.has(record.method) ? record.method : 'other', record.decision, record.status, refusals);
     const data = this.auditData(record);
     this.deps.logger.info({ request_id: record.info.id, subject: record.identity?.subject, repository: record.repository, ...data }, 'GitHub API call');

@@ -61,7 +61,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayStartO
   let url = '';
   let server: GatewayServer | undefined;
   const metrics = new GatewayMetrics({ requestsInFlight: () => server?.requestsInFlight ?? 0, draining: () => server?.draining ?? false });
-  // Every writer of the audit log goes through this: /readyz and /metrics see its failures.
+  // Requests, API calls and approvals append through this: /readyz and /metrics see its failures.
   const auditLog = metrics.observeAuditLog(audit.log);
   const approvals = await startApprovals(config, { tokens, oidc, logger, audit: auditLog, auditPacks: audit.packs, publicUrl: () => url });
   const webUi = createWebUi(config, { approvals: approvals.service, tokens, logger, publicUrl: () => url, audit });
