@@ -5,7 +5,7 @@ import type { AuditLog, AuditPackStore } from '../audit/index.js';
 import type { GatewayConfig } from '../config/config-types.js';
 import type { OidcVerifier } from '../identity/oidc-verifier.js';
 import type { TokenStore } from '../identity/token-store.js';
-import { ApprovalService, type ApprovalEvent } from './approval-service.js';
+import { ApprovalService, type ApprovalEvent, type ApprovalEventListener } from './approval-service.js';
 import { ApprovalStore } from './approval-store.js';
 import { ApprovalWebhooks } from './approval-webhooks.js';
 import { ApprovalsHttpHandler } from './approvals-http-handler.js';
@@ -35,6 +35,8 @@ export interface ApprovalsSetupOptions {
   auditPacks?: AuditPackStore | undefined;
   /** The gateway's base URL (known once it listens). */
   publicUrl: () => string;
+  /** Told every approval event, from the start (those of pushes a restart quarantines included). */
+  onEvent?: ApprovalEventListener | undefined;
 }
 
 function auditEvent(audit: AuditLog, event: ApprovalEvent, logger: Logger): void {
@@ -83,6 +85,7 @@ export async function startApprovals(config: GatewayConfig, options: ApprovalsSe
     const audit = options.audit;
     service.onEvent((event) => auditEvent(audit, event, logger));
   }
+  if (options.onEvent !== undefined) service.onEvent(options.onEvent);
   await service.start(config.approvals.autoForward ? new UpstreamQuarantineForwarder(config, options.audit, options.auditPacks, logger) : undefined);
   const authenticators: ApproverAuthenticator[] = [new BearerApproverAuthenticator(options.tokens, options.oidc)];
   const handler = new ApprovalsHttpHandler(service, authenticators, logger);

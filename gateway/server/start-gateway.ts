@@ -63,10 +63,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayStartO
   const metrics = new GatewayMetrics({ requestsInFlight: () => server?.requestsInFlight ?? 0, draining: () => server?.draining ?? false });
   // Requests, API calls and approvals append through this: /readyz and /metrics see its failures.
   const auditLog = metrics.observeAuditLog(audit.log);
-  const approvals = await startApprovals(config, { tokens, oidc, logger, audit: auditLog, auditPacks: audit.packs, publicUrl: () => url });
+  const approvals = await startApprovals(config, { tokens, oidc, logger, audit: auditLog, auditPacks: audit.packs, publicUrl: () => url, onEvent: (event) => metrics.approvalEvent(event.type) });
   const webUi = createWebUi(config, { approvals: approvals.service, tokens, logger, publicUrl: () => url, audit });
   approvals.authenticators.push(webUi.authenticator);
-  approvals.service.onEvent((event) => metrics.approvalEvent(event.type));
   const githubApi = config.githubApi === undefined ? [] : [new GitHubApiHandler({ config, api: config.githubApi, tokens, oidc, policy, scanner, masker, logger, approvals: approvals.service, audit: auditLog, metrics })];
   const gatewayServer = new GatewayServer({ config, tokens, oidc, policy, scanner, masker, logger, audit: auditLog, auditPacks: audit.packs, approvals: approvals.service, metrics, handlers: [...githubApi, approvals.handler, webUi.handler] });
   server = gatewayServer;
