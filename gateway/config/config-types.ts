@@ -3,6 +3,7 @@ import type { ArchiveLimits } from '../secrets/archive-limits.js';
 import type { ApprovalsConfig } from './approvals-config.js';
 import type { WebConfig } from './web-config.js';
 import type { AuditConfig } from './audit-config.js';
+import type { SecretSource } from './secret-source.js';
 import type { OperationsConfig } from './operations-config.js';
 /** The gateway configuration after validation, with every path absolute and every default applied. */
 export interface GatewayConfig {
@@ -73,5 +74,5 @@ export interface HttpUpstreamConfig {
 /** Where the upstream password or token comes from; the value itself is read only when used. */
 export interface UpstreamCredentialConfig {
   username: string;
-  source: { kind: 'env'; name: string } | { kind: 'file'; path: string };
+  source: SecretSource;
 }

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { ConfigError } from './errors.js';
+import type { SecretSource } from './secret-source.js';
 
 /** The GitHub REST API proxy (`github_api` in gitgate.yaml); absent: not served. */
 export interface GitHubApiConfig {
@@ -22,14 +23,12 @@ export interface GitHubApiConfig {
   documentationUrl: string;
 }
 
-export type SecretSourceConfig = { kind: 'env'; name: string } | { kind: 'file'; path: string };
-
 export type GitHubCredentialConfig =
-  | { kind: 'token'; source: SecretSourceConfig }
+  | { kind: 'token'; source: SecretSource }
   | {
       kind: 'app';
       appId: string;
-      privateKey: SecretSourceConfig;
+      privateKey: SecretSource;
       /** When absent, found per repository with `GET /repos/{owner}/{repo}/installation`. */
       installationId: number | undefined;
       /** A cached installation token is replaced when it has less than this left. */
@@ -100,7 +99,7 @@ function invalid(message: string): ConfigError {
   return new ConfigError('CONFIG_INVALID', `invalid gitgate config: github_api.${message}`);
 }
 
-function oneSource(env: string | undefined, file: string | undefined, key: string, base: string): SecretSourceConfig {
+function oneSource(env: string | undefined, file: string | undefined, key: string, base: string): SecretSource {
   if ((env === undefined) === (file === undefined)) throw invalid(`${key}: give exactly one of ${key}_env or ${key}_file`);
   return env !== undefined ? { kind: 'env', name: env } : { kind: 'file', path: resolve(base, file!) };
 }

@@ -5,6 +5,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { builtinRulesPath } from '../secrets/rules-loader.js';
 import type { ArchiveLimits } from '../secrets/archive-limits.js';
 import { ConfigError } from './errors.js';
+import { readSecretSource } from './secret-source.js';
 import { gatewayConfigSchema } from './config-schema.js';
 import { resolveAuditConfig, type RawAuditConfig } from './audit-config.js';
 import { resolveApprovalsConfig, type RawApprovalsConfig } from './approvals-config.js';
@@ -191,18 +192,15 @@ export function defaultConfig(cwd: string = process.cwd()): GatewayConfig {
 
 /** The upstream password or token, read when needed; never logged or shown. */
 export function readCredentialSecret(credential: UpstreamCredentialConfig): string {
-  if (credential.source.kind === 'env') {
-    const value = process.env[credential.source.name];
-    if (value === undefined || value === '') {
-      throw new ConfigError('CONFIG_CREDENTIAL_UNAVAILABLE', `the upstream credential variable ${credential.source.name} is not set`);
-    }
-    return value;
-  }
-  try {
-    return readFileSync(credential.source.path, 'utf8').trim();
-  } catch (error) {
-    throw new ConfigError('CONFIG_CREDENTIAL_UNAVAILABLE', `cannot read the upstream credential file ${credential.source.path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
-  }
+  const { source } = credential;
+  return readSecretSource(
+    source,
+    (reason) =>
+      new ConfigError(
+        'CONFIG_CREDENTIAL_UNAVAILABLE',
+        source.kind === 'env' ? `the upstream credential variable ${source.name} is not set` : `cannot read the upstream credential file ${source.path}: ${reason}`,
+      ),
+  );
 }
 
 /** The archive limits the config sets (validated by the schema); the others keep their defaults. */

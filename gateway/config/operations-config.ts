@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { ConfigError } from './errors.js';
+import type { SecretSource } from './secret-source.js';
 
 /** Running the gateway as a service: how it shuts down and who may read its metrics. */
 export interface OperationsConfig {
@@ -9,7 +10,7 @@ export interface OperationsConfig {
    * The bearer token `/metrics` asks for, from an env var or a file (read at each scrape, so it can
    * be rotated). Without one, `/metrics` answers loopback clients only.
    */
-  metricsToken: { kind: 'env'; name: string } | { kind: 'file'; path: string } | undefined;
+  metricsToken: SecretSource | undefined;
 }
 
 /** 25 s: inside the 30 s a container runtime waits between SIGTERM and SIGKILL by default. */

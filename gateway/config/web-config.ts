@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { ConfigError } from './errors.js';
+import type { SecretSource } from './secret-source.js';
 
 /** The approvers' web UI (`web` in gitgate.yaml): sessions and the ways to sign in. */
 export interface WebConfig {
@@ -19,7 +20,7 @@ export interface WebOidcConfig {
   issuer: string;
   clientId: string;
   /** Absent: a public client (PKCE only). */
-  clientSecret: { kind: 'env'; name: string } | { kind: 'file'; path: string } | undefined;
+  clientSecret: SecretSource | undefined;
   scopes: string[];
   groupsClaim: string;
   algorithms: string[];

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
-import type { GitHubCredentialConfig, SecretSourceConfig } from '../config/github-api-config.js';
+import type { GitHubCredentialConfig } from '../config/github-api-config.js';
+import { readSecretSource, type SecretSource } from '../config/secret-source.js';
 import type { SecretMasker } from '../secrets/index.js';
 import { GitHubApiError } from './errors.js';
 import type { GitHubUpstream } from './github-upstream.js';
@@ -19,29 +19,25 @@ export interface GitHubCredential {
   refused(authorization: string): void;
 }
 
-function readSecret(source: SecretSourceConfig, what: string): string {
-  if (source.kind === 'env') {
-    const value = process.env[source.name];
-    if (value === undefined || value.trim() === '') {
-      throw new GitHubApiError('API_CREDENTIAL_UNAVAILABLE', 503, `gitgate's GitHub ${what} is not available: the variable ${source.name} is not set. Tell the gitgate operators.`);
-    }
-    return value.trim();
-  }
-  try {
-    return readFileSync(source.path, 'utf8').trim();
-  } catch (error) {
-    throw new GitHubApiError(
+function readSecret(source: SecretSource, what: string): string {
+  const unavailable = (reason: string): GitHubApiError =>
+    new GitHubApiError(
       'API_CREDENTIAL_UNAVAILABLE',
       503,
-      `gitgate's GitHub ${what} is not available: cannot read ${source.path} (${(error as NodeJS.ErrnoException).code ?? 'error'}). Tell the gitgate operators.`,
+      source.kind === 'env'
+        ? `gitgate's GitHub ${what} is not available: the variable ${source.name} is not set. Tell the gitgate operators.`
+        : `gitgate's GitHub ${what} is not available: cannot read ${source.path} (${reason}). Tell the gitgate operators.`,
     );
-  }
+  // A variable of blanks is as good as unset; the value is used trimmed.
+  const value = readSecretSource(source, unavailable).trim();
+  if (value === '' && source.kind === 'env') throw unavailable('unset');
+  return value;
 }
 
 /** A personal access token or other static token, read from the environment or a file on use. */
 export class StaticTokenCredential implements GitHubCredential {
   constructor(
-    private readonly source: SecretSourceConfig,
+    private readonly source: SecretSource,
     private readonly masker: SecretMasker,
   ) {}
 
@@ -61,7 +57,7 @@ interface CachedToken {
 
 export interface GitHubAppCredentialOptions {
   appId: string;
-  privateKey: SecretSourceConfig;
+  privateKey: SecretSource;
   installationId: number | undefined;
   refreshBeforeExpirySeconds: number;
   now?: () => number;

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { OperationsConfig } from '../config/operations-config.js';
+import { readSecretSource } from '../config/secret-source.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { GatewayHttpHandler } from './http-handler.js';
 
@@ -65,13 +65,13 @@ export class OperationsHandler implements GatewayHttpHandler {
       if (isLoopback(request.socket.remoteAddress)) return undefined;
       return { status: 403, message: '/metrics answers loopback clients only; set metrics.token_env or metrics.token_file in gitgate.yaml to let a scraper in with a bearer token' };
     }
-    let expected: string | undefined;
+    let expected = '';
     try {
-      expected = source.kind === 'env' ? process.env[source.name] : readFileSync(source.path, 'utf8').trim();
+      expected = readSecretSource(source, (reason) => new Error(reason));
     } catch {
-      expected = undefined;
+      // unset or unreadable: closed, as an empty file is
     }
-    if (expected === undefined || expected === '') {
+    if (expected === '') {
       return { status: 503, message: `the metrics token (${source.kind === 'env' ? `$${source.name}` : source.path}) is not available, so /metrics is closed` };
     }
     const header = request.headers.authorization ?? '';

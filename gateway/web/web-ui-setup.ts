@@ -1,9 +1,8 @@
 import type { Logger } from 'pino';
 import type { ApprovalService, ApproverAuthenticator } from '../approvals/index.js';
 import type { GatewayConfig } from '../config/config-types.js';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { WebOidcConfig } from '../config/web-config.js';
+import { readSecretSource, type SecretSource } from '../config/secret-source.js';
 import type { TokenStore } from '../identity/token-store.js';
 import { AuditRoutes, type AuditView } from './audit-routes.js';
 import { OidcLogin } from './oidc-login.js';
@@ -34,17 +33,17 @@ export interface WebUiSetupOptions {
 }
 
 /** The OIDC client secret, read at each code exchange (rotation needs no restart); never logged. */
-function readClientSecret(source: NonNullable<WebOidcConfig['clientSecret']>): string {
-  if (source.kind === 'env') {
-    const value = process.env[source.name];
-    if (value === undefined || value === '') throw new WebError('LOGIN_PROVIDER_UNAVAILABLE', `the OIDC client secret variable ${source.name} (web.oidc.client_secret_env) is not set`);
-    return value;
-  }
-  try {
-    return readFileSync(source.path, 'utf8').trim();
-  } catch (error) {
-    throw new WebError('LOGIN_PROVIDER_UNAVAILABLE', `cannot read the OIDC client secret file ${source.path} (web.oidc.client_secret_file): ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
-  }
+function readClientSecret(source: SecretSource): string {
+  return readSecretSource(
+    source,
+    (reason) =>
+      new WebError(
+        'LOGIN_PROVIDER_UNAVAILABLE',
+        source.kind === 'env'
+          ? `the OIDC client secret variable ${source.name} (web.oidc.client_secret_env) is not set`
+          : `cannot read the OIDC client secret file ${source.path} (web.oidc.client_secret_file): ${reason}`,
+      ),
+  );
 }
 
 /**
