@@ -49,6 +49,7 @@ export async function startHttpBackend(projectRoot: string, options: HttpBackend
     else void options.holdRequest(request).then(() => serve(request, response));
   };
   const serve = (request: IncomingMessage, response: ServerResponse): void => {
+    if (request.destroyed) return; // the client left while the request was held
     authorizations.push(request.headers.authorization);
     if (expected !== undefined && request.headers.authorization !== expected) {
       response.writeHead(401, { 'www-authenticate': 'Basic realm="backend"', 'content-type': 'text/plain' });
@@ -74,7 +75,6 @@ export async function startHttpBackend(projectRoot: string, options: HttpBackend
     if (request.headers['content-encoding'] !== undefined) env['HTTP_CONTENT_ENCODING'] = String(request.headers['content-encoding']);
     if (request.headers['content-length'] !== undefined) env['CONTENT_LENGTH'] = String(request.headers['content-length']);
     if (request.headers['git-protocol'] !== undefined) env['GIT_PROTOCOL'] = String(request.headers['git-protocol']);
-    if (request.destroyed) return; // the client left while the request was held
     const child = spawn('git', ['-c', 'http.receivepack=true', 'http-backend'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     // A client that leaves before its whole body was sent must not leave git waiting for the rest.
     request.once('close', () => {

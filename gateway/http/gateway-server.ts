@@ -103,14 +103,14 @@ export class GatewayServer {
   /** Aborted when a shutdown cuts the requests left: stops their upstream requests too. */
   private readonly cutting = new AbortController();
   readonly metrics: GatewayMetrics;
-  /** /healthz, /readyz and /metrics: asked before any other handler. */
-  private readonly operations: OperationsHandler;
+  /** Asked in order before git: /healthz, /readyz and /metrics first, then the configured ones. */
+  private readonly handlers: readonly GatewayHttpHandler[];
 
   constructor(private readonly deps: GatewayDependencies) {
     // Every upstream request in flight listens to it.
     setMaxListeners(Number.POSITIVE_INFINITY, this.cutting.signal);
     this.metrics = deps.metrics ?? new GatewayMetrics({ requestsInFlight: () => this.requestsInFlight, draining: () => this.draining });
-    this.operations = new OperationsHandler(deps.config.operations, this.metrics, { draining: () => this.draining });
+    this.handlers = [new OperationsHandler(deps.config.operations, this.metrics, { draining: () => this.draining }), ...(deps.handlers ?? [])];
     this.mirrors = new UpstreamMirrors(join(deps.config.dataDir, 'mirrors'));
     const packs = deps.auditPacks;
     // Large pushes spool beside the kept packs, so that keeping one is a link, not a copy.
@@ -194,7 +194,7 @@ export class GatewayServer {
     const { logger } = this.deps;
     const url = new URL(request.url ?? '/', 'http://gateway.invalid');
     const method = request.method ?? 'GET';
-    const handler = [this.operations, ...(this.deps.handlers ?? [])].find((candidate) => candidate.claims(method, url));
+    const handler = this.handlers.find((candidate) => candidate.claims(method, url));
     if (handler !== undefined) {
       await handler.handle(request, response, url);
       return;
