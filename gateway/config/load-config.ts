@@ -11,7 +11,7 @@ import { resolveAuditConfig, type RawAuditConfig } from './audit-config.js';
 import { resolveApprovalsConfig, type RawApprovalsConfig } from './approvals-config.js';
 import type { GatewayConfig, UpstreamConfig, UpstreamCredentialConfig } from './config-types.js';
 import { resolveWebConfig, type RawWebConfig } from './web-config.js';
-import { resolveOperationsConfig, type RawMetricsConfig, type RawShutdownConfig } from './operations-config.js';
+import { resolveOperationsConfig, type RawMetricsConfig, type RawShutdownConfig, type RawTimeoutsConfig } from './operations-config.js';
 import { resolveGitHubApiConfig, type RawGitHubApiConfig } from './github-api-config.js';
 
 export const DEFAULT_LISTEN = { host: '127.0.0.1', port: 8080 } as const;
@@ -70,6 +70,7 @@ interface RawConfig {
   tls?: { cert_file: string; key_file: string };
   shutdown?: RawShutdownConfig;
   metrics?: RawMetricsConfig;
+  timeouts?: RawTimeoutsConfig;
   data_dir?: string;
   tokens_file?: string;
   public_url?: string;
@@ -141,7 +142,7 @@ export function resolveConfig(document: unknown, baseDir: string, source: string
     source,
     listen: { host: raw.listen?.host ?? DEFAULT_LISTEN.host, port: raw.listen?.port ?? DEFAULT_LISTEN.port },
     tls: raw.tls === undefined ? undefined : { certFile: resolve(baseDir, raw.tls.cert_file), keyFile: resolve(baseDir, raw.tls.key_file) },
-    operations: resolveOperationsConfig(raw.shutdown, raw.metrics, baseDir),
+    operations: resolveOperationsConfig(raw, baseDir),
     dataDir,
     tokensFile: raw.tokens_file ? resolve(baseDir, raw.tokens_file) : source ? join(baseDir, 'gitgate-tokens.json') : join(dataDir, 'tokens.json'),
     publicUrl: raw.public_url?.replace(/\/+$/, ''),

@@ -1,16 +1,20 @@
 import t from 'tap';
 import { resolveConfig } from './load-config.js';
 
-t.test('shutdown grace and metrics access default to 25 s and loopback-only', async (t) => {
+t.test('shutdown grace, metrics access and the client idle timeout default to 25 s, loopback-only and 60 s', async (t) => {
   const config = resolveConfig({}, '/srv/gitgate', '/srv/gitgate/gitgate.yaml');
-  t.same(config.operations, { shutdownGraceSeconds: 25, metricsToken: undefined });
+  t.same(config.operations, { shutdownGraceSeconds: 25, metricsToken: undefined, clientIdleSeconds: 60 });
 });
 
-t.test('shutdown and metrics are read, the token file resolved from the config directory', async (t) => {
-  t.same(resolveConfig({ shutdown: { grace_seconds: 90 }, metrics: { token_file: 'secrets/metrics-token' } }, '/srv/gitgate', '/srv/gitgate/gitgate.yaml').operations, {
-    shutdownGraceSeconds: 90,
-    metricsToken: { kind: 'file', path: '/srv/gitgate/secrets/metrics-token' },
-  });
+t.test('shutdown, metrics and timeouts are read, the token file resolved from the config directory', async (t) => {
+  t.same(
+    resolveConfig({ shutdown: { grace_seconds: 90 }, metrics: { token_file: 'secrets/metrics-token' }, timeouts: { client_idle_seconds: 0 } }, '/srv/gitgate', '/srv/gitgate/gitgate.yaml').operations,
+    {
+      shutdownGraceSeconds: 90,
+      metricsToken: { kind: 'file', path: '/srv/gitgate/secrets/metrics-token' },
+      clientIdleSeconds: 0,
+    },
+  );
   t.same(resolveConfig({ metrics: { token_env: 'GITGATE_METRICS_TOKEN' } }, '/srv', '/srv/gitgate.yaml').operations.metricsToken, { kind: 'env', name: 'GITGATE_METRICS_TOKEN' });
 });
 
@@ -22,6 +26,9 @@ t.test('bad shutdown and metrics settings stop the start naming the key', async 
     [{ metrics: { token_env: 'not a name' } }, /metrics\.token_env/],
     [{ metrics: { token: 'inline-secrets-are-not-accepted' } }, /metrics\.token: unknown key/],
     [{ metrics: { token_env: 'A', token_file: 'b' } }, /metrics: give either token_env or token_file, not both/],
+    [{ timeouts: { client_idle_seconds: -5 } }, /timeouts\.client_idle_seconds/],
+    [{ timeouts: { client_idle_seconds: '60s' } }, /timeouts\.client_idle_seconds/],
+    [{ timeouts: { request_seconds: 300 } }, /timeouts\.request_seconds: unknown key/],
   ] as const) {
     t.throws(() => resolveConfig(raw, '/srv', '/srv/gitgate.yaml'), { code: 'CONFIG_INVALID', message }, JSON.stringify(raw));
   }

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { ConfigError } from './errors.js';
 import type { SecretSource } from './secret-source.js';
 
-/** Running the gateway as a service: how it shuts down and who may read its metrics. */
+/** Running the gateway as a service: how it shuts down, who may read its metrics, how long it waits for clients. */
 export interface OperationsConfig {
   /** On SIGTERM/SIGINT, how long the requests in flight may take to finish before they are cut. */
   shutdownGraceSeconds: number;
@@ -11,10 +11,26 @@ export interface OperationsConfig {
    * be rotated). Without one, `/metrics` answers loopback clients only.
    */
   metricsToken: SecretSource | undefined;
+  /**
+   * A request whose body stops arriving for this long, while the gateway waits for it, is cut
+   * (0: never). There is no limit on how long a body may take as long as its bytes keep coming.
+   */
+  clientIdleSeconds: number;
 }
 
 /** 25 s: inside the 30 s a container runtime waits between SIGTERM and SIGKILL by default. */
 export const DEFAULT_SHUTDOWN_GRACE_SECONDS = 25;
+
+/** What nginx waits between two reads of a request body by default (`client_body_timeout`). */
+export const DEFAULT_CLIENT_IDLE_SECONDS = 60;
+
+export const timeoutsConfigSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    client_idle_seconds: { type: 'integer', minimum: 0, maximum: 86400 },
+  },
+} as const;
 
 export const shutdownConfigSchema = {
   type: 'object',
@@ -37,12 +53,19 @@ export interface RawShutdownConfig {
   grace_seconds?: number;
 }
 
+export interface RawTimeoutsConfig {
+  client_idle_seconds?: number;
+}
+
 export interface RawMetricsConfig {
   token_env?: string;
   token_file?: string;
 }
 
-export function resolveOperationsConfig(shutdown: RawShutdownConfig | undefined, metrics: RawMetricsConfig | undefined, baseDir: string): OperationsConfig {
+export function resolveOperationsConfig(
+  { shutdown, metrics, timeouts }: { shutdown?: RawShutdownConfig | undefined; metrics?: RawMetricsConfig | undefined; timeouts?: RawTimeoutsConfig | undefined },
+  baseDir: string,
+): OperationsConfig {
   if (metrics?.token_env !== undefined && metrics.token_file !== undefined) {
     throw new ConfigError('CONFIG_INVALID', 'invalid gitgate config: metrics: give either token_env or token_file, not both');
   }
@@ -54,5 +77,6 @@ export function resolveOperationsConfig(shutdown: RawShutdownConfig | undefined,
         : metrics?.token_file !== undefined
           ? { kind: 'file', path: resolve(baseDir, metrics.token_file) }
           : undefined,
+    clientIdleSeconds: timeouts?.client_idle_seconds ?? DEFAULT_CLIENT_IDLE_SECONDS,
   };
 }

@@ -27,6 +27,7 @@ import { protocolVersionOf, sanitizeGitProtocol, type UpstreamRequest } from '..
 import { resolveRepository, type ResolvedRepository } from '../upstream/repository-resolver.js';
 import { upstreamFor } from '../upstream/upstream-for.js';
 import { UpstreamMirrors } from '../upstream/upstream-mirror.js';
+import { ClientIdleWatch } from './client-idle-watch.js';
 import type { GatewayHttpHandler } from './http-handler.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { OperationsHandler } from './operations-handler.js';
@@ -105,6 +106,10 @@ export class GatewayServer {
   readonly metrics: GatewayMetrics;
   /** Asked in order before git: /healthz, /readyz and /metrics first, then the configured ones. */
   private readonly handlers: readonly GatewayHttpHandler[];
+  /** Cuts requests whose client stopped sending their body (`timeouts.client_idle_seconds`). */
+  private readonly clientIdle: ClientIdleWatch;
+  /** Requests cut by `clientIdle`: already recorded, so their handler's failure is not recorded again. */
+  private readonly cutIdle = new WeakSet<IncomingMessage>();
 
   constructor(private readonly deps: GatewayDependencies) {
     // Every upstream request in flight listens to it.
@@ -115,12 +120,22 @@ export class GatewayServer {
     const packs = deps.auditPacks;
     // Large pushes spool beside the kept packs, so that keeping one is a link, not a copy.
     this.pushGate = packs === undefined ? deps : { ...deps, spoolDirectory: () => packs.spoolDirectory() };
+    this.clientIdle = new ClientIdleWatch(deps.config.operations.clientIdleSeconds * 1000);
     const listener: RequestListener = (request, response) => {
       // A request that comes on an open connection during the shutdown is served, but its
       // connection is not reused: the client's next request goes to a new one (another replica).
       if (this.drainingSince !== undefined) response.setHeader('connection', 'close');
+      this.clientIdle.watch(request, () => this.cutIdleClient(request, response));
       // Counted in flight before it starts (a scrape of /metrics sees itself).
       const handled = Promise.resolve().then(() => this.handle(request, response)).catch((error: unknown) => {
+        if (clientLeft(request)) {
+          // Whatever failed, it failed because the body stopped: nothing of it goes upstream.
+          if (this.cutIdle.has(request)) return;
+          const message = 'the client closed the connection before its request was complete; nothing of it was applied';
+          this.trails.get(response)?.note('error', { code: 'CLIENT_DISCONNECTED', message });
+          deps.logger.info({ url: request.url, code: 'CLIENT_DISCONNECTED', reason: (error as Error).message }, 'client left before its request was complete');
+          return;
+        }
         if (error instanceof AuditError) {
           // Fail closed: what cannot be recorded is not done.
           deps.logger.error({ err: error, url: request.url }, 'request refused: the audit log failed');
@@ -136,6 +151,9 @@ export class GatewayServer {
     };
     const { tls } = deps.config;
     this.server = tls === undefined ? createServer(listener) : createTlsServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, listener);
+    // node cuts a request whose body takes over 5 minutes to arrive: a large push on a slow link.
+    // The client idle watch bounds a stalled client instead; headersTimeout still bounds headers.
+    this.server.requestTimeout = 0;
   }
 
   async listen(port = this.deps.config.listen.port, host = this.deps.config.listen.host): Promise<AddressInfo> {
@@ -187,7 +205,31 @@ export class GatewayServer {
     }
     this.server.closeAllConnections();
     await closed;
+    this.clientIdle.stop();
     return { inFlightAtStart: waiting, cut, waitedMs: Date.now() - this.drainingSince };
+  }
+
+  /** The client stopped sending its request's body: answer 408 if nothing was sent yet, and close. */
+  private cutIdleClient(request: IncomingMessage, response: ServerResponse): void {
+    this.cutIdle.add(request);
+    const seconds = this.clientIdle.idleMs / 1000;
+    const message = `no bytes of the request arrived for ${seconds} s, so gitgate closed the connection; nothing of it was applied`;
+    this.trails.get(response)?.note('error', { code: 'CLIENT_IDLE_TIMEOUT', message });
+    this.deps.logger.warn({ url: request.url, code: 'CLIENT_IDLE_TIMEOUT', idle_seconds: seconds }, 'client stopped sending its request; connection closed');
+    // The request is ended by hand: once a response has finished, node no longer ends a request
+    // whose connection closes, and its handler would wait for the rest of the body forever.
+    const cut = (): void => {
+      request.destroy(Object.assign(new Error(message), { code: 'CLIENT_IDLE_TIMEOUT' }));
+      request.socket.destroy();
+    };
+    if (response.headersSent) {
+      cut();
+      return;
+    }
+    response.writeHead(408, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+    response.end(`gitgate: ${message} (CLIENT_IDLE_TIMEOUT)\n`, cut);
+    // A client that reads nothing either: the answer is not waited for.
+    setTimeout(cut, 1000).unref();
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -237,7 +279,8 @@ export class GatewayServer {
       if (isRead) await this.serveRead(request, response, route, repository, auth.identity, info, upstreamRequest, log);
       else await this.handlePush(request, response, repository, auth.identity, info, upstreamRequest, log);
     } catch (error) {
-      if (error instanceof UpstreamError) {
+      // An upload-pack body cut by its client fails the upstream request too: not the upstream's fault.
+      if (error instanceof UpstreamError && !clientLeft(request)) {
         this.metrics.upstreamError(repository.upstream.name, error.code);
         trail.note('error', { code: error.code, message: error.message });
         log.warn({ code: error.code, err: error }, 'upstream failed');
@@ -517,6 +560,11 @@ function unrecordedPushRejection(request: ReceivePackRequest, error: AuditError)
   return everyRefRejected(request, `gitgate: not recorded (${error.code})`, [
     `gitgate: this push cannot be recorded in the audit log (${error.code}), so it was refused; nothing was applied. Tell the gitgate operators.`,
   ]);
+}
+
+/** The client's connection closed before its request's body was complete. */
+function clientLeft(request: IncomingMessage): boolean {
+  return !request.complete && (request.destroyed || request.socket.destroyed);
 }
 
 /**

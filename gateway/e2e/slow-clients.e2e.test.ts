@@ -1,0 +1,112 @@
+// Clients on slow and broken networks, with the real git client behind a TCP relay that throttles
+// or stops its bytes: a slow push must not be cut however long it takes, a client that stops
+// sending must be, and either way the upstream gets nothing half-done and the audit log says why.
+import t, { type Test } from 'tap';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { listAuditEvents } from '../audit/index.js';
+import { startTcpRelay, type TcpRelayOptions } from '../../testdata/tcp-relay.js';
+import { GitClient } from './git-client.js';
+import { startHarness, type GatewayHarness } from './gateway-harness.js';
+
+const git = new GitClient();
+
+/** A gateway that cuts a client idle for `idleSeconds`, and a relay in front of it. */
+async function gatewayBehindRelay(t: Test, idleSeconds: number | undefined, relayOptions: TcpRelayOptions) {
+  const harness = await startHarness([], undefined, idleSeconds === undefined ? {} : { timeouts: { client_idle_seconds: idleSeconds } });
+  t.teardown(() => harness.close());
+  const origin = new URL(harness.gateway.url);
+  const relay = await startTcpRelay({ host: origin.hostname, port: Number(origin.port) }, relayOptions);
+  t.teardown(() => relay.close());
+  const viaRelay = (path: string) => harness.remote(path).replace(origin.host, `${relay.host}:${relay.port}`);
+  return { harness, relay, viaRelay };
+}
+
+/** A clone with a commit of `bytes` random bytes on top of main (a pack about that large). */
+async function workWithLargeCommit(harness: GatewayHarness, bytes: number): Promise<string> {
+  const work = await git.cloneAsAgent(harness.remote('demo/hello'), join(harness.root, `work-${bytes}`));
+  await git.commitFile(work, 'data/blob.bin', randomBytes(bytes), 'A large random file');
+  return work;
+}
+
+const upstreamRef = async (harness: GatewayHarness, ref: string) =>
+  (await git.run(['--git-dir', join(harness.upstreamDir, 'demo/hello.git'), 'rev-parse', '--verify', '-q', ref], harness.root)).stdout.trim();
+
+async function errorCodes(harness: GatewayHarness): Promise<string[]> {
+  return (await listAuditEvents(harness.gateway.audit.store, { type: 'error' })).map((event) => String(event.data['code']));
+}
+
+async function settled(harness: GatewayHarness): Promise<void> {
+  for (let i = 0; i < 200 && harness.gateway.server.requestsInFlight > 0; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+}
+
+t.test('a push whose bytes arrive slowly lands however long it takes; node no longer cuts a request after 5 minutes', async (t) => {
+  // 300 kB at 100 kB/s: three times the idle timeout, but never idle.
+  const { harness, viaRelay } = await gatewayBehindRelay(t, 1, { clientBytesPerSecond: 100_000 });
+  t.equal(harness.gateway.server.server.requestTimeout, 0);
+  const work = await workWithLargeCommit(harness, 300_000);
+  const started = Date.now();
+  const push = await git.run(['push', viaRelay('demo/hello'), 'HEAD:refs/heads/slow-link'], work);
+  t.equal(push.code, 0, push.stderr);
+  t.ok(Date.now() - started > 2_000, `the upload took ${Date.now() - started} ms, longer than the 1 s idle timeout`);
+  t.equal(await upstreamRef(harness, 'refs/heads/slow-link'), (await git.ok(['rev-parse', 'HEAD'], work)).trim());
+  t.same(await errorCodes(harness), []);
+});
+
+t.test('a push whose client stops sending is cut after the idle time: recorded, nothing applied, the gateway serves on', async (t) => {
+  const { harness, relay, viaRelay } = await gatewayBehindRelay(t, 1, { stallPostBodyAfterBytes: 100_000 });
+  const work = await workWithLargeCommit(harness, 300_000);
+  const started = Date.now();
+  const push = await git.run(['push', viaRelay('demo/hello'), 'HEAD:refs/heads/stalled'], work);
+  const took = Date.now() - started;
+  t.not(push.code, 0);
+  t.match(push.stderr, /408/, 'git is answered 408 Request Timeout');
+  t.ok(took >= 1_000 && took < 10_000, `cut after ${took} ms`);
+  t.equal(relay.stalled, 0, 'the stalled connection is closed');
+  await settled(harness);
+  t.equal(harness.gateway.server.requestsInFlight, 0, 'the push handler has ended');
+  t.equal(await upstreamRef(harness, 'refs/heads/stalled'), '', 'the upstream has nothing of it');
+  t.same(await errorCodes(harness), ['CLIENT_IDLE_TIMEOUT'], 'recorded once, as the client idling, not as a gateway failure');
+  const [cut] = await listAuditEvents(harness.gateway.audit.store, { type: 'error' });
+  t.match(cut?.data['message'], /no bytes of the request arrived for 1 s/);
+  const logs = harness.logs().split('\n').filter((line) => line.includes('CLIENT_IDLE_TIMEOUT'));
+  t.equal(logs.length, 1);
+  t.match(JSON.parse(logs[0]!), { level: 40, msg: 'client stopped sending its request; connection closed' });
+  t.notMatch(harness.logs(), /"level":50/, 'nothing is logged as an error');
+  // The same client on a good network is served.
+  const direct = await git.run(['push', harness.remote('demo/hello'), 'HEAD:refs/heads/stalled'], work);
+  t.equal(direct.code, 0, direct.stderr);
+});
+
+t.test('a clone whose client stops in the middle of its request is cut and not blamed on the upstream', async (t) => {
+  const { harness, viaRelay } = await gatewayBehindRelay(t, 1, { stallPostBodyAfterBytes: 20 });
+  const clone = await git.run(['clone', '-q', viaRelay('demo/hello'), 'stalled-clone'], harness.root);
+  t.not(clone.code, 0, clone.stderr);
+  await settled(harness);
+  t.equal(harness.gateway.server.requestsInFlight, 0);
+  // git may try a stalled request again on a new connection: each is cut and recorded once.
+  const errors = await listAuditEvents(harness.gateway.audit.store, { type: 'error' });
+  t.ok(errors.length >= 1);
+  t.same(new Set(errors.map((event) => event.data['code'])), new Set(['CLIENT_IDLE_TIMEOUT']));
+  t.equal(new Set(errors.map((event) => event.request_id)).size, errors.length, 'one record per request');
+  t.notMatch(harness.logs(), /upstream failed|"level":50/);
+  const metrics = await harness.gateway.server.metrics.registry.metrics();
+  t.notMatch(metrics, /gitgate_upstream_errors_total\{/, 'no upstream error is counted');
+});
+
+t.test('a connection lost in the middle of a push is recorded as the client leaving, not as a gateway failure', async (t) => {
+  // The default idle timeout (60 s) is not reached: the network drops the connection first.
+  const { harness, relay, viaRelay } = await gatewayBehindRelay(t, undefined, { stallPostBodyAfterBytes: 100_000 });
+  const work = await workWithLargeCommit(harness, 300_000);
+  const pushing = git.run(['push', viaRelay('demo/hello'), 'HEAD:refs/heads/dropped'], work);
+  for (let i = 0; i < 400 && (relay.stalled === 0 || harness.gateway.server.requestsInFlight === 0); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+  t.equal(relay.stalled, 1, 'the push is in the middle of its body');
+  await relay.close();
+  const push = await pushing;
+  t.not(push.code, 0);
+  await settled(harness);
+  t.equal(harness.gateway.server.requestsInFlight, 0);
+  t.equal(await upstreamRef(harness, 'refs/heads/dropped'), '');
+  t.same(await errorCodes(harness), ['CLIENT_DISCONNECTED']);
+  t.notMatch(harness.logs(), /"level":50/);
+});
