@@ -6,7 +6,8 @@ import { DEMO_REPOSITORY, ensureDemoRepository, ensureDemoToken } from '../demo/
 import { adminTokenPath, ensureAdminToken } from '../approvals/admin-token.js';
 import { TokenStore } from '../identity/token-store.js';
 import { MALLOC_ENV, mallocSettingsMissing } from '../server/malloc-settings.js';
-import { startGateway, type GatewayStartOptions } from '../server/start-gateway.js';
+import { startGateway, type GatewayStartOptions, type RunningGateway } from '../server/start-gateway.js';
+import { TlsCertificateError } from '../http/tls-certificate.js';
 
 function withPort(config: GatewayConfig, port: string | undefined): GatewayConfig {
   if (port === undefined) return config;
@@ -15,17 +16,30 @@ function withPort(config: GatewayConfig, port: string | undefined): GatewayConfi
   return { ...config, listen: { ...config.listen, port: value } };
 }
 
-/** When to stop: `requested` resolves to begin the graceful shutdown; `force` cuts its grace short. */
-export interface ShutdownRequest {
+/**
+ * What the process is asked: `requested` resolves to begin the graceful shutdown; `force` cuts its
+ * grace short; `onReload` subscribes to reload requests (SIGHUP) and returns the unsubscribe.
+ */
+export interface ServeSignals {
   requested: Promise<void>;
   force?: AbortSignal;
+  onReload?: (reload: () => void) => () => void;
+}
+
+/** SIGHUP: the TLS certificate is read again (policies and tokens reload by themselves). */
+function reloadOnRequest(gateway: RunningGateway, io: CliIO): void {
+  const result = gateway.server.reloadTlsCertificate();
+  if (result === undefined) io.stderr('gitgate: reload asked: nothing to reload without tls (policies and tokens reload by themselves)\n');
+  else if (result.status === 'reloaded') {
+    io.stderr(`gitgate: TLS certificate reloaded: ${result.certificate.subject}, valid until ${result.certificate.notAfter.toISOString()}\n`);
+  } else io.stderr(`gitgate: TLS certificate not reloaded: ${result.message}; still serving the previous one (valid until ${result.served.notAfter.toISOString()})\n`);
 }
 
 /**
  * Sets up the demo when there is no config file, starts the gateway, prints how to use it, serves
  * until the shutdown is requested, then lets the requests in flight finish (`shutdown.grace_seconds`).
  */
-export async function runServe(config: GatewayConfig, io: CliIO, stop: ShutdownRequest, options: GatewayStartOptions = {}): Promise<number> {
+export async function runServe(config: GatewayConfig, io: CliIO, signals: ServeSignals, options: GatewayStartOptions = {}): Promise<number> {
   const demo = config.source === undefined;
   let demoToken: string | undefined;
   if (demo) {
@@ -35,7 +49,14 @@ export async function runServe(config: GatewayConfig, io: CliIO, stop: ShutdownR
     ensureAdminToken(config.dataDir, new TokenStore(config.tokensFile));
   }
   io.stderr('gitgate: compiling policies and starting...\n');
-  const gateway = await startGateway(config, options);
+  let gateway: RunningGateway;
+  try {
+    gateway = await startGateway(config, options);
+  } catch (error) {
+    if (!(error instanceof TlsCertificateError)) throw error;
+    io.stderr(`gitgate serve: ${error.message} (${error.code})\n`);
+    return 1;
+  }
   const origin = new URL(gateway.url);
   if (demo && demoToken !== undefined) {
     // The approver's commands find the gateway on the default port (or $GITGATE_PORT, when the
@@ -63,17 +84,19 @@ export async function runServe(config: GatewayConfig, io: CliIO, stop: ShutdownR
       'started without the malloc setting the gitgate command sets: memory freed after large pushes may stay with the process. Set it in the environment that runs node',
     );
   }
-  await stop.requested;
+  const stopReloads = signals.onReload?.(() => reloadOnRequest(gateway, io));
+  await signals.requested;
+  stopReloads?.();
   const graceSeconds = config.operations.shutdownGraceSeconds;
   io.stderr(`gitgate: shutting down; requests in flight have ${graceSeconds} s to finish (signal again to stop at once)\n`);
-  const report = await gateway.close({ graceMs: graceSeconds * 1000, ...(stop.force === undefined ? {} : { force: stop.force }) });
+  const report = await gateway.close({ graceMs: graceSeconds * 1000, ...(signals.force === undefined ? {} : { force: signals.force }) });
   if (report.cut > 0) io.stderr(`gitgate: cut ${report.cut} request(s) still in flight after ${Math.round(report.waitedMs / 1000)} s\n`);
   io.stderr('gitgate: stopped\n');
   return 0;
 }
 
-/** The first SIGINT/SIGTERM asks for the graceful shutdown; a second one forces it. */
-function untilSignal(): ShutdownRequest {
+/** The first SIGINT/SIGTERM asks for the graceful shutdown; a second one forces it; SIGHUP reloads. */
+function processSignals(): ServeSignals {
   const force = new AbortController();
   const requested = new Promise<void>((resolve) => {
     const first = () => {
@@ -91,7 +114,11 @@ function untilSignal(): ShutdownRequest {
     process.on('SIGINT', first);
     process.on('SIGTERM', first);
   });
-  return { requested, force: force.signal };
+  const onReload = (reload: () => void) => {
+    process.on('SIGHUP', reload);
+    return () => void process.off('SIGHUP', reload);
+  };
+  return { requested, force: force.signal, onReload };
 }
 
 /** `gitgate serve`: the gateway. Without a config, the embedded demo (local upstream, demo token). */
@@ -102,6 +129,6 @@ export const serveCommand: Command = {
   options: { config: { type: 'string' }, port: { type: 'string' } },
   async run(args, io) {
     const config = withPort(configFromArgs(args), stringOption(args, 'port') ?? process.env['GITGATE_PORT']);
-    return runServe(config, io, untilSignal());
+    return runServe(config, io, processSignals());
   },
 };

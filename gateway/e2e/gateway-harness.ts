@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { resolveConfig } from '../config/load-config.js';
 import type { GatewayConfig } from '../config/config-types.js';
 import { ensureDemoRepository } from '../demo/demo-setup.js';
-import { startGateway, type RunningGateway } from '../server/start-gateway.js';
+import { startGateway, type GatewayStartOptions, type RunningGateway } from '../server/start-gateway.js';
 
 export interface GatewayHarness {
   gateway: RunningGateway;
@@ -25,6 +25,7 @@ export async function startHarness(
   extraUpstreams: unknown[] = [],
   policyData?: Record<string, unknown>,
   extraConfig: Record<string, unknown> = {},
+  startOptions: Omit<GatewayStartOptions, 'logDestination'> = {},
 ): Promise<GatewayHarness> {
   const root = mkdtempSync(join(tmpdir(), 'gitgate-e2e-'));
   const upstreamDir = join(root, 'upstream');
@@ -48,7 +49,7 @@ export async function startHarness(
       callback();
     },
   });
-  const gateway = await startGateway(config, { logDestination });
+  const gateway = await startGateway(config, { ...startOptions, logDestination });
   const { token } = gateway.tokens.create('agent-1', ['agents']);
   const origin = new URL(gateway.url);
   return {

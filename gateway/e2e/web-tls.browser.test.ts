@@ -1,5 +1,4 @@
 import t from 'tap';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import type { Browser } from 'playwright-core';
 import { startSamlIdp, type TestSamlIdp } from '../../testdata/saml-idp.js';
 import { launchChromium, newBrowserContext } from './browser.js';
 import { startHarness, type GatewayHarness } from './gateway-harness.js';
+import { makeSelfSignedCertificate } from '../../testdata/self-signed-certificate.js';
 
 // The UI over HTTPS in real Chromium, which enforces the cookie rules itself: the __Host- session
 // cookie (Secure, Path=/, no Domain) is kept, and the SAML login's SameSite=None binding cookie is
@@ -18,9 +18,7 @@ let harness: GatewayHarness;
 t.before(async () => {
   [browser, idp] = await Promise.all([launchChromium(), startSamlIdp()]);
   const dir = mkdtempSync(join(tmpdir(), 'gitgate-web-tls-'));
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+  const { certFile: cert, keyFile: key } = makeSelfSignedCertificate(dir, 'gateway');
   writeFileSync(join(dir, 'idp.xml'), idp.metadataXml);
   harness = await startHarness([], undefined, {
     tls: { cert_file: cert, key_file: key },

@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApiHarness, type ApiHarness } from './github-api-test-harness.js';
+import { makeSelfSignedCertificate } from '../../testdata/self-signed-certificate.js';
 
 /**
  * The real GitHub CLI against the gateway: gh treats any host but github.com as GitHub Enterprise
@@ -23,9 +24,7 @@ let env: NodeJS.ProcessEnv;
 t.before(async () => {
   execFileSync('gh', ['--version'], { stdio: 'ignore' }); // fails the file clearly when gh is missing
   const dir = mkdtempSync(join(tmpdir(), 'gitgate-gh-'));
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+  const { certFile: cert, keyFile: key } = makeSelfSignedCertificate(dir, 'gateway');
   h = await startApiHarness({ githubApi: { prefix: '/api/v3' }, extraConfig: { tls: { cert_file: cert, key_file: key } } });
   env = {
     PATH: process.env['PATH'],

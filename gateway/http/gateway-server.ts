@@ -1,7 +1,6 @@
 import { setMaxListeners } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
-import { createServer as createTlsServer } from 'node:https';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -28,6 +27,7 @@ import { resolveRepository, type ResolvedRepository } from '../upstream/reposito
 import { upstreamFor } from '../upstream/upstream-for.js';
 import { UpstreamMirrors } from '../upstream/upstream-mirror.js';
 import { ClientIdleWatch } from './client-idle-watch.js';
+import { certificateInfo, loadTlsCertificate, TlsCertificateError, tlsFilesSignature, type TlsCertificate, type TlsCertificateInfo } from './tls-certificate.js';
 import type { GatewayHttpHandler } from './http-handler.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { OperationsHandler } from './operations-handler.js';
@@ -51,7 +51,16 @@ export interface GatewayDependencies {
   approvals?: ApprovalService;
   /** Prometheus metrics (served at /metrics); the server makes its own when none is given. */
   metrics?: GatewayMetrics;
+  /** The certificate of `config.tls`, already loaded (startGateway loads it first); else loaded here. */
+  tlsCertificate?: TlsCertificate;
+  /** How often the TLS certificate's files are checked for a change. Default 60 s. */
+  tlsCheckIntervalMs?: number;
 }
+
+/** What reloading the TLS certificate did (on SIGHUP, or when its files changed). */
+export type TlsReloadResult =
+  | { status: 'reloaded'; certificate: TlsCertificateInfo }
+  | { status: 'failed'; message: string; served: TlsCertificateInfo };
 
 /** What `GatewayServer.close` did: the requests it found in flight, those it cut, how long it took. */
 export interface ShutdownReport {
@@ -110,6 +119,8 @@ export class GatewayServer {
   private readonly clientIdle: ClientIdleWatch;
   /** Requests cut by `clientIdle`: already recorded, so their handler's failure is not recorded again. */
   private readonly cutIdle = new WeakSet<IncomingMessage>();
+  /** The certificate being served, and what its files looked like when it was read. */
+  private tls: { certificate: TlsCertificate; signature: string; timer: NodeJS.Timeout } | undefined;
 
   constructor(private readonly deps: GatewayDependencies) {
     // Every upstream request in flight listens to it.
@@ -150,7 +161,17 @@ export class GatewayServer {
       void handled.finally(() => this.inFlight.delete(handled));
     };
     const { tls } = deps.config;
-    this.server = tls === undefined ? createServer(listener) : createTlsServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, listener);
+    if (tls === undefined) this.server = createServer(listener);
+    else {
+      const certificate = deps.tlsCertificate ?? loadTlsCertificate(tls);
+      this.server = createTlsServer({ cert: certificate.cert, key: certificate.key }, listener);
+      // A renewed certificate is served without a restart (see reloadTlsCertificate).
+      const timer = setInterval(() => {
+        if (this.tls !== undefined && tlsFilesSignature(tls) !== this.tls.signature) this.reloadTlsCertificate();
+      }, deps.tlsCheckIntervalMs ?? 60_000).unref();
+      this.tls = { certificate, signature: certificate.filesSignature, timer };
+      this.metrics.tlsCertificate(certificate.notAfter);
+    }
     // node cuts a request whose body takes over 5 minutes to arrive: a large push on a slow link.
     // The client idle watch bounds a stalled client instead; headersTimeout still bounds headers.
     this.server.requestTimeout = 0;
@@ -206,7 +227,39 @@ export class GatewayServer {
     this.server.closeAllConnections();
     await closed;
     this.clientIdle.stop();
+    clearInterval(this.tls?.timer);
     return { inFlightAtStart: waiting, cut, waitedMs: Date.now() - this.drainingSince };
+  }
+
+  /**
+   * Reads the TLS certificate and key again and serves them to new connections (open ones keep
+   * theirs). A pair that cannot be served is refused, and the one being served stays. Called when
+   * the files change (checked every `tlsCheckIntervalMs`) and on SIGHUP; undefined without TLS.
+   */
+  reloadTlsCertificate(): TlsReloadResult | undefined {
+    const tls = this.deps.config.tls;
+    if (tls === undefined || this.tls === undefined) return undefined;
+    const served = certificateInfo(this.tls.certificate);
+    const before = tlsFilesSignature(tls);
+    let certificate: TlsCertificate;
+    try {
+      certificate = loadTlsCertificate(tls);
+    } catch (error) {
+      if (!(error instanceof TlsCertificateError)) throw error;
+      // Tried again once the files change (a renewal that writes the key after the certificate).
+      this.tls.signature = before;
+      this.metrics.tlsReload('failed');
+      this.deps.logger.error({ code: error.code, reason: error.message, served: served.fingerprint256 }, 'TLS certificate not reloaded; still serving the previous one');
+      return { status: 'failed', message: error.message, served };
+    }
+    (this.server as TlsServer).setSecureContext({ cert: certificate.cert, key: certificate.key });
+    this.tls.certificate = certificate;
+    this.tls.signature = certificate.filesSignature;
+    this.metrics.tlsReload('ok');
+    this.metrics.tlsCertificate(certificate.notAfter);
+    const loaded = certificateInfo(certificate);
+    this.deps.logger.info({ subject: loaded.subject, not_after: loaded.notAfter.toISOString(), fingerprint: loaded.fingerprint256 }, 'TLS certificate reloaded');
+    return { status: 'reloaded', certificate: loaded };
   }
 
   /** The client stopped sending its request's body: answer 408 if nothing was sent yet, and close. */

@@ -28,6 +28,9 @@ export class GatewayMetrics {
   private readonly apiCalls: Counter<'method' | 'decision' | 'status'>;
   private readonly apiRefusals: Counter<'code'>;
   private readonly approvalEvents: Counter<'event'>;
+  /** Made when a certificate is first served: a gateway without TLS has no such series. */
+  private tlsNotAfter: Gauge | undefined;
+  private readonly tlsReloads: Counter<'result'>;
   /** Whether the last audit append failed (no success since): the readiness check reports it. */
   private auditFailing = false;
 
@@ -62,6 +65,7 @@ export class GatewayMetrics {
     });
     this.apiRefusals = new Counter({ name: 'gitgate_api_refusals_total', help: "Why API calls were refused: the policy's deny codes and gitgate's error codes.", labelNames: ['code'], registers });
     this.approvalEvents = new Counter({ name: 'gitgate_approval_events_total', help: 'Approval request events: requested, approved, denied, expired, quarantined, forwarded, ...', labelNames: ['event'], registers });
+    this.tlsReloads = new Counter({ name: 'gitgate_tls_certificate_reloads_total', help: 'TLS certificate reloads (its files changed, or SIGHUP), by result: ok or failed (the previous one is still served).', labelNames: ['result'], registers });
     new Gauge({
       name: 'gitgate_requests_in_flight',
       help: 'Requests being handled now (git, API, approvals, web).',
@@ -119,6 +123,19 @@ export class GatewayMetrics {
   /** `type` as the approval service names it (`approval.approved`): counted without the prefix. */
   approvalEvent(type: string): void {
     this.approvalEvents.inc({ event: type.replace(/^approval\./, '') });
+  }
+
+  tlsCertificate(notAfter: Date): void {
+    this.tlsNotAfter ??= new Gauge({
+      name: 'gitgate_tls_certificate_not_after_timestamp_seconds',
+      help: 'When the TLS certificate being served expires, in Unix seconds (alert before it does).',
+      registers: [this.registry],
+    });
+    this.tlsNotAfter.set(Math.floor(notAfter.getTime() / 1000));
+  }
+
+  tlsReload(result: 'ok' | 'failed'): void {
+    this.tlsReloads.inc({ result });
   }
 
   /** True when the last audit append failed: requests are being refused until one succeeds. */

@@ -7,6 +7,7 @@ import { startApprovals, type ApprovalsRuntime } from '../approvals/approvals-se
 import { openAudit, type OpenedAudit } from '../audit/index.js';
 import type { GatewayConfig } from '../config/config-types.js';
 import { GatewayServer, type ShutdownReport } from '../http/gateway-server.js';
+import { loadTlsCertificate } from '../http/tls-certificate.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { GitHubApiHandler } from '../github-api/github-api-handler.js';
 import { TokenStore } from '../identity/token-store.js';
@@ -48,9 +49,13 @@ export interface GatewayStartOptions {
   /** Where the JSON log goes (default: standard output). */
   logDestination?: DestinationStream;
   logLevel?: string;
+  /** How often the TLS certificate's files are checked for a renewal. Default 60 s (tests use less). */
+  tlsCheckIntervalMs?: number;
 }
 
 export async function startGateway(config: GatewayConfig, options: GatewayStartOptions = {}): Promise<RunningGateway> {
+  // First: a certificate that cannot be served stops the start before anything is opened.
+  const tlsCertificate = config.tls === undefined ? undefined : loadTlsCertificate(config.tls);
   const scanner = new SecretScanner(loadRuleSet(config.secrets.rulesFile), { fingerprintKey: fingerprintKey(config), archives: config.secrets.archives });
   const masker = new SecretMasker(scanner);
   const logger = pino({ level: options.logLevel ?? 'info', ...pinoMaskingOptions(masker) }, options.logDestination ?? pino.destination(1));
@@ -67,7 +72,22 @@ export async function startGateway(config: GatewayConfig, options: GatewayStartO
   const webUi = createWebUi(config, { approvals: approvals.service, tokens, logger, publicUrl: () => url, audit });
   approvals.authenticators.push(webUi.authenticator);
   const githubApi = config.githubApi === undefined ? [] : [new GitHubApiHandler({ config, api: config.githubApi, tokens, oidc, policy, scanner, masker, logger, approvals: approvals.service, audit: auditLog, metrics })];
-  const gatewayServer = new GatewayServer({ config, tokens, oidc, policy, scanner, masker, logger, audit: auditLog, auditPacks: audit.packs, approvals: approvals.service, metrics, handlers: [...githubApi, approvals.handler, webUi.handler] });
+  const gatewayServer = new GatewayServer({
+    config,
+    tokens,
+    oidc,
+    policy,
+    scanner,
+    masker,
+    logger,
+    audit: auditLog,
+    auditPacks: audit.packs,
+    approvals: approvals.service,
+    metrics,
+    handlers: [...githubApi, approvals.handler, webUi.handler],
+    ...(tlsCertificate === undefined ? {} : { tlsCertificate }),
+    ...(options.tlsCheckIntervalMs === undefined ? {} : { tlsCheckIntervalMs: options.tlsCheckIntervalMs }),
+  });
   server = gatewayServer;
   let address;
   try {
