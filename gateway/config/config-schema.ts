@@ -2,7 +2,7 @@ import { githubApiConfigSchema } from './github-api-config.js';
 import { approvalsConfigSchema } from './approvals-config.js';
 import { webConfigSchema } from './web-config.js';
 import { auditConfigSchema } from './audit-config.js';
-import { metricsConfigSchema, shutdownConfigSchema, timeoutsConfigSchema } from './operations-config.js';
+import { limitsConfigSchema, metricsConfigSchema, shutdownConfigSchema, timeoutsConfigSchema } from './operations-config.js';
 /** JSON Schema of `gitgate.yaml` (draft 2020-12 subset that ajv checks at start). */
 export const gatewayConfigSchema = {
   type: 'object',
@@ -28,6 +28,7 @@ export const gatewayConfigSchema = {
     shutdown: shutdownConfigSchema,
     metrics: metricsConfigSchema,
     timeouts: timeoutsConfigSchema,
+    limits: limitsConfigSchema,
     data_dir: { type: 'string', minLength: 1 },
     tokens_file: { type: 'string', minLength: 1 },
     public_url: { type: 'string', pattern: '^https?://' },

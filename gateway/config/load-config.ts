@@ -11,7 +11,7 @@ import { resolveAuditConfig, type RawAuditConfig } from './audit-config.js';
 import { resolveApprovalsConfig, type RawApprovalsConfig } from './approvals-config.js';
 import type { GatewayConfig, UpstreamConfig, UpstreamCredentialConfig } from './config-types.js';
 import { resolveWebConfig, type RawWebConfig } from './web-config.js';
-import { resolveOperationsConfig, type RawMetricsConfig, type RawShutdownConfig, type RawTimeoutsConfig } from './operations-config.js';
+import { resolveOperationsConfig, type RawMetricsConfig, type RawShutdownConfig, type RawTimeoutsConfig, type RawLimitsConfig } from './operations-config.js';
 import { resolveGitHubApiConfig, type RawGitHubApiConfig } from './github-api-config.js';
 
 export const DEFAULT_LISTEN = { host: '127.0.0.1', port: 8080 } as const;
@@ -71,6 +71,7 @@ interface RawConfig {
   shutdown?: RawShutdownConfig;
   metrics?: RawMetricsConfig;
   timeouts?: RawTimeoutsConfig;
+  limits?: RawLimitsConfig;
   data_dir?: string;
   tokens_file?: string;
   public_url?: string;

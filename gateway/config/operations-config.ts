@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { ConfigError } from './errors.js';
 import type { SecretSource } from './secret-source.js';
 
-/** Running the gateway as a service: how it shuts down, who may read its metrics, how long it waits for clients. */
+/** Running the gateway as a service: how it shuts down, who may read its metrics, how long it waits for clients, how many pushes it takes at once. */
 export interface OperationsConfig {
   /** On SIGTERM/SIGINT, how long the requests in flight may take to finish before they are cut. */
   shutdownGraceSeconds: number;
@@ -16,6 +16,10 @@ export interface OperationsConfig {
    * (0: never). There is no limit on how long a body may take as long as its bytes keep coming.
    */
   clientIdleSeconds: number;
+  /** Pushes received and decided at once; more wait their turn (bounds the gateway's memory). */
+  concurrentPushes: number;
+  /** How long a push may wait for its turn before it is refused with 503. */
+  pushQueueSeconds: number;
 }
 
 /** 25 s: inside the 30 s a container runtime waits between SIGTERM and SIGKILL by default. */
@@ -29,6 +33,18 @@ export const timeoutsConfigSchema = {
   additionalProperties: false,
   properties: {
     client_idle_seconds: { type: 'integer', minimum: 0, maximum: 86400 },
+  },
+} as const;
+
+export const DEFAULT_CONCURRENT_PUSHES = 8;
+export const DEFAULT_PUSH_QUEUE_SECONDS = 60;
+
+export const limitsConfigSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    concurrent_pushes: { type: 'integer', minimum: 1, maximum: 1000 },
+    push_queue_seconds: { type: 'integer', minimum: 0, maximum: 3600 },
   },
 } as const;
 
@@ -57,13 +73,23 @@ export interface RawTimeoutsConfig {
   client_idle_seconds?: number;
 }
 
+export interface RawLimitsConfig {
+  concurrent_pushes?: number;
+  push_queue_seconds?: number;
+}
+
 export interface RawMetricsConfig {
   token_env?: string;
   token_file?: string;
 }
 
 export function resolveOperationsConfig(
-  { shutdown, metrics, timeouts }: { shutdown?: RawShutdownConfig | undefined; metrics?: RawMetricsConfig | undefined; timeouts?: RawTimeoutsConfig | undefined },
+  {
+    shutdown,
+    metrics,
+    timeouts,
+    limits,
+  }: { shutdown?: RawShutdownConfig | undefined; metrics?: RawMetricsConfig | undefined; timeouts?: RawTimeoutsConfig | undefined; limits?: RawLimitsConfig | undefined },
   baseDir: string,
 ): OperationsConfig {
   if (metrics?.token_env !== undefined && metrics.token_file !== undefined) {
@@ -78,5 +104,7 @@ export function resolveOperationsConfig(
           ? { kind: 'file', path: resolve(baseDir, metrics.token_file) }
           : undefined,
     clientIdleSeconds: timeouts?.client_idle_seconds ?? DEFAULT_CLIENT_IDLE_SECONDS,
+    concurrentPushes: limits?.concurrent_pushes ?? DEFAULT_CONCURRENT_PUSHES,
+    pushQueueSeconds: limits?.push_queue_seconds ?? DEFAULT_PUSH_QUEUE_SECONDS,
   };
 }

@@ -11,9 +11,9 @@ import { startHarness, type GatewayHarness } from './gateway-harness.js';
 
 const git = new GitClient();
 
-/** A gateway that cuts a client idle for `idleSeconds`, and a relay in front of it. */
-async function gatewayBehindRelay(t: Test, idleSeconds: number | undefined, relayOptions: TcpRelayOptions) {
-  const harness = await startHarness([], undefined, idleSeconds === undefined ? {} : { timeouts: { client_idle_seconds: idleSeconds } });
+/** A gateway that cuts a client idle for `idleSeconds` (and more settings), and a relay in front of it. */
+async function gatewayBehindRelay(t: Test, idleSeconds: number | undefined, relayOptions: TcpRelayOptions, extraConfig: Record<string, unknown> = {}) {
+  const harness = await startHarness([], undefined, { ...extraConfig, ...(idleSeconds === undefined ? {} : { timeouts: { client_idle_seconds: idleSeconds } }) });
   t.teardown(() => harness.close());
   const origin = new URL(harness.gateway.url);
   const relay = await startTcpRelay({ host: origin.hostname, port: Number(origin.port) }, relayOptions);
@@ -109,4 +109,34 @@ t.test('a connection lost in the middle of a push is recorded as the client leav
   t.equal(await upstreamRef(harness, 'refs/heads/dropped'), '');
   t.same(await errorCodes(harness), ['CLIENT_DISCONNECTED']);
   t.notMatch(harness.logs(), /"level":50/);
+});
+
+t.test('pushes beyond limits.concurrent_pushes wait for their turn, and get 503 when none comes within the queue time', async (t) => {
+  const { harness: limited, relay, viaRelay } = await gatewayBehindRelay(t, undefined, { stallPostBodyAfterBytes: 100_000 }, { limits: { concurrent_pushes: 1, push_queue_seconds: 2 } });
+  const work = await workWithLargeCommit(limited, 300_000);
+  // The first push takes the only turn and holds it: its client stalls in the middle of the body.
+  const holding = git.run(['push', viaRelay('demo/hello'), 'HEAD:refs/heads/holder'], work);
+  for (let i = 0; i < 400 && limited.gateway.server.pushes.admitted === 0; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+  t.same(limited.gateway.server.pushes, { admitted: 1, queued: 0 });
+  const busy = await git.run(['push', limited.remote('demo/hello'), 'HEAD:refs/heads/busy'], work);
+  t.not(busy.code, 0);
+  t.match(busy.stderr, /503/, 'git is answered 503');
+  t.equal(await upstreamRef(limited, 'refs/heads/busy'), '');
+  const refused = (await listAuditEvents(limited.gateway.audit.store, { type: 'error' })).find((event) => event.data['code'] === 'PUSH_CAPACITY');
+  t.match(refused?.data['message'], /gitgate is receiving 1 pushes already and this one found no turn within 2 s; nothing was applied/);
+  const metrics = await limited.gateway.server.metrics.registry.metrics();
+  t.match(metrics, /gitgate_push_decisions_total\{result="busy"\} 1/);
+  t.match(metrics, /gitgate_pushes_admitted 1/);
+  // A push waiting when the turn frees up gets it: the stalled client's connection drops.
+  const waiting = git.run(['push', limited.remote('demo/hello'), 'HEAD:refs/heads/waited'], work);
+  for (let i = 0; i < 400 && limited.gateway.server.pushes.queued === 0; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+  t.same(limited.gateway.server.pushes, { admitted: 1, queued: 1 });
+  await relay.close();
+  t.not((await holding).code, 0);
+  const waited = await waiting;
+  t.equal(waited.code, 0, waited.stderr);
+  t.equal(await upstreamRef(limited, 'refs/heads/waited'), (await git.ok(['rev-parse', 'HEAD'], work)).trim());
+  await settled(limited);
+  t.same(limited.gateway.server.pushes, { admitted: 0, queued: 0 }, 'every turn was given back');
+  t.same(new Set(await errorCodes(limited)), new Set(['PUSH_CAPACITY', 'CLIENT_DISCONNECTED']));
 });

@@ -27,6 +27,7 @@ import { resolveRepository, type ResolvedRepository } from '../upstream/reposito
 import { upstreamFor } from '../upstream/upstream-for.js';
 import { UpstreamMirrors } from '../upstream/upstream-mirror.js';
 import { ClientIdleWatch } from './client-idle-watch.js';
+import { PushAdmission } from './push-admission.js';
 import { certificateInfo, loadTlsCertificate, TlsCertificateError, tlsFilesSignature, type TlsCertificate, type TlsCertificateInfo } from './tls-certificate.js';
 import type { GatewayHttpHandler } from './http-handler.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
@@ -119,13 +120,16 @@ export class GatewayServer {
   private readonly clientIdle: ClientIdleWatch;
   /** Requests cut by `clientIdle`: already recorded, so their handler's failure is not recorded again. */
   private readonly cutIdle = new WeakSet<IncomingMessage>();
+  /** How many pushes are received and decided at once (`limits.concurrent_pushes`). */
+  private readonly pushAdmission: PushAdmission;
   /** The certificate being served, and what its files looked like when it was read. */
   private tls: { certificate: TlsCertificate; signature: string; timer: NodeJS.Timeout } | undefined;
 
   constructor(private readonly deps: GatewayDependencies) {
     // Every upstream request in flight listens to it.
     setMaxListeners(Number.POSITIVE_INFINITY, this.cutting.signal);
-    this.metrics = deps.metrics ?? new GatewayMetrics({ requestsInFlight: () => this.requestsInFlight, draining: () => this.draining });
+    this.pushAdmission = new PushAdmission(deps.config.operations.concurrentPushes);
+    this.metrics = deps.metrics ?? new GatewayMetrics({ requestsInFlight: () => this.requestsInFlight, draining: () => this.draining, pushes: () => this.pushes });
     this.handlers = [new OperationsHandler(deps.config.operations, this.metrics, { draining: () => this.draining }), ...(deps.handlers ?? [])];
     this.mirrors = new UpstreamMirrors(join(deps.config.dataDir, 'mirrors'));
     const packs = deps.auditPacks;
@@ -191,6 +195,11 @@ export class GatewayServer {
   /** True once the shutdown has begun (the readiness check answers 503 from then on). */
   get draining(): boolean {
     return this.drainingSince !== undefined;
+  }
+
+  /** Pushes being received and decided, and pushes waiting for their turn. */
+  get pushes(): { admitted: number; queued: number } {
+    return { admitted: this.pushAdmission.admitted, queued: this.pushAdmission.queued };
   }
 
   /** How many requests are being handled now. */
@@ -460,6 +469,38 @@ export class GatewayServer {
     if ('push' in outcome && outcome.push.pack !== null) this.metrics.pushedPack(outcome.push.pack.size);
   }
 
+  /**
+   * Waits for the push's turn to be received (`limits.concurrent_pushes`), its bytes left unread
+   * meanwhile. Returns what ends the turn; undefined when no turn came within
+   * `limits.push_queue_seconds`, after answering 503. Throws when the client left while waiting.
+   */
+  private async awaitPushTurn(request: IncomingMessage, response: ServerResponse, log: Logger): Promise<(() => void) | undefined> {
+    const left = new AbortController();
+    const onClose = (): void => left.abort();
+    response.once('close', onClose);
+    const started = performance.now();
+    const { pushQueueSeconds } = this.deps.config.operations;
+    let endTurn: (() => void) | undefined;
+    try {
+      endTurn = await this.pushAdmission.enter(pushQueueSeconds * 1000, AbortSignal.any([left.signal, this.cutting.signal]));
+    } finally {
+      response.off('close', onClose);
+    }
+    const waitedMs = performance.now() - started;
+    if (endTurn !== undefined) {
+      if (waitedMs >= 1000) log.info({ waited_ms: Math.round(waitedMs) }, 'push waited for its turn');
+      return endTurn;
+    }
+    if (left.signal.aborted || this.cutting.signal.aborted) throw new Error('the client left while its push waited for its turn');
+    const message = `gitgate is receiving ${this.pushAdmission.limit} pushes already and this one found no turn within ${pushQueueSeconds} s; nothing was applied. Push again in a moment`;
+    this.metrics.push('busy', ['PUSH_CAPACITY']);
+    this.trails.get(response)?.note('error', { code: 'PUSH_CAPACITY', message });
+    log.warn({ code: 'PUSH_CAPACITY', concurrent_pushes: this.pushAdmission.limit, queued: this.pushAdmission.queued }, 'push refused: no turn within the queue time');
+    sendText(response, 503, `gitgate: ${message} (PUSH_CAPACITY)`, { 'retry-after': '10' });
+    discardRest(request);
+    return undefined;
+  }
+
   /** Fail closed: a push whose records cannot be written goes nowhere; git gets the reason. */
   private refuseUnrecorded(request: IncomingMessage, response: ServerResponse, body: Buffer, error: AuditError, log: Logger): void {
     log.error({ code: error.code, err: error }, 'push refused: the audit log failed');
@@ -494,6 +535,8 @@ export class GatewayServer {
       };
     }
     const mirrorMs = performance.now() - mirrorStarted;
+    const endTurn = await this.awaitPushTurn(request, response, log);
+    if (endTurn === undefined) return;
     let outcome: PushOutcome;
     try {
       outcome = await decidePush(body, { repository, objectStoreGitDir, ...(refreshObjectStore === undefined ? {} : { refreshObjectStore }), identity, request: info }, this.pushGate);
@@ -507,6 +550,9 @@ export class GatewayServer {
         return;
       }
       throw error;
+    } finally {
+      // Forwarding and approval holds take little memory (the pack is read back from the spool).
+      endTurn();
     }
     this.observePushOutcome(outcome);
     const trail = this.trails.get(response) ?? new RequestAuditTrail(undefined, info.id);

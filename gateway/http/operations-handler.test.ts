@@ -20,7 +20,7 @@ async function serve(t: Test, config: OperationsConfig, state = { draining: fals
   return { url, metrics, handler, state };
 }
 
-const open: OperationsConfig = { shutdownGraceSeconds: 25, metricsToken: undefined, clientIdleSeconds: 60 };
+const open: OperationsConfig = { shutdownGraceSeconds: 25, metricsToken: undefined, clientIdleSeconds: 60, concurrentPushes: 8, pushQueueSeconds: 60 };
 
 t.test('claims GET and HEAD of its three paths only', async (t) => {
   const handler = new OperationsHandler(open, new GatewayMetrics({ requestsInFlight: () => 0, draining: () => false }), { draining: () => false });

@@ -2,7 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { AuditEvent, AuditEventInput, AuditLog } from '../audit/index.js';
 
 /** How a push ended at the gateway (`result` of `gitgate_push_decisions_total`). */
-export type PushResult = 'allowed' | 'denied' | 'approval' | 'invalid';
+export type PushResult = 'allowed' | 'denied' | 'approval' | 'invalid' | 'busy';
 
 /** The stages of a push the gateway times (`stage` of `gitgate_push_stage_seconds`). */
 export type PushStage = 'receive' | 'inspect' | 'policy' | 'forward';
@@ -34,13 +34,13 @@ export class GatewayMetrics {
   /** Whether the last audit append failed (no success since): the readiness check reports it. */
   private auditFailing = false;
 
-  constructor(state: { requestsInFlight: () => number; draining: () => boolean }) {
+  constructor(state: { requestsInFlight: () => number; draining: () => boolean; pushes?: () => { admitted: number; queued: number } }) {
     collectDefaultMetrics({ register: this.registry });
     const registers = [this.registry];
     this.gitRequests = new Counter({ name: 'gitgate_git_requests_total', help: 'Git smart-HTTP requests answered, by service, phase and HTTP status.', labelNames: ['service', 'phase', 'status'], registers });
     this.pushDecisions = new Counter({
       name: 'gitgate_push_decisions_total',
-      help: 'Pushes by what the gate decided: allowed (to be forwarded), denied (by policy), approval (held or quarantined), invalid (a request or pack that could not be read).',
+      help: 'Pushes by what the gate decided: allowed (to be forwarded), denied (by policy), approval (held or quarantined), invalid (a request or pack that could not be read), busy (no turn within limits.push_queue_seconds).',
       labelNames: ['result'],
       registers,
     });
@@ -72,6 +72,22 @@ export class GatewayMetrics {
       registers,
       collect() {
         this.set(state.requestsInFlight());
+      },
+    });
+    new Gauge({
+      name: 'gitgate_pushes_admitted',
+      help: 'Pushes being received and decided now (at most limits.concurrent_pushes).',
+      registers,
+      collect() {
+        this.set(state.pushes?.().admitted ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'gitgate_pushes_queued',
+      help: 'Pushes waiting for their turn to be received (limits.concurrent_pushes reached).',
+      registers,
+      collect() {
+        this.set(state.pushes?.().queued ?? 0);
       },
     });
     new Gauge({

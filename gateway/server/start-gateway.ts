@@ -65,7 +65,11 @@ export async function startGateway(config: GatewayConfig, options: GatewayStartO
   const audit = await openAudit(config, masker, logger);
   let url = '';
   let server: GatewayServer | undefined;
-  const metrics = new GatewayMetrics({ requestsInFlight: () => server?.requestsInFlight ?? 0, draining: () => server?.draining ?? false });
+  const metrics = new GatewayMetrics({
+    requestsInFlight: () => server?.requestsInFlight ?? 0,
+    draining: () => server?.draining ?? false,
+    pushes: () => server?.pushes ?? { admitted: 0, queued: 0 },
+  });
   // Requests, API calls and approvals append through this: /readyz and /metrics see its failures.
   const auditLog = metrics.observeAuditLog(audit.log);
   const approvals = await startApprovals(config, { tokens, oidc, logger, audit: auditLog, auditPacks: audit.packs, publicUrl: () => url, onEvent: (event) => metrics.approvalEvent(event.type) });
