@@ -49,14 +49,22 @@ export async function runServe(config: GatewayConfig, io: CliIO, signals: ServeS
     ensureAdminToken(config.dataDir, new TokenStore(config.tokensFile));
   }
   io.stderr('gitgate: compiling policies and starting...\n');
+  // Subscribed from the start: node's default for SIGHUP is to end the process.
+  let started: RunningGateway | undefined;
+  const stopReloads = signals.onReload?.(() => {
+    if (started === undefined) io.stderr('gitgate: reload asked while starting: the files are being read now\n');
+    else reloadOnRequest(started, io);
+  });
   let gateway: RunningGateway;
   try {
     gateway = await startGateway(config, options);
   } catch (error) {
+    stopReloads?.();
     if (!(error instanceof TlsCertificateError)) throw error;
     io.stderr(`gitgate serve: ${error.message} (${error.code})\n`);
     return 1;
   }
+  started = gateway;
   const origin = new URL(gateway.url);
   if (demo && demoToken !== undefined) {
     // The approver's commands find the gateway on the default port (or $GITGATE_PORT, when the
@@ -84,7 +92,6 @@ export async function runServe(config: GatewayConfig, io: CliIO, signals: ServeS
       'started without the malloc setting the gitgate command sets: memory freed after large pushes may stay with the process. Set it in the environment that runs node',
     );
   }
-  const stopReloads = signals.onReload?.(() => reloadOnRequest(gateway, io));
   await signals.requested;
   stopReloads?.();
   const graceSeconds = config.operations.shutdownGraceSeconds;

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
-import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -28,7 +28,7 @@ import { upstreamFor } from '../upstream/upstream-for.js';
 import { UpstreamMirrors } from '../upstream/upstream-mirror.js';
 import { ClientIdleWatch } from './client-idle-watch.js';
 import { PushAdmission } from './push-admission.js';
-import { certificateInfo, loadTlsCertificate, TlsCertificateError, tlsFilesSignature, type TlsCertificate, type TlsCertificateInfo } from './tls-certificate.js';
+import { loadTlsCertificate, ServedTlsCertificate, type TlsCertificate, type TlsReloadResult } from './tls-certificate.js';
 import type { GatewayHttpHandler } from './http-handler.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { OperationsHandler } from './operations-handler.js';
@@ -57,11 +57,6 @@ export interface GatewayDependencies {
   /** How often the TLS certificate's files are checked for a change. Default 60 s. */
   tlsCheckIntervalMs?: number;
 }
-
-/** What reloading the TLS certificate did (on SIGHUP, or when its files changed). */
-export type TlsReloadResult =
-  | { status: 'reloaded'; certificate: TlsCertificateInfo }
-  | { status: 'failed'; message: string; served: TlsCertificateInfo };
 
 /** What `GatewayServer.close` did: the requests it found in flight, those it cut, how long it took. */
 export interface ShutdownReport {
@@ -122,8 +117,8 @@ export class GatewayServer {
   private readonly cutIdle = new WeakSet<IncomingMessage>();
   /** How many pushes are received and decided at once (`limits.concurrent_pushes`). */
   private readonly pushAdmission: PushAdmission;
-  /** The certificate being served, and what its files looked like when it was read. */
-  private tls: { certificate: TlsCertificate; signature: string; timer: NodeJS.Timeout } | undefined;
+  /** The certificate being served, kept current as its files are renewed. */
+  private readonly tls: ServedTlsCertificate | undefined;
 
   constructor(private readonly deps: GatewayDependencies) {
     // Every upstream request in flight listens to it.
@@ -168,12 +163,9 @@ export class GatewayServer {
     if (tls === undefined) this.server = createServer(listener);
     else {
       const certificate = deps.tlsCertificate ?? loadTlsCertificate(tls);
-      this.server = createTlsServer({ cert: certificate.cert, key: certificate.key }, listener);
-      // A renewed certificate is served without a restart (see reloadTlsCertificate).
-      const timer = setInterval(() => {
-        if (this.tls !== undefined && tlsFilesSignature(tls) !== this.tls.signature) this.reloadTlsCertificate();
-      }, deps.tlsCheckIntervalMs ?? 60_000).unref();
-      this.tls = { certificate, signature: certificate.filesSignature, timer };
+      const server = createTlsServer({ cert: certificate.cert, key: certificate.key }, listener);
+      this.server = server;
+      this.tls = new ServedTlsCertificate(tls, certificate, (loaded) => server.setSecureContext({ cert: loaded.cert, key: loaded.key }), (result) => this.reportTlsReload(result), deps.tlsCheckIntervalMs);
       this.metrics.tlsCertificate(certificate.notAfter);
     }
     // node cuts a request whose body takes over 5 minutes to arrive: a large push on a slow link.
@@ -236,39 +228,29 @@ export class GatewayServer {
     this.server.closeAllConnections();
     await closed;
     this.clientIdle.stop();
-    clearInterval(this.tls?.timer);
+    this.tls?.stop();
     return { inFlightAtStart: waiting, cut, waitedMs: Date.now() - this.drainingSince };
   }
 
   /**
-   * Reads the TLS certificate and key again and serves them to new connections (open ones keep
-   * theirs). A pair that cannot be served is refused, and the one being served stays. Called when
-   * the files change (checked every `tlsCheckIntervalMs`) and on SIGHUP; undefined without TLS.
+   * Reads the TLS certificate and key again and serves them to new connections; a pair that cannot
+   * be served is refused and the one being served stays (see ServedTlsCertificate). On SIGHUP;
+   * undefined without TLS.
    */
   reloadTlsCertificate(): TlsReloadResult | undefined {
-    const tls = this.deps.config.tls;
-    if (tls === undefined || this.tls === undefined) return undefined;
-    const served = certificateInfo(this.tls.certificate);
-    const before = tlsFilesSignature(tls);
-    let certificate: TlsCertificate;
-    try {
-      certificate = loadTlsCertificate(tls);
-    } catch (error) {
-      if (!(error instanceof TlsCertificateError)) throw error;
-      // Tried again once the files change (a renewal that writes the key after the certificate).
-      this.tls.signature = before;
+    return this.tls?.reload();
+  }
+
+  private reportTlsReload(result: TlsReloadResult): void {
+    if (result.status === 'failed') {
       this.metrics.tlsReload('failed');
-      this.deps.logger.error({ code: error.code, reason: error.message, served: served.fingerprint256 }, 'TLS certificate not reloaded; still serving the previous one');
-      return { status: 'failed', message: error.message, served };
+      this.deps.logger.error({ code: result.error.code, reason: result.message, served: result.served.fingerprint256 }, 'TLS certificate not reloaded; still serving the previous one');
+      return;
     }
-    (this.server as TlsServer).setSecureContext({ cert: certificate.cert, key: certificate.key });
-    this.tls.certificate = certificate;
-    this.tls.signature = certificate.filesSignature;
+    const { certificate } = result;
     this.metrics.tlsReload('ok');
     this.metrics.tlsCertificate(certificate.notAfter);
-    const loaded = certificateInfo(certificate);
-    this.deps.logger.info({ subject: loaded.subject, not_after: loaded.notAfter.toISOString(), fingerprint: loaded.fingerprint256 }, 'TLS certificate reloaded');
-    return { status: 'reloaded', certificate: loaded };
+    this.deps.logger.info({ subject: certificate.subject, not_after: certificate.notAfter.toISOString(), fingerprint: certificate.fingerprint256 }, 'TLS certificate reloaded');
   }
 
   /** The client stopped sending its request's body: answer 408 if nothing was sent yet, and close. */

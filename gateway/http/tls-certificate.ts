@@ -88,3 +88,60 @@ export function tlsFilesSignature(files: TlsFiles): string {
     })
     .join('|');
 }
+
+/** What reloading the certificate did (on SIGHUP, or when its files changed). */
+export type TlsReloadResult =
+  | { status: 'reloaded'; certificate: TlsCertificateInfo }
+  | { status: 'failed'; message: string; error: TlsCertificateError; served: TlsCertificateInfo };
+
+/**
+ * The certificate a TLS server serves, kept current: its files are checked every `checkEveryMs`
+ * and read again when they changed (or when `reload` is called, on SIGHUP). A pair that cannot be
+ * served is refused and the one being served stays; the files are tried again when they change
+ * once more. `serve` hands a loaded pair to the server (new connections get it, open ones keep
+ * theirs); `reported` hears of every reload.
+ */
+export class ServedTlsCertificate {
+  private signature: string;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly files: TlsFiles,
+    private current: TlsCertificate,
+    private readonly serve: (certificate: TlsCertificate) => void,
+    private readonly reported: (result: TlsReloadResult) => void,
+    checkEveryMs = 60_000,
+  ) {
+    this.signature = current.filesSignature;
+    this.timer = setInterval(() => {
+      if (tlsFilesSignature(this.files) !== this.signature) this.reload();
+    }, checkEveryMs).unref();
+  }
+
+  get certificate(): TlsCertificateInfo {
+    return certificateInfo(this.current);
+  }
+
+  reload(): TlsReloadResult {
+    const before = tlsFilesSignature(this.files);
+    let result: TlsReloadResult;
+    try {
+      const loaded = loadTlsCertificate(this.files);
+      this.serve(loaded);
+      this.current = loaded;
+      this.signature = loaded.filesSignature;
+      result = { status: 'reloaded', certificate: certificateInfo(loaded) };
+    } catch (error) {
+      if (!(error instanceof TlsCertificateError)) throw error;
+      // Tried again once the files change (a renewal that writes the key after the certificate).
+      this.signature = before;
+      result = { status: 'failed', message: error.message, error, served: this.certificate };
+    }
+    this.reported(result);
+    return result;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
