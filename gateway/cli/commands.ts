@@ -6,6 +6,7 @@ import type { LazyCommand } from './command.js';
  */
 export const allCommands: LazyCommand[] = [
   { words: ['serve'], load: async () => (await import('./serve-command.js')).serveCommand },
+  { words: ['config', 'check'], load: async () => (await import('./config-check-command.js')).configCheckCommand },
   { words: ['pack', 'index'], load: async () => (await import('./pack-command.js')).packIndexCommand },
   ...['test', 'check', 'build', 'eval'].map(
     (verb): LazyCommand => ({
