@@ -2,6 +2,7 @@
 // or stops its bytes: a slow push must not be cut however long it takes, a client that stops
 // sending must be, and either way the upstream gets nothing half-done and the audit log says why.
 import t, { type Test } from 'tap';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { listAuditEvents } from '../audit/index.js';
@@ -127,6 +128,13 @@ t.test('pushes beyond limits.concurrent_pushes wait for their turn, and get 503 
   const metrics = await limited.gateway.server.metrics.registry.metrics();
   t.match(metrics, /gitgate_push_decisions_total\{result="busy"\} 1/);
   t.match(metrics, /gitgate_pushes_admitted 1/);
+  // A waiting push whose client goes away leaves the queue.
+  const leaver = spawn('git', ['push', limited.remote('demo/hello'), 'HEAD:refs/heads/leaver'], { cwd: work, env: git.env, stdio: 'ignore' });
+  for (let i = 0; i < 400 && limited.gateway.server.pushes.queued === 0; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+  t.same(limited.gateway.server.pushes, { admitted: 1, queued: 1 });
+  leaver.kill('SIGKILL');
+  for (let i = 0; i < 400 && limited.gateway.server.pushes.queued === 1; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+  t.same(limited.gateway.server.pushes, { admitted: 1, queued: 0 }, 'the leaver is out of the queue');
   // A push waiting when the turn frees up gets it: the stalled client's connection drops.
   const waiting = git.run(['push', limited.remote('demo/hello'), 'HEAD:refs/heads/waited'], work);
   for (let i = 0; i < 400 && limited.gateway.server.pushes.queued === 0; i++) await new Promise((resolve) => setTimeout(resolve, 25));

@@ -454,7 +454,8 @@ export class GatewayServer {
   /**
    * Waits for the push's turn to be received (`limits.concurrent_pushes`), its bytes left unread
    * meanwhile. Returns what ends the turn; undefined when no turn came within
-   * `limits.push_queue_seconds`, after answering 503. Throws when the client left while waiting.
+   * `limits.push_queue_seconds`, after answering 503, or when the client left (or the gateway shut
+   * down) meanwhile, after recording it.
    */
   private async awaitPushTurn(request: IncomingMessage, response: ServerResponse, log: Logger): Promise<(() => void) | undefined> {
     const left = new AbortController();
@@ -473,7 +474,15 @@ export class GatewayServer {
       if (waitedMs >= 1000) log.info({ waited_ms: Math.round(waitedMs) }, 'push waited for its turn');
       return endTurn;
     }
-    if (left.signal.aborted || this.cutting.signal.aborted) throw new Error('the client left while its push waited for its turn');
+    if (left.signal.aborted || this.cutting.signal.aborted) {
+      // Recorded here: the body may have arrived whole before the connection closed.
+      const [code, message] = this.cutting.signal.aborted
+        ? ['GATEWAY_SHUTDOWN', 'gitgate shut down while this push waited for its turn; nothing was applied']
+        : ['CLIENT_DISCONNECTED', 'the client closed the connection while its push waited for its turn; nothing was applied'];
+      this.trails.get(response)?.note('error', { code, message });
+      log.info({ code }, 'push ended while it waited for its turn');
+      return undefined;
+    }
     const message = `gitgate is receiving ${this.pushAdmission.limit} pushes already and this one found no turn within ${pushQueueSeconds} s; nothing was applied. Push again in a moment`;
     this.metrics.push('busy', ['PUSH_CAPACITY']);
     this.trails.get(response)?.note('error', { code: 'PUSH_CAPACITY', message });
