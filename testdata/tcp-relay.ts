@@ -41,6 +41,8 @@ export async function startTcpRelay(target: { host: string; port: number }, opti
     upstream.pipe(client);
     /** Body bytes of the current POST passed on so far (negative: its headers are still coming). */
     let postBodyBytes: number | undefined;
+    /** A POST began whose headers' end has not come yet. */
+    let inPostHeaders = false;
     let isStalled = false;
     // The client's bytes go through a queue so that throttling keeps their order.
     let queue = Promise.resolve();
@@ -49,12 +51,16 @@ export async function startTcpRelay(target: { host: string; port: number }, opti
       let pass = chunk;
       const limit = options.stallPostBodyAfterBytes;
       if (limit !== undefined) {
-        if (chunk.subarray(0, 5).toString('latin1') === 'POST ') {
+        if (chunk.subarray(0, 5).toString('latin1') === 'POST ') inPostHeaders = true;
+        if (inPostHeaders) {
+          // (An end of headers split across two chunks is not seen; git's fit in one.)
           const headersEnd = chunk.indexOf('\r\n\r\n');
-          if (headersEnd < 0) throw new Error('tcp-relay: a POST whose headers span chunks');
-          postBodyBytes = -(headersEnd + 4);
+          if (headersEnd >= 0) {
+            inPostHeaders = false;
+            postBodyBytes = -(headersEnd + 4);
+          }
         }
-        if (postBodyBytes !== undefined) {
+        if (postBodyBytes !== undefined && !inPostHeaders) {
           const room = limit - postBodyBytes;
           if (room < chunk.length) {
             pass = chunk.subarray(0, room);
