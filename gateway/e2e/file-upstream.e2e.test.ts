@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { GitClient } from './git-client.js';
 import { startHarness, type GatewayHarness } from './gateway-harness.js';
 import { zipOf } from '../../testdata/secrets/archive-fixtures.js';
+import { requestEvents } from '../audit/index.js';
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 /** A format-valid fake GitHub token, made at run time so no literal in the repository looks like one. */
@@ -69,6 +70,11 @@ t.test('a force-push to main is refused with the reason; elsewhere it is allowed
   t.match(push.stderr, /remote: gitgate refused this push; nothing was applied/);
   t.match(push.stderr, /remote: PROTECTED_REF_FORCE_PUSH \(refs\/heads\/main\): refs\/heads\/main is protected and this push rewrites its history/);
   t.match(push.stderr, /! \[remote rejected\] main -> main \(gitgate: PROTECTED_REF_FORCE_PUSH\)/);
+  // The last remote line names the request: its audit events answer to that id.
+  const reference = /remote: gitgate: request ([0-9a-f-]{36}) \(operators: gitgate audit show \1\)/.exec(push.stderr);
+  t.ok(reference, push.stderr);
+  const events = await requestEvents(harness.gateway.audit.store, reference![1]!);
+  t.match(events.find((event) => event.type === 'policy.decision')?.data, { result: { allow: false, deny: [{ code: 'PROTECTED_REF_FORCE_PUSH' }] } });
   t.equal(await upstreamRef('refs/heads/main'), before, 'main did not move');
   await git.ok(['reset', '-q', '--hard', 'origin/main'], work);
 
@@ -200,6 +206,19 @@ t.test('a bad token gets 401 and git says so; no token: git would ask', async (t
   const none = await git.run(['ls-remote', harness.remote('demo/hello').replace(/agent:[^@]+@/, '')], harness.root);
   t.not(none.code, 0);
   t.match(none.stderr, /could not read Username/);
+});
+
+t.test('every git response carries the id of its audit events in X-Request-Id', async (t) => {
+  const origin = new URL(harness.gateway.url);
+  const response = await fetch(`${origin.origin}/demo/hello.git/info/refs?service=git-upload-pack`, {
+    headers: { authorization: `Basic ${Buffer.from(`agent:${harness.token}`).toString('base64')}` },
+  });
+  t.equal(response.status, 200);
+  await response.arrayBuffer();
+  const id = response.headers.get('x-request-id') ?? '';
+  t.match(id, /^[0-9a-f-]{36}$/);
+  const events = await requestEvents(harness.gateway.audit.store, id);
+  t.same(events.map((event) => event.type), ['request.received', 'authentication', 'policy.decision', 'fetch.served']);
 });
 
 t.test('an unknown repository is refused', async (t) => {

@@ -18,7 +18,7 @@ import { authenticate } from '../identity/authenticate.js';
 import type { TokenStore } from '../identity/token-store.js';
 import type { OidcVerifier } from '../identity/oidc-verifier.js';
 import { PushError } from '../push/errors.js';
-import { decidePush, requestInfo, type PushGateDependencies, type PushOutcome } from '../push/push-gate.js';
+import { decidePush, requestInfo, requestReference, type PushGateDependencies, type PushOutcome } from '../push/push-gate.js';
 import { everyRefRejected } from '../push/report-status.js';
 import type { SecretMasker, SecretScanner } from '../secrets/index.js';
 import { UpstreamError } from '../upstream/errors.js';
@@ -152,9 +152,11 @@ export class GatewayServer {
           sendText(response, 503, `gitgate: this request cannot be recorded in the audit log (${error.code}), so it was refused; nothing was applied. Tell the gitgate operators.`);
           return;
         }
-        this.trails.get(response)?.note('error', { code: 'INTERNAL', message: (error as Error).message });
-        deps.logger.error({ err: error, url: request.url }, 'request failed');
-        sendText(response, 500, 'gitgate: internal error; the operators have the details in the gateway log');
+        const trail = this.trails.get(response);
+        trail?.note('error', { code: 'INTERNAL', message: (error as Error).message });
+        deps.logger.error({ err: error, url: request.url, request_id: trail?.requestId }, 'request failed');
+        const reference = trail === undefined ? '' : ` (request ${trail.requestId})`;
+        sendText(response, 500, `gitgate: internal error${reference}; the operators have the details in the gateway log`);
       });
       this.inFlight.set(handled, response);
       void handled.finally(() => this.inFlight.delete(handled));
@@ -292,6 +294,8 @@ export class GatewayServer {
     }
     response.once('close', () => this.metrics.gitRequest(route.service, route.phase, response.writableFinished ? String(response.statusCode) : 'cut'));
     const info = requestInfo(request.socket.remoteAddress, request.headers['user-agent']);
+    // The id of the request's audit events (gitgate audit show <id>), for a user to quote.
+    response.setHeader('x-request-id', info.id);
     const trail = new RequestAuditTrail(this.deps.audit, info.id, logger);
     this.trails.set(response, trail);
     trail.note('request.received', { method, path: url.pathname, service: route.service, phase: route.phase, remote_address: info.remote_address, user_agent: info.user_agent });
@@ -328,7 +332,7 @@ export class GatewayServer {
         this.metrics.upstreamError(repository.upstream.name, error.code);
         trail.note('error', { code: error.code, message: error.message });
         log.warn({ code: error.code, err: error }, 'upstream failed');
-        sendText(response, 502, `gitgate: the upstream of '${repository.path}' failed: ${error.message} (${error.code}). Try again later; if it persists, tell the gitgate operators.`);
+        sendText(response, 502, `gitgate: the upstream of '${repository.path}' failed: ${error.message} (${error.code}). Try again later; if it persists, tell the gitgate operators (request ${info.id}).`);
         return;
       }
       throw error;
@@ -359,7 +363,7 @@ export class GatewayServer {
     log.info({ decision_id: decision.decision_id, allow: decision.result.allow, deny: decision.result.deny.map((d) => d.code) }, 'fetch decided');
     if (decision.result.allow) return true;
     const reasons = [...decision.result.deny.map((d) => `${d.code}: ${d.message}`), ...decision.result.approvals.map((a) => `needs approval by ${a.group}: ${a.reason}`)];
-    sendText(response, 403, `gitgate refused this fetch:\n${reasons.join('\n')}`);
+    sendText(response, 403, `gitgate refused this fetch:\n${reasons.join('\n')}\n${requestReference(info.id)}`);
     return false;
   }
 
@@ -630,6 +634,7 @@ export class GatewayServer {
         response,
         everyRefRejected(push.request, `gitgate: upstream unavailable (${error.code})`, [
           `gitgate allowed this push but could not deliver it: ${error.message}. Nothing was applied; push again later.`,
+          requestReference(info.id),
         ]),
       );
     } finally {

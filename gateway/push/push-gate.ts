@@ -119,7 +119,7 @@ export async function decidePush(body: AsyncIterable<Buffer>, context: PushConte
     source?.close();
     // A pack refused once the commands were read is answered the way git shows: per ref.
     if (error instanceof PushError && error.request !== undefined && error.request.commands.length > 0) {
-      return { kind: 'reject', body: pushErrorRejection(error.request, error, deps.masker, true), input: undefined, decision: undefined, error };
+      return { kind: 'reject', body: pushErrorRejection(error.request, error, deps.masker, true, context.request.id), input: undefined, decision: undefined, error };
     }
     throw error;
   }
@@ -191,11 +191,11 @@ export async function decidePush(body: AsyncIterable<Buffer>, context: PushConte
       return { kind: 'approval', push, input, decision, fileContents, timings };
     }
     push.close();
-    return { kind: 'reject', body: rejectionFor(push, decision, deps.masker), input, decision, timings };
+    return { kind: 'reject', body: rejectionFor(push, decision, deps.masker, context.request.id), input, decision, timings };
   } catch (error) {
     push.close();
     if (error instanceof PushError) {
-      return { kind: 'reject', body: pushErrorRejection(push.request, error, deps.masker, false), input: undefined, decision: undefined, error };
+      return { kind: 'reject', body: pushErrorRejection(push.request, error, deps.masker, false, context.request.id), input: undefined, decision: undefined, error };
     }
     throw error;
   } finally {
@@ -208,17 +208,22 @@ export async function decidePush(body: AsyncIterable<Buffer>, context: PushConte
  * `remote:` line, and for a pack refused while it was read, an unpack error too (git then says
  * "remote unpack failed").
  */
-function pushErrorRejection(request: ReceivePackRequest, error: PushError, masker: SecretMasker, duringUnpack: boolean): Buffer {
+function pushErrorRejection(request: ReceivePackRequest, error: PushError, masker: SecretMasker, duringUnpack: boolean, requestId: string): Buffer {
   return everyRefRejected(
     request,
     `gitgate could not inspect this push (${error.code})`,
-    [`gitgate: ${masker.maskString(error.message)}`],
+    [`gitgate: ${masker.maskString(error.message)}`, requestReference(requestId)],
     duringUnpack ? `gitgate refused the pack (${error.code})` : undefined,
   );
 }
 
 /** `ng` for every ref (nothing is applied when any ref is refused), reasons as `remote:` lines. */
-function rejectionFor(push: ReceivedPush, decision: DecisionRecord, masker: SecretMasker): Buffer {
+/** The last `remote:` line of a refusal: what a user quotes, and what an operator looks up. */
+export function requestReference(requestId: string): string {
+  return `gitgate: request ${requestId} (operators: gitgate audit show ${requestId})`;
+}
+
+function rejectionFor(push: ReceivedPush, decision: DecisionRecord, masker: SecretMasker, requestId: string): Buffer {
   const { deny, approvals } = decision.result;
   const byRef = new Map<string, string>();
   for (const reason of deny) if (reason.ref !== undefined && !byRef.has(reason.ref)) byRef.set(reason.ref, `${reason.code}`);
@@ -241,6 +246,6 @@ function rejectionFor(push: ReceivedPush, decision: DecisionRecord, masker: Secr
       `APPROVAL_REQUIRED${approval.ref ? ` (${approval.ref})` : ''}: ${approval.reason}. It needs ${approval.count} approval(s) from ${approval.group}${deny.length > 0 ? ', which can only be asked for once nothing else is refused' : '; approvals are not enabled on this gateway'}.`,
     );
   }
-  return rejectionResponse(push.request, rejections, messages.map((m) => masker.maskString(m)));
+  return rejectionResponse(push.request, rejections, [...messages.map((m) => masker.maskString(m)), requestReference(requestId)]);
 }
 
