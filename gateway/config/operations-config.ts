@@ -16,7 +16,7 @@ export interface OperationsConfig {
    * (0: never). There is no limit on how long a body may take as long as its bytes keep coming.
    */
   clientIdleSeconds: number;
-  /** Pushes received and decided at once; more wait their turn (bounds the gateway's memory). */
+  /** Pushes handled at once, from receiving to the answer; more wait their turn (bounds the gateway's memory). */
   concurrentPushes: number;
   /** How long a push may wait for its turn before it is refused with 503. */
   pushQueueSeconds: number;

@@ -235,3 +235,20 @@ t.test('a deleted file shows its old text for the diff', async (t) => {
   t.equal((await pushing).code, 0);
   t.equal(await upstreamRef('refs/heads/main'), head);
 });
+
+t.test('a push held for approval gives its turn to the next push (limits.concurrent_pushes)', async (t) => {
+  const single = await startHarness([], undefined, { approvals: { hold_seconds: 60, progress_interval_seconds: 1 }, limits: { concurrent_pushes: 1, push_queue_seconds: 10 } });
+  t.teardown(() => single.close());
+  const approver = new ApprovalsClient({ baseUrl: single.gateway.url, token: single.gateway.tokens.create('alice', ['production-review'], 'human').token });
+  const clone = await git.cloneAsAgent(single.remote('demo/hello'), join(single.root, 'work', 'single'));
+  const held = await git.commitFile(clone, 'src/held.js', 'export const held = true;\n', 'Held change');
+  const pushing = git.run(['push', 'origin', 'main'], clone);
+  const request = await pendingFor(held, approver, pushing);
+  t.same(single.gateway.server.pushes, { admitted: 0, queued: 0 }, 'the held push holds no turn');
+  await git.ok(['checkout', '-q', '-b', 'feature/while-held', 'HEAD~1'], clone);
+  await git.commitFile(clone, 'notes.txt', 'pushed while another push is held\n', 'Notes');
+  const other = await git.run(['push', 'origin', 'feature/while-held'], clone);
+  t.equal(other.code, 0, other.stderr);
+  await approver.deny(request.id, 'not now');
+  t.not((await pushing).code, 0);
+});

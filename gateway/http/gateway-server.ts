@@ -115,7 +115,7 @@ export class GatewayServer {
   private readonly clientIdle: ClientIdleWatch;
   /** Requests cut by `clientIdle`: already recorded, so their handler's failure is not recorded again. */
   private readonly cutIdle = new WeakSet<IncomingMessage>();
-  /** How many pushes are received and decided at once (`limits.concurrent_pushes`). */
+  /** How many pushes are handled at once, receiving to answer (`limits.concurrent_pushes`). */
   private readonly pushAdmission: PushAdmission;
   /** The certificate being served, kept current as its files are renewed. */
   private readonly tls: ServedTlsCertificate | undefined;
@@ -191,7 +191,7 @@ export class GatewayServer {
     return this.drainingSince !== undefined;
   }
 
-  /** Pushes being received and decided, and pushes waiting for their turn. */
+  /** Pushes being handled (received, decided, forwarded), and pushes waiting for their turn. */
   get pushes(): { admitted: number; queued: number } {
     return { admitted: this.pushAdmission.admitted, queued: this.pushAdmission.queued };
   }
@@ -532,114 +532,119 @@ export class GatewayServer {
     const mirrorMs = performance.now() - mirrorStarted;
     const endTurn = await this.awaitPushTurn(request, response, log);
     if (endTurn === undefined) return;
-    let outcome: PushOutcome;
+    // The turn lasts until the push is answered (forwarded, refused, or held): what it decoded
+    // stays in memory until then.
     try {
-      outcome = await decidePush(body, { repository, objectStoreGitDir, ...(refreshObjectStore === undefined ? {} : { refreshObjectStore }), identity, request: info }, this.pushGate);
-    } catch (error) {
-      if (error instanceof PushError) {
-        this.metrics.push('invalid', [error.code]);
-        this.trails.get(response)?.note('error', { code: error.code, message: error.message });
-        log.warn({ code: error.code, err: error }, 'push refused: unreadable request');
-        sendText(response, 400, `gitgate: ${this.deps.masker.maskString(error.message)}`);
+      let outcome: PushOutcome;
+      try {
+        outcome = await decidePush(body, { repository, objectStoreGitDir, ...(refreshObjectStore === undefined ? {} : { refreshObjectStore }), identity, request: info }, this.pushGate);
+      } catch (error) {
+        if (error instanceof PushError) {
+          this.metrics.push('invalid', [error.code]);
+          this.trails.get(response)?.note('error', { code: error.code, message: error.message });
+          log.warn({ code: error.code, err: error }, 'push refused: unreadable request');
+          sendText(response, 400, `gitgate: ${this.deps.masker.maskString(error.message)}`);
+          discardRest(request);
+          return;
+        }
+        throw error;
+      }
+      this.observePushOutcome(outcome);
+      const trail = this.trails.get(response) ?? new RequestAuditTrail(undefined, info.id);
+      const recordStarted = performance.now();
+      try {
+        if (outcome.decision !== undefined) {
+          const entry = decisionLogEntry(outcome.decision, outcome.input);
+          // An allowed push goes upstream only once its intent is on disk, and the intent's record
+          // waits for this event too (and fails if it failed): this write overlaps keeping the pack.
+          if (outcome.kind === 'forward') trail.note('policy.decision', entry);
+          else await trail.record('policy.decision', entry);
+        }
+        if (outcome.kind === 'reject' && outcome.error !== undefined) trail.note('error', { code: outcome.error.code, message: outcome.error.message });
+      } catch (error) {
+        if ('push' in outcome) outcome.push.close();
+        if (!(error instanceof AuditError)) throw error;
+        // A refusal stays one (with its reasons); anything else is refused for the audit's sake.
+        this.refuseUnrecorded(request, response, outcome.kind === 'reject' ? outcome.body : unrecordedPushRejection(outcome.push.request, error), error, log);
+        return;
+      }
+      if (outcome.kind === 'approval' && this.deps.approvals !== undefined) {
+        const { push, input, decision, fileContents } = outcome;
+        log.info({ decision_id: decision.decision_id, approvals: decision.result.approvals, timings_ms: { mirror: mirrorMs, ...outcome.timings } }, 'push needs approval');
+        const recordForward = async (approvalId: string) => {
+          const intent = await recordPushIntent({ trail, packs: this.deps.auditPacks, repository, objectStoreGitDir, logger: log, approvalId }, push);
+          return (result: Parameters<typeof recordPushResult>[1]) => recordPushResult(intent, result);
+        };
+        // A hold waits for a human: its turn goes to the next push (the bytes wait in the spool).
+        endTurn();
+        await holdPushForApproval({ push, input, decision, fileContents, repository, upstreamRequest }, response, { approvals: this.deps.approvals, masker: this.deps.masker, logger: log, recordForward });
+        return;
+      }
+      if (outcome.kind === 'approval') throw new Error('a push needing approval without an approval service');
+      if (outcome.kind === 'reject') {
+        log.info(
+          {
+            decision_id: outcome.decision?.decision_id,
+            deny: outcome.decision?.result.deny.map((d) => ({ code: d.code, ref: d.ref })),
+            error: outcome.error?.code,
+            timings_ms: { mirror: mirrorMs, ...outcome.timings },
+          },
+          'push refused',
+        );
+        sendPushResult(response, outcome.body);
         discardRest(request);
         return;
       }
-      throw error;
-    } finally {
-      // Forwarding and approval holds take little memory (the pack is read back from the spool).
-      endTurn();
-    }
-    this.observePushOutcome(outcome);
-    const trail = this.trails.get(response) ?? new RequestAuditTrail(undefined, info.id);
-    const recordStarted = performance.now();
-    try {
-      if (outcome.decision !== undefined) {
-        const entry = decisionLogEntry(outcome.decision, outcome.input);
-        // An allowed push goes upstream only once its intent is on disk, and the intent's record
-        // waits for this event too (and fails if it failed): this write overlaps keeping the pack.
-        if (outcome.kind === 'forward') trail.note('policy.decision', entry);
-        else await trail.record('policy.decision', entry);
-      }
-      if (outcome.kind === 'reject' && outcome.error !== undefined) trail.note('error', { code: outcome.error.code, message: outcome.error.message });
-    } catch (error) {
-      if ('push' in outcome) outcome.push.close();
-      if (!(error instanceof AuditError)) throw error;
-      // A refusal stays one (with its reasons); anything else is refused for the audit's sake.
-      this.refuseUnrecorded(request, response, outcome.kind === 'reject' ? outcome.body : unrecordedPushRejection(outcome.push.request, error), error, log);
-      return;
-    }
-    if (outcome.kind === 'approval' && this.deps.approvals !== undefined) {
-      const { push, input, decision, fileContents } = outcome;
-      log.info({ decision_id: decision.decision_id, approvals: decision.result.approvals, timings_ms: { mirror: mirrorMs, ...outcome.timings } }, 'push needs approval');
-      const recordForward = async (approvalId: string) => {
-        const intent = await recordPushIntent({ trail, packs: this.deps.auditPacks, repository, objectStoreGitDir, logger: log, approvalId }, push);
-        return (result: Parameters<typeof recordPushResult>[1]) => recordPushResult(intent, result);
-      };
-      await holdPushForApproval({ push, input, decision, fileContents, repository, upstreamRequest }, response, { approvals: this.deps.approvals, masker: this.deps.masker, logger: log, recordForward });
-      return;
-    }
-    if (outcome.kind === 'approval') throw new Error('a push needing approval without an approval service');
-    if (outcome.kind === 'reject') {
+      const { push, decision } = outcome;
       log.info(
-        {
-          decision_id: outcome.decision?.decision_id,
-          deny: outcome.decision?.result.deny.map((d) => ({ code: d.code, ref: d.ref })),
-          error: outcome.error?.code,
-          timings_ms: { mirror: mirrorMs, ...outcome.timings },
-        },
-        'push refused',
+        { decision_id: decision?.decision_id, refs: push.request.commands.map((c) => c.ref), pack: push.pack, timings_ms: { mirror: mirrorMs, ...outcome.timings, decisionRecordMs: performance.now() - recordStarted } },
+        'push allowed; forwarding',
       );
-      sendPushResult(response, outcome.body);
-      discardRest(request);
-      return;
-    }
-    const { push, decision } = outcome;
-    log.info(
-      { decision_id: decision?.decision_id, refs: push.request.commands.map((c) => c.ref), pack: push.pack, timings_ms: { mirror: mirrorMs, ...outcome.timings, decisionRecordMs: performance.now() - recordStarted } },
-      'push allowed; forwarding',
-    );
-    // The intent is synced before the push goes upstream; the outcome follows (restart reconciles
-    // an intent left without one).
-    const intentStarted = performance.now();
-    let intent: PushIntent;
-    try {
-      intent = await recordPushIntent({ trail, packs: this.deps.auditPacks, repository, objectStoreGitDir, logger: log, ...(outcome.usedApproval === undefined ? {} : { approvalId: outcome.usedApproval }) }, push);
-    } catch (error) {
-      push.close();
-      if (!(error instanceof AuditError)) throw error;
-      this.refuseUnrecorded(request, response, unrecordedPushRejection(push.request, error), error, log);
-      return;
-    }
-    let forwardResult: Parameters<typeof recordPushResult>[1] = { status: null, bytes: 0, response: Buffer.alloc(0), error: { code: 'FORWARD_INTERRUPTED', message: 'the forward ended without an answer' } };
-    const forwardStarted = performance.now();
-    try {
-      const upstream = await upstreamFor(repository).rpc('git-receive-pack', push.forwardBody(), upstreamRequest);
-      if (upstream.status >= 400) {
-        upstream.body.resume();
-        forwardResult = { ...forwardResult, status: upstream.status };
-        throw new UpstreamError('UPSTREAM_FAILED', `the upstream answered HTTP ${upstream.status}`);
+      // The intent is synced before the push goes upstream; the outcome follows (restart reconciles
+      // an intent left without one).
+      const intentStarted = performance.now();
+      let intent: PushIntent;
+      try {
+        intent = await recordPushIntent({ trail, packs: this.deps.auditPacks, repository, objectStoreGitDir, logger: log, ...(outcome.usedApproval === undefined ? {} : { approvalId: outcome.usedApproval }) }, push);
+      } catch (error) {
+        push.close();
+        if (!(error instanceof AuditError)) throw error;
+        this.refuseUnrecorded(request, response, unrecordedPushRejection(push.request, error), error, log);
+        return;
       }
-      const captured: Buffer[] = [];
-      const bytes = await this.relay(upstream.status, upstream.contentType, upstream.body, response, captured);
-      forwardResult = { status: upstream.status, bytes, response: Buffer.concat(captured) };
-      const forwardMs = performance.now() - forwardStarted;
-      this.metrics.pushStage('forward', forwardMs);
-      log.info({ timings_ms: { intentMs: forwardStarted - intentStarted, forwardMs } }, 'push forwarded');
-    } catch (error) {
-      if (error instanceof Error) forwardResult = { ...forwardResult, error: { code: (error as { code?: string }).code ?? 'ERROR', message: error.message } };
-      if (error instanceof UpstreamError) this.metrics.upstreamError(repository.upstream.name, error.code);
-      if (!(error instanceof UpstreamError) || response.headersSent) throw error;
-      log.warn({ code: error.code, err: error }, 'upstream failed during an allowed push');
-      sendPushResult(
-        response,
-        everyRefRejected(push.request, `gitgate: upstream unavailable (${error.code})`, [
-          `gitgate allowed this push but could not deliver it: ${error.message}. Nothing was applied; push again later.`,
-          requestReference(info.id),
-        ]),
-      );
+      let forwardResult: Parameters<typeof recordPushResult>[1] = { status: null, bytes: 0, response: Buffer.alloc(0), error: { code: 'FORWARD_INTERRUPTED', message: 'the forward ended without an answer' } };
+      const forwardStarted = performance.now();
+      try {
+        const upstream = await upstreamFor(repository).rpc('git-receive-pack', push.forwardBody(), upstreamRequest);
+        if (upstream.status >= 400) {
+          upstream.body.resume();
+          forwardResult = { ...forwardResult, status: upstream.status };
+          throw new UpstreamError('UPSTREAM_FAILED', `the upstream answered HTTP ${upstream.status}`);
+        }
+        const captured: Buffer[] = [];
+        const bytes = await this.relay(upstream.status, upstream.contentType, upstream.body, response, captured);
+        forwardResult = { status: upstream.status, bytes, response: Buffer.concat(captured) };
+        const forwardMs = performance.now() - forwardStarted;
+        this.metrics.pushStage('forward', forwardMs);
+        log.info({ timings_ms: { intentMs: forwardStarted - intentStarted, forwardMs } }, 'push forwarded');
+      } catch (error) {
+        if (error instanceof Error) forwardResult = { ...forwardResult, error: { code: (error as { code?: string }).code ?? 'ERROR', message: error.message } };
+        if (error instanceof UpstreamError) this.metrics.upstreamError(repository.upstream.name, error.code);
+        if (!(error instanceof UpstreamError) || response.headersSent) throw error;
+        log.warn({ code: error.code, err: error }, 'upstream failed during an allowed push');
+        sendPushResult(
+          response,
+          everyRefRejected(push.request, `gitgate: upstream unavailable (${error.code})`, [
+            `gitgate allowed this push but could not deliver it: ${error.message}. Nothing was applied; push again later.`,
+            requestReference(info.id),
+          ]),
+        );
+      } finally {
+        await recordPushResult(intent, forwardResult).catch((error: unknown) => log.error({ err: error }, 'push outcome not recorded; restart reconciliation will record it'));
+        push.close();
+      }
     } finally {
-      await recordPushResult(intent, forwardResult).catch((error: unknown) => log.error({ err: error }, 'push outcome not recorded; restart reconciliation will record it'));
-      push.close();
+      endTurn();
     }
   }
 }

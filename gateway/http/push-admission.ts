@@ -1,8 +1,9 @@
 /**
- * How many pushes are received and decided at once. Receiving, decoding and inspecting a pack is
- * where a push takes memory and CPU (a decode cache, the object table, the tree cache), so the
- * gateway's memory stays bounded only if the number of pushes doing it is. Pushes past the limit
- * wait in arrival order, their bytes left unread, for at most the queue time.
+ * How many pushes are handled at once, from receiving to the answer. Decoding and inspecting a
+ * pack is where a push takes memory and CPU (a decode cache, the object table, the tree cache),
+ * and what it decoded stays until it is answered, so the gateway's memory stays bounded only if
+ * the number of such pushes is. Pushes past the limit wait in arrival order, their bytes left
+ * unread, for at most the queue time.
  */
 export class PushAdmission {
   private active = 0;
@@ -10,7 +11,7 @@ export class PushAdmission {
 
   constructor(readonly limit: number) {}
 
-  /** Pushes being received or decided now. */
+  /** Pushes being received, decided or forwarded now. */
   get admitted(): number {
     return this.active;
   }

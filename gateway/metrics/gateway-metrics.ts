@@ -76,7 +76,7 @@ export class GatewayMetrics {
     });
     new Gauge({
       name: 'gitgate_pushes_admitted',
-      help: 'Pushes being received and decided now (at most limits.concurrent_pushes).',
+      help: 'Pushes being received, decided or forwarded now (at most limits.concurrent_pushes; a push held for approval is not counted).',
       registers,
       collect() {
         this.set(state.pushes?.().admitted ?? 0);
