@@ -1,5 +1,5 @@
 import t from 'tap';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -33,4 +33,21 @@ t.test('without a config: demo upstream and token, and the printed clone command
   t.match(io.err, /shutting down/);
   t.match(logs.join(''), /gitgate listening/);
   t.notMatch(logs.join(''), /ggt_/, 'the token is never logged');
+});
+
+t.test('a shutdown that cannot close the audit log says so and exits 1, without a stack trace', async (t) => {
+  const cwd = mkdtempSync(join(tmpdir(), 'gitgate-serve-unclean-'));
+  const base = defaultConfig(cwd);
+  const config = { ...base, listen: { ...base.listen, port: 0 } };
+  const io = capturedIO();
+  let stop!: () => void;
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  const running = runServe(config, io, { requested: stopped }, { logDestination: new Writable({ write: (_chunk: Buffer, _e, done) => done() }) });
+  while (!io.out.includes('git clone')) await new Promise((resolve) => setTimeout(resolve, 50));
+  // The audit directory vanishes under the running gateway (a volume unmounted, a cleanup gone wrong).
+  rmSync(config.audit.directory, { recursive: true, force: true });
+  stop();
+  t.equal(await running, 1);
+  t.match(io.err, /gitgate: stopped, but the shutdown did not finish cleanly: .*ENOENT.*\. Check the data directory; gitgate audit verify reports what the audit log lacks/);
+  t.notMatch(io.err, /\n\s+at /);
 });

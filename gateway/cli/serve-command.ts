@@ -8,6 +8,7 @@ import { TokenStore } from '../identity/token-store.js';
 import { MALLOC_ENV, mallocSettingsMissing } from '../server/malloc-settings.js';
 import { startGateway, type GatewayStartOptions, type RunningGateway } from '../server/start-gateway.js';
 import { TlsCertificateError } from '../http/tls-certificate.js';
+import type { ShutdownReport } from '../http/gateway-server.js';
 
 function withPort(config: GatewayConfig, port: string | undefined): GatewayConfig {
   if (port === undefined) return config;
@@ -96,7 +97,14 @@ export async function runServe(config: GatewayConfig, io: CliIO, signals: ServeS
   stopReloads?.();
   const graceSeconds = config.operations.shutdownGraceSeconds;
   io.stderr(`gitgate: shutting down; requests in flight have ${graceSeconds} s to finish (signal again to stop at once)\n`);
-  const report = await gateway.close({ graceMs: graceSeconds * 1000, ...(signals.force === undefined ? {} : { force: signals.force }) });
+  let report: ShutdownReport;
+  try {
+    report = await gateway.close({ graceMs: graceSeconds * 1000, ...(signals.force === undefined ? {} : { force: signals.force }) });
+  } catch (error) {
+    // The requests are over; what failed is closing what they wrote to (the audit log's disk or directory gone).
+    io.stderr(`gitgate: stopped, but the shutdown did not finish cleanly: ${(error as Error).message}. Check the data directory; gitgate audit verify reports what the audit log lacks\n`);
+    return 1;
+  }
   if (report.cut > 0) io.stderr(`gitgate: cut ${report.cut} request(s) still in flight after ${Math.round(report.waitedMs / 1000)} s\n`);
   io.stderr('gitgate: stopped\n');
   return 0;
