@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeSelfSignedCertificate } from '../../testdata/self-signed-certificate.js';
-import { loadTlsCertificate, TlsCertificateError, tlsFilesSignature } from './tls-certificate.js';
+import { loadTlsCertificate, ServedTlsCertificate, TlsCertificateError, tlsFilesSignature, type TlsReloadResult } from './tls-certificate.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gitgate-tls-cert-'));
 function makePair(name: string): { certFile: string; keyFile: string } {
@@ -59,4 +59,35 @@ t.test('the files signature changes when a file is replaced or rewritten, not wh
   t.not(tlsFilesSignature(files), moved, 'the certificate rewritten in place');
   renameSync(files.certFile, `${files.certFile}.gone`);
   t.match(tlsFilesSignature(files), /^missing\|/);
+});
+
+t.test('ServedTlsCertificate: a renewal is served once whole, a half-written one is refused and tried again when the files change', async (t) => {
+  const files = { certFile: join(dir, 'served.crt'), keyFile: join(dir, 'served.key') };
+  const replace = (source: string, target: string) => {
+    writeFileSync(`${target}.new`, readFileSync(source));
+    renameSync(`${target}.new`, target);
+  };
+  replace(one.certFile, files.certFile);
+  replace(one.keyFile, files.keyFile);
+  const served: string[] = [];
+  const reports: TlsReloadResult[] = [];
+  const certificate = new ServedTlsCertificate(files, loadTlsCertificate(files), (loaded) => served.push(loaded.subject), (result) => reports.push(result), 20);
+  t.teardown(() => certificate.stop());
+  const until = async (condition: () => boolean) => {
+    for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  };
+  t.equal(certificate.certificate.subject, 'CN=one.example');
+  replace(two.certFile, files.certFile);
+  await until(() => reports.length === 1);
+  t.match(reports, [{ status: 'failed', message: /is not the key of the certificate/, served: { subject: 'CN=one.example' } }]);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  t.equal(reports.length, 1, 'unchanged files are not tried again');
+  t.same(served, []);
+  replace(two.keyFile, files.keyFile);
+  await until(() => reports.length === 2);
+  t.match(reports[1], { status: 'reloaded', certificate: { subject: 'CN=two.example' } });
+  t.same(served, ['CN=two.example']);
+  t.equal(certificate.certificate.subject, 'CN=two.example');
+  t.match(certificate.reload(), { status: 'reloaded' }, 'reload reads the files again when asked (SIGHUP)');
+  t.equal(served.length, 2);
 });
