@@ -12,6 +12,7 @@ import type { ApprovalRequest } from '../approvals/approval-types.js';
 import { ensureDemoRepository } from '../demo/demo-setup.js';
 import { GitClient } from './git-client.js';
 import { startHarness, type GatewayHarness } from './gateway-harness.js';
+import { until } from '../../testdata/wait-until.js';
 
 // A quarantined push to a real git http-backend upstream, approved by a person whose OIDC JWT the
 // gateway verifies, delivered by gitgate with its own credential; webhooks tell a receiver.
@@ -62,13 +63,6 @@ t.teardown(async () => {
   await new Promise<void>((resolve) => receiver.close(() => resolve()));
 });
 
-async function until(what: string, check: () => Promise<boolean> | boolean, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 t.test('quarantined push to git http-backend, approved with an OIDC JWT, forwarded with the gateway credential', async (t) => {
   const work = join(harness.root, 'clone');
@@ -95,7 +89,7 @@ t.test('quarantined push to git http-backend, approved with an OIDC JWT, forward
   t.equal(approved.approvals[0]?.approver.issuer, issuer.issuer);
   t.equal(approved.approvals[0]?.approver.authentication, 'oidc');
   let request: ApprovalRequest | undefined;
-  await until('the forward', async () => (request = (await alice.show(id!)).approval).forward !== undefined);
+  await until('the forward', async () => (request = (await alice.show(id!)).approval).forward !== undefined, { everyMs: 100 });
   t.equal(request!.forward!.outcome, 'forwarded', request!.forward!.detail.join('; '));
   t.equal(await upstreamMain(), head, 'git http-backend has the approved commit');
   // Kept for the audit as a live push is: the pack, and a replay pack built with the mirror's objects.
@@ -106,7 +100,7 @@ t.test('quarantined push to git http-backend, approved with an OIDC JWT, forward
   const expected = `Basic ${Buffer.from(`gateway:${UPSTREAM_PASSWORD}`).toString('base64')}`;
   t.ok(backend.authorizations.every((a) => a === expected), 'the upstream only ever saw the gateway credential');
 
-  await until('the webhooks', () => hooks.filter((h) => h.path === '/json').length >= 3);
+  await until('the webhooks', () => hooks.filter((h) => h.path === '/json').length >= 3, { everyMs: 100 });
   t.same(
     hooks.filter((h) => h.path === '/json').map((h) => h.event),
     ['approval.requested', 'approval.approved', 'approval.used'],

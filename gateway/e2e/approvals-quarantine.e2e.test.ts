@@ -6,6 +6,7 @@ import { listAuditEvents, materializePush, requestEvents } from '../audit/index.
 import type { ApprovalRequest } from '../approvals/approval-types.js';
 import { GitClient } from './git-client.js';
 import { startHarness, type GatewayHarness } from './gateway-harness.js';
+import { until } from '../../testdata/wait-until.js';
 
 // What happens after the hold: quarantine and gitgate's own forward, a conflict when the upstream
 // moved, re-pushes of approved commits (and only those), expiry.
@@ -47,13 +48,6 @@ const requestIdIn = (stderr: string): string => {
   return (match[1] ?? match[2])!;
 };
 
-async function until(what: string, check: () => Promise<boolean>, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 t.test('hold times out, the push is quarantined, and on approval gitgate forwards it itself', async (t) => {
   const s = await setup(t, { hold_seconds: 2, progress_interval_seconds: 1 });
@@ -74,7 +68,7 @@ t.test('hold times out, the push is quarantined, and on approval gitgate forward
 
   await s.approver.approve(id, 'fine after all');
   let forwarded: ApprovalRequest | undefined;
-  await until('the forward', async () => (forwarded = (await s.approver.show(id)).approval).forward !== undefined);
+  await until('the forward', async () => (forwarded = (await s.approver.show(id)).approval).forward !== undefined, { everyMs: 100 });
   t.equal(forwarded!.forward!.outcome, 'forwarded', forwarded!.forward!.detail.join('\n'));
   t.same(forwarded!.forward!.detail, ['unpack ok', 'ok refs/heads/main']);
   t.equal(forwarded!.state, 'used');
@@ -115,7 +109,7 @@ t.test('the upstream moved meanwhile: the forward is refused by its old-id check
   const newer = await s.upstreamRef('refs/heads/main');
   await s.approver.approve(id, 'ok');
   let request: ApprovalRequest | undefined;
-  await until('the forward', async () => (request = (await s.approver.show(id)).approval).forward !== undefined);
+  await until('the forward', async () => (request = (await s.approver.show(id)).approval).forward !== undefined, { everyMs: 100 });
   t.equal(request!.forward!.outcome, 'conflict');
   t.match(request!.forward!.detail.join('\n'), /ng refs\/heads\/main/);
   t.equal(await s.upstreamRef('refs/heads/main'), newer, 'the newer work was not overwritten');
@@ -183,7 +177,7 @@ t.test('a quarantined push survives a gateway restart and is delivered when appr
   t.same(pending.map((r) => r.id), [id], 'the request is still there');
   await approver.approve(id, 'after the restart');
   let request: ApprovalRequest | undefined;
-  await until('the forward', async () => (request = (await approver.show(id)).approval).forward !== undefined);
+  await until('the forward', async () => (request = (await approver.show(id)).approval).forward !== undefined, { everyMs: 100 });
   t.equal(request!.forward!.outcome, 'forwarded');
   t.equal(await s.upstreamRef('refs/heads/main'), head);
 });
@@ -196,17 +190,17 @@ t.test('the agent interrupts the held push (Ctrl-C): the push stays quarantined 
   const child = spawn('git', ['push', 'origin', 'main'], { cwd: s.work, env: git.env, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  await until('the hold', async () => /still waiting for approval/.test(stderr));
+  await until('the hold', async () => /still waiting for approval/.test(stderr), { everyMs: 100 });
   const id = requestIdIn(stderr);
   const exited = new Promise((resolve) => child.once('close', resolve));
   process.kill(-child.pid!, 'SIGINT');
   await exited;
-  await until('the quarantine', async () => (await s.approver.show(id)).approval.delivery === 'quarantined');
+  await until('the quarantine', async () => (await s.approver.show(id)).approval.delivery === 'quarantined', { everyMs: 100 });
   const request = (await s.approver.show(id)).approval;
   t.equal(request.state, 'pending');
   t.match(request.history.at(-1)?.reason ?? '', /disconnected/);
   await s.approver.approve(id, 'go');
-  await until('the forward', async () => (await s.approver.show(id)).approval.forward !== undefined);
+  await until('the forward', async () => (await s.approver.show(id)).approval.forward !== undefined, { everyMs: 100 });
   t.equal((await s.approver.show(id)).approval.forward?.outcome, 'forwarded');
   t.equal(await s.upstreamRef('refs/heads/main'), head);
 });

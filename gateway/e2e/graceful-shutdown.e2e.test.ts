@@ -13,6 +13,7 @@ import { ensureDemoRepository } from '../demo/demo-setup.js';
 import { compileGatewayCli, startChildGateway, type ChildGateway } from './child-gateway.js';
 import { GitClient } from './git-client.js';
 import { startHarness, type GatewayHarness } from './gateway-harness.js';
+import { until } from '../../testdata/wait-until.js';
 
 const git = new GitClient();
 let projectRoot: string;
@@ -65,13 +66,6 @@ async function cloneWithCommit(remote: string, root: string, name: string): Prom
   return { clone, head };
 }
 
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 t.test('a push being forwarded when the shutdown begins finishes; new connections are refused meanwhile', async (t) => {
   const harness: GatewayHarness = await startHarness(httpUpstream());
@@ -83,7 +77,7 @@ t.test('a push being forwarded when the shutdown begins finishes; new connection
 
   const started = Date.now();
   const closing = harness.gateway.close({ graceMs: 20_000 });
-  await until(() => harness.gateway.server.draining, 'the drain to begin');
+  await until('the drain to begin', () => harness.gateway.server.draining, { everyMs: 20 });
   await t.rejects(fetch(`${harness.gateway.url}/healthz`), 'no new connection is taken while draining');
   t.equal(harness.gateway.server.requestsInFlight, 1, 'the push is still in flight');
 
@@ -126,7 +120,7 @@ t.test('a push held for approval ends its hold at once, quarantined, and the shu
   const clone = await git.cloneAsAgent(harness.remote('demo/hello'), join(harness.root, 'held'));
   await git.commitFile(clone, 'src/hello.js', "console.log('held');\n", 'Change production code');
   const push = git.run(['push', 'origin', 'HEAD:main'], clone);
-  await until(() => harness.logs().includes('push held for approval'), 'the hold');
+  await until('the hold', () => harness.logs().includes('push held for approval'), { everyMs: 20 });
 
   const started = Date.now();
   const report = await harness.gateway.close({ graceMs: 20_000 });
@@ -156,7 +150,7 @@ t.test('gitgate serve: SIGTERM drains (and says so), a second signal stops at on
     const push = git.run(['push', 'origin', `HEAD:refs/heads/shutdown/cli-${mode}`], clone);
     await gate.arrived;
     gateway.kill('SIGTERM');
-    await until(() => gateway.stderr().includes('shutting down'), 'the shutdown message');
+    await until('the shutdown message', () => gateway.stderr().includes('shutting down'), { everyMs: 20 });
     t.match(gateway.stderr(), /requests in flight have 60 s to finish \(signal again to stop at once\)/);
     if (mode === 'drain') {
       gate.release();

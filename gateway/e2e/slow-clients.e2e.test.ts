@@ -9,6 +9,7 @@ import { listAuditEvents } from '../audit/index.js';
 import { startTcpRelay, type TcpRelayOptions } from '../../testdata/tcp-relay.js';
 import { GitClient } from './git-client.js';
 import { startHarness, type GatewayHarness } from './gateway-harness.js';
+import { until } from '../../testdata/wait-until.js';
 
 const git = new GitClient();
 
@@ -37,8 +38,8 @@ async function errorCodes(harness: GatewayHarness): Promise<string[]> {
   return (await listAuditEvents(harness.gateway.audit.store, { type: 'error' })).map((event) => String(event.data['code']));
 }
 
-async function settled(harness: GatewayHarness): Promise<void> {
-  for (let i = 0; i < 200 && harness.gateway.server.requestsInFlight > 0; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+function settled(harness: GatewayHarness): Promise<void> {
+  return until('the requests in flight to end', () => harness.gateway.server.requestsInFlight === 0, { ms: 5_000, everyMs: 25 });
 }
 
 t.test('a push whose bytes arrive slowly lands however long it takes; node no longer cuts a request after 5 minutes', async (t) => {
@@ -100,7 +101,7 @@ t.test('a connection lost in the middle of a push is recorded as the client leav
   const { harness, relay, viaRelay } = await gatewayBehindRelay(t, undefined, { stallPostBodyAfterBytes: 100_000 });
   const work = await workWithLargeCommit(harness, 300_000);
   const pushing = git.run(['push', viaRelay('demo/hello'), 'HEAD:refs/heads/dropped'], work);
-  for (let i = 0; i < 400 && (relay.stalled === 0 || harness.gateway.server.requestsInFlight === 0); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+  await until('the push to stall in the middle of its body', () => relay.stalled > 0 && harness.gateway.server.requestsInFlight > 0, { ms: 10_000, everyMs: 25 });
   t.equal(relay.stalled, 1, 'the push is in the middle of its body');
   await relay.close();
   const push = await pushing;
@@ -117,7 +118,7 @@ t.test('pushes beyond limits.concurrent_pushes wait for their turn, and get 503 
   const work = await workWithLargeCommit(limited, 300_000);
   // The first push takes the only turn and holds it: its client stalls in the middle of the body.
   const holding = git.run(['push', viaRelay('demo/hello'), 'HEAD:refs/heads/holder'], work);
-  for (let i = 0; i < 400 && limited.gateway.server.pushes.admitted === 0; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+  await until('the first push to take the turn', () => limited.gateway.server.pushes.admitted > 0, { ms: 10_000, everyMs: 25 });
   t.same(limited.gateway.server.pushes, { admitted: 1, queued: 0 });
   const busy = await git.run(['push', limited.remote('demo/hello'), 'HEAD:refs/heads/busy'], work);
   t.not(busy.code, 0);
@@ -130,14 +131,14 @@ t.test('pushes beyond limits.concurrent_pushes wait for their turn, and get 503 
   t.match(metrics, /gitgate_pushes_admitted 1/);
   // A waiting push whose client goes away leaves the queue.
   const leaver = spawn('git', ['push', limited.remote('demo/hello'), 'HEAD:refs/heads/leaver'], { cwd: work, env: git.env, stdio: 'ignore' });
-  for (let i = 0; i < 400 && limited.gateway.server.pushes.queued === 0; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+  await until('a push to wait in the queue', () => limited.gateway.server.pushes.queued > 0, { ms: 10_000, everyMs: 25 });
   t.same(limited.gateway.server.pushes, { admitted: 1, queued: 1 });
   leaver.kill('SIGKILL');
-  for (let i = 0; i < 400 && limited.gateway.server.pushes.queued === 1; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+  await until('the leaver to leave the queue', () => limited.gateway.server.pushes.queued !== 1, { ms: 10_000, everyMs: 25 });
   t.same(limited.gateway.server.pushes, { admitted: 1, queued: 0 }, 'the leaver is out of the queue');
   // A push waiting when the turn frees up gets it: the stalled client's connection drops.
   const waiting = git.run(['push', limited.remote('demo/hello'), 'HEAD:refs/heads/waited'], work);
-  for (let i = 0; i < 400 && limited.gateway.server.pushes.queued === 0; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+  await until('a push to wait in the queue', () => limited.gateway.server.pushes.queued > 0, { ms: 10_000, everyMs: 25 });
   t.same(limited.gateway.server.pushes, { admitted: 1, queued: 1 });
   await relay.close();
   t.not((await holding).code, 0);

@@ -12,6 +12,7 @@ import { metricSample } from '../metrics/metrics-test-helpers.js';
 import { compileGatewayCli, startChildGateway, type ChildGateway } from './child-gateway.js';
 import { GitClient } from './git-client.js';
 import { startHarness } from './gateway-harness.js';
+import { until } from '../../testdata/wait-until.js';
 
 /** Replaces `target` with `source`'s bytes the way renewal tools do: a new file moved over it. */
 function replaceFile(source: string, target: string): void {
@@ -32,13 +33,6 @@ function servedFingerprint(url: string): Promise<string> {
   });
 }
 
-async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const root = mkdtempSync(join(tmpdir(), 'gitgate-tls-reload-'));
 const first = makeSelfSignedCertificate(join(root, 'made'), 'first', { subject: '/O=gitgate test first/CN=127.0.0.1', days: 30 });
@@ -62,14 +56,14 @@ t.test('renewed certificate files are served to new connections without a restar
 
   // The renewal writes the certificate first: until the key follows, the pair cannot be served.
   replaceFile(renewed.certFile, certFile);
-  await until(() => harness.logs().includes('TLS certificate not reloaded'), 'the refused reload');
+  await until('the refused reload', () => harness.logs().includes('TLS certificate not reloaded'), { ms: 10_000 });
   t.equal(await servedFingerprint(harness.gateway.url), first.fingerprint256, 'the previous certificate is still served');
   t.equal((await clone('still-first', first.certFile)).code, 0);
   const refused = JSON.parse(harness.logs().split('\n').find((line) => line.includes('TLS certificate not reloaded'))!);
   t.match(refused, { level: 50, code: 'TLS_CERTIFICATE_INVALID', reason: /tls\.key_file .*key\.pem is not the key of the certificate in tls\.cert_file/ });
 
   replaceFile(renewed.keyFile, keyFile);
-  await until(async () => (await servedFingerprint(harness.gateway.url)) === renewed.fingerprint256, 'the renewed certificate');
+  await until('the renewed certificate', async () => (await servedFingerprint(harness.gateway.url)) === renewed.fingerprint256, { ms: 10_000 });
   t.equal((await clone('with-renewed', renewed.certFile)).code, 0, 'a client that trusts the renewed certificate clones');
   t.not((await clone('with-old-trust', first.certFile)).code, 0, 'one that trusts only the previous one is refused by TLS');
   const text = await metrics();
@@ -101,13 +95,13 @@ t.test('gitgate serve: SIGHUP reloads the certificate, keeps serving when the ne
   replaceFile(renewed.certFile, certFile);
   replaceFile(renewed.keyFile, keyFile);
   gateway.kill('SIGHUP');
-  await until(() => gateway.stderr().includes('TLS certificate reloaded'), 'the reload message');
+  await until('the reload message', () => gateway.stderr().includes('TLS certificate reloaded'), { ms: 10_000 });
   t.match(gateway.stderr(), /gitgate: TLS certificate reloaded: O=gitgate test renewed, CN=127\.0\.0\.1, valid until \d{4}-/);
   t.equal(await servedFingerprint(gateway.url), renewed.fingerprint256);
 
   writeFileSync(certFile, 'not a certificate\n');
   gateway.kill('SIGHUP');
-  await until(() => gateway.stderr().includes('not reloaded'), 'the refusal message');
+  await until('the refusal message', () => gateway.stderr().includes('not reloaded'), { ms: 10_000 });
   t.match(gateway.stderr(), /gitgate: TLS certificate not reloaded: tls\.cert_file \S+cert\.pem: not a PEM certificate; still serving the previous one \(valid until/);
   t.equal(await servedFingerprint(gateway.url), renewed.fingerprint256, 'the running process still serves the good one');
   const clone = await new GitClient({ GIT_SSL_CAINFO: renewed.certFile }).run(['clone', '-q', gateway.remote('demo/hello'), join(root, 'child-clone')], root);
@@ -119,7 +113,7 @@ t.test('gitgate serve: SIGHUP reloads the certificate, keeps serving when the ne
   const plain = await start('plain');
   t.teardown(() => plain.close());
   plain.kill('SIGHUP');
-  await until(() => plain.stderr().includes('reload asked'), 'the reload message');
+  await until('the reload message', () => plain.stderr().includes('reload asked'), { ms: 10_000 });
   t.match(plain.stderr(), /nothing to reload without tls/);
   const health = await fetch(`${plain.url}/healthz`);
   t.equal(health.status, 200, 'still serving');

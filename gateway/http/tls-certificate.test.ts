@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeSelfSignedCertificate } from '../../testdata/self-signed-certificate.js';
 import { loadTlsCertificate, ServedTlsCertificate, TlsCertificateError, tlsFilesSignature, type TlsReloadResult } from './tls-certificate.js';
+import { until } from '../../testdata/wait-until.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gitgate-tls-cert-'));
 function makePair(name: string): { certFile: string; keyFile: string } {
@@ -73,18 +74,15 @@ t.test('ServedTlsCertificate: a renewal is served once whole, a half-written one
   const reports: TlsReloadResult[] = [];
   const certificate = new ServedTlsCertificate(files, loadTlsCertificate(files), (loaded) => served.push(loaded.subject), (result) => reports.push(result), 20);
   t.teardown(() => certificate.stop());
-  const until = async (condition: () => boolean) => {
-    for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
-  };
   t.equal(certificate.certificate.subject, 'CN=one.example');
   replace(two.certFile, files.certFile);
-  await until(() => reports.length === 1);
+  await until('the refused reload', () => reports.length === 1, { ms: 2_000, everyMs: 10 });
   t.match(reports, [{ status: 'failed', message: /is not the key of the certificate/, served: { subject: 'CN=one.example' } }]);
   await new Promise((resolve) => setTimeout(resolve, 100));
   t.equal(reports.length, 1, 'unchanged files are not tried again');
   t.same(served, []);
   replace(two.keyFile, files.keyFile);
-  await until(() => reports.length === 2);
+  await until('the reload', () => reports.length === 2, { ms: 2_000, everyMs: 10 });
   t.match(reports[1], { status: 'reloaded', certificate: { subject: 'CN=two.example' } });
   t.same(served, ['CN=two.example']);
   t.equal(certificate.certificate.subject, 'CN=two.example');
