@@ -8,8 +8,9 @@ import { runServe } from './serve-command.js';
 import { defaultConfig } from '../config/load-config.js';
 import { GitClient } from '../e2e/git-client.js';
 
-t.test('without a config: demo upstream and token, and the printed clone command works', async (t) => {
-  const cwd = mkdtempSync(join(tmpdir(), 'gitgate-serve-'));
+/** `gitgate serve` on the demo defaults in a new directory, on a free port, until it has printed the clone command. */
+async function serveDemo(name: string) {
+  const cwd = mkdtempSync(join(tmpdir(), name));
   const base = defaultConfig(cwd);
   const config = { ...base, listen: { ...base.listen, port: 0 } };
   const io = capturedIO();
@@ -18,6 +19,11 @@ t.test('without a config: demo upstream and token, and the printed clone command
   const logs: string[] = [];
   const running = runServe(config, io, { requested: stopped }, { logDestination: new Writable({ write: (chunk: Buffer, _e, done) => (logs.push(chunk.toString()), done()) }) });
   while (!io.out.includes('git clone')) await new Promise((resolve) => setTimeout(resolve, 50));
+  return { cwd, config, io, logs, running, stop };
+}
+
+t.test('without a config: demo upstream and token, and the printed clone command works', async (t) => {
+  const { cwd, io, logs, running, stop } = await serveDemo('gitgate-serve-');
   const lines = io.out.split('\n');
   t.match(lines[0], /^gitgate is ready on http:\/\/127\.0\.0\.1:\d+ \(embedded demo defaults; data in .*\.gitgate-data\)$/);
   t.match(lines[2], /config: none given/);
@@ -36,14 +42,7 @@ t.test('without a config: demo upstream and token, and the printed clone command
 });
 
 t.test('a shutdown that cannot close the audit log says so and exits 1, without a stack trace', async (t) => {
-  const cwd = mkdtempSync(join(tmpdir(), 'gitgate-serve-unclean-'));
-  const base = defaultConfig(cwd);
-  const config = { ...base, listen: { ...base.listen, port: 0 } };
-  const io = capturedIO();
-  let stop!: () => void;
-  const stopped = new Promise<void>((resolve) => (stop = resolve));
-  const running = runServe(config, io, { requested: stopped }, { logDestination: new Writable({ write: (_chunk: Buffer, _e, done) => done() }) });
-  while (!io.out.includes('git clone')) await new Promise((resolve) => setTimeout(resolve, 50));
+  const { config, io, running, stop } = await serveDemo('gitgate-serve-unclean-');
   // The audit directory vanishes under the running gateway (a volume unmounted, a cleanup gone wrong).
   rmSync(config.audit.directory, { recursive: true, force: true });
   stop();
