@@ -1,26 +1,20 @@
-import { createRequire } from 'node:module';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { createGunzip } from 'node:zlib';
-import { Decompress as ZstdDecoder } from 'fzstd';
-import { BZIP2 } from './bzip2-file.js';
-import {
-  DEFLATE_MAX_RATIO,
-  decodeWhole,
-  notReadableAs,
-  readWhole,
-  type ArchiveFile,
-  type ArchiveReader,
-  type ExpansionBudget,
-} from './archive-limits.js';
+import { DEFLATE_MAX_RATIO, notReadableAs, readWhole, type ArchiveFile, type ArchiveReader, type ExpansionBudget } from './archive-limits.js';
+import { isBzip2Data } from './bzip2-decoder.js';
+import { decompressionThread } from './off-thread-decompression.js';
+import { isXzData } from './xz-decoder.js';
+import { isZstdData } from './zstd-decoder.js';
 
 /**
  * Reading compressed files (`.gz`, `.tgz`, `.xz`, `.tar.xz`, `.zst`, `.tar.zst`, `.bz2`,
  * `.tar.bz2`, a compressed SQL dump or `.env`) for the secret scan: their one file is
  * compressed, and no rule finds a key in the compressed bytes. Each is decompressed whole, cut
  * off at what the expansion budget allows, with every member (gzip) or stream and frame (xz,
- * zstd, bzip2: see bzip2-file.ts) it holds. Data after the last one, a truncated stream and a
- * failed integrity check make the file unreadable (ArchiveUnreadableError): the decoders refuse
- * them, and what they cannot read is not passed unread.
+ * zstd, bzip2) it holds. Data after the last one, a truncated stream and a failed integrity check
+ * make the file unreadable (ArchiveUnreadableError): the decoders refuse them, and what they
+ * cannot read is not passed unread. gzip is inflated by Node's zlib (on libuv's threads); xz,
+ * zstd and bzip2 by their decoders (xz-decoder.ts, zstd-decoder.ts, bzip2-decoder.ts) on the
+ * decompression thread (off-thread-decompression.ts).
  */
 
 /** A compression format whose files hold one file. */
@@ -53,130 +47,25 @@ export const GZIP: Compression = {
   },
 };
 
-// xz-decompress is a webpack bundle whose exports Node's ES module loader cannot list.
-const { XzReadableStream } = createRequire(import.meta.url)('xz-decompress') as typeof import('xz-decompress');
-
-/** What xz-embedded's error codes (enum xz_ret) mean, as the decoder reports only the number. */
-const XZ_ERRORS: Readonly<Record<string, string>> = {
-  '2': 'an integrity check gitgate cannot verify',
-  '3': 'the decoder ran out of memory',
-  '4': 'a dictionary larger than gitgate allows',
-  '5': 'not in the xz format, or data after its last stream',
-  '6': 'options gitgate cannot decode: a SHA-256 check, a BCJ or delta filter',
-  '7': 'corrupt data or a failed integrity check',
-  '8': 'unexpected end of data',
-};
-
 export const XZ: Compression = {
   name: 'xz',
-  // The stream header's magic bytes (the .xz file format, 2.1.1.1).
-  recognizes: (content) => startsWith(content, [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], 32),
+  recognizes: isXzData,
   suffixes: [[/\.txz$/i, '.tar'], [/\.xz$/i, '']],
-  async decompress(content, maxBytes) {
-    const compressed = new ReadableStream<Uint8Array>({
-      start(controller) {
-        controller.enqueue(content);
-        controller.close();
-      },
-    });
-    try {
-      return await readWhole(new XzReadableStream(compressed), content.length * 4, maxBytes);
-    } catch (error) {
-      const code = /error code (\d+)/.exec(error instanceof Error ? error.message : '')?.[1];
-      throw code !== undefined && XZ_ERRORS[code] !== undefined ? new Error(XZ_ERRORS[code]) : error;
-    }
-  },
+  decompress: (content, maxBytes) => decompressionThread.decompress('xz', content, maxBytes),
 };
-
-/** Compressed bytes zstd decodes between turns it gives the event loop. */
-const ZSTD_INPUT_SLICE = 16 * 1024;
-
-/** A zstd frame's magic number, little-endian (RFC 8878, 3.1.1). */
-const ZSTD_FRAME_MAGIC = 0xfd2fb528;
-
-/** A skippable frame's magic number (0x184D2A50 to 0x184D2A5F), which zstd reads past (RFC 8878, 3.1.2). */
-function isSkippableFrameMagic(magic: number): boolean {
-  return (magic & 0xfffffff0) === 0x184d2a50;
-}
-
-/** A zstd frame (at least 9 bytes), or a skippable frame (at least its 8-byte header). */
-function isZstdData(content: Buffer): boolean {
-  if (content.length < 8) return false;
-  const magic = content.readUInt32LE(0);
-  return (magic === ZSTD_FRAME_MAGIC && content.length >= 9) || isSkippableFrameMagic(magic);
-}
-
-/** The largest window a zstd frame may ask for: what `zstd --ultra -20` writes (levels up to 19 use 8 MiB). */
-export const ZSTD_MAX_WINDOW_BYTES = 32 * 1024 * 1024;
-
-/**
- * Walks the frames of zstd data by their headers and block headers, and throws when one asks for
- * a window larger than ZSTD_MAX_WINDOW_BYTES (RFC 8878, 3.1.1.1). fzstd allocates a frame's
- * window as soon as it reads the header, up to 2 GiB, and moves all of it for every block it
- * decodes: ten bytes of header would otherwise cost gigabytes. What is not zstd, or is cut
- * short, is left for fzstd to refuse.
- */
-function checkZstdWindows(content: Buffer): void {
-  let at = 0;
-  while (at + 8 <= content.length) {
-    const magic = content.readUInt32LE(at);
-    if (isSkippableFrameMagic(magic)) {
-      at += 8 + content.readUInt32LE(at + 4); // a skippable frame: its size, then its bytes
-      continue;
-    }
-    if (magic !== ZSTD_FRAME_MAGIC) return;
-    const descriptor = content[at + 4]!;
-    const singleSegment = (descriptor & 0x20) !== 0;
-    const contentSizeBytes = [singleSegment ? 1 : 0, 2, 4, 8][descriptor >> 6]!;
-    let p = at + 5;
-    let window = 0;
-    if (!singleSegment) {
-      const windowDescriptor = content[p++] ?? 0;
-      const base = 2 ** (10 + (windowDescriptor >> 3));
-      window = base + (base / 8) * (windowDescriptor & 7);
-    }
-    p += [0, 1, 2, 4][descriptor & 3]!; // the dictionary id
-    if (p + contentSizeBytes > content.length) return;
-    if (singleSegment) window = zstdContentSize(content, p, contentSizeBytes); // the window is the content
-    if (window > ZSTD_MAX_WINDOW_BYTES) {
-      throw new Error(`a frame asks for a window of ${window} bytes, more than the ${ZSTD_MAX_WINDOW_BYTES} gitgate decodes with`);
-    }
-    p += contentSizeBytes;
-    for (let last = false; !last; ) {
-      if (p + 3 > content.length) return;
-      const header = content[p]! | (content[p + 1]! << 8) | (content[p + 2]! << 16);
-      last = (header & 1) === 1;
-      p += 3 + (((header >> 1) & 3) === 1 ? 1 : header >>> 3); // an RLE block holds one byte
-    }
-    at = p + ((descriptor & 0x04) !== 0 ? 4 : 0); // the content checksum
-  }
-}
-
-/** A frame's Frame_Content_Size field: one byte, two (plus 256), four or eight, little-endian. */
-function zstdContentSize(content: Buffer, at: number, bytes: number): number {
-  if (bytes === 1) return content[at]!;
-  if (bytes === 2) return content.readUInt16LE(at) + 256;
-  if (bytes === 4) return content.readUInt32LE(at);
-  return Number(content.readBigUInt64LE(at));
-}
 
 export const ZSTD: Compression = {
   name: 'zstd',
   recognizes: isZstdData,
   suffixes: [[/\.tzst$/i, '.tar'], [/\.zst$/i, '']],
-  async decompress(content, maxBytes) {
-    // fzstd decodes on this thread as it is given input: it gets a slice at a time, with a turn
-    // of the event loop between, and stops as soon as the output passes the limit (one slice of
-    // RLE blocks may expand to gigabytes).
-    checkZstdWindows(content);
-    return decodeWhole(content.length * 4, maxBytes, async (append) => {
-      const decoder = new ZstdDecoder(append);
-      for (let at = 0; at < content.length; at += ZSTD_INPUT_SLICE) {
-        decoder.push(content.subarray(at, at + ZSTD_INPUT_SLICE), at + ZSTD_INPUT_SLICE >= content.length);
-        await nextTurn();
-      }
-    });
-  },
+  decompress: (content, maxBytes) => decompressionThread.decompress('zstd', content, maxBytes),
+};
+
+export const BZIP2: Compression = {
+  name: 'bzip2',
+  recognizes: isBzip2Data,
+  suffixes: [[/\.(?:tbz2|tbz|tb2)$/i, '.tar'], [/\.(?:bz2|bz)$/i, '']],
+  decompress: (content, maxBytes) => decompressionThread.decompress('bzip2', content, maxBytes),
 };
 
 /** The formats a file is recognized and decompressed in. */

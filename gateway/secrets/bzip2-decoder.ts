@@ -1,14 +1,13 @@
 import { createRequire } from 'node:module';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { decodeWhole } from './archive-limits.js';
-import type { Compression } from './compressed-file.js';
 
 /**
- * bzip2 files (`.bz2`, `.tbz2`, `.tar.bz2`: source tarballs, database dumps) for the secret scan,
+ * bzip2 data (`.bz2`, `.tbz2`, `.tar.bz2`: source tarballs, database dumps) for the secret scan,
  * decoded with seek-bzip, pinned at 2.0.0 because the loop below drives its decoder's own steps.
- * Its `decode` runs a whole file in one call; a block can expand to 46 MB (900 kB of runs), so the
- * loop here decodes one block at a time and gives the event loop a turn between blocks, and the
- * output stops at the expansion budget in the middle of a block. Each block's CRC and each
+ * Its `decode` runs a whole file in one call and cannot be stopped; a block can expand to 46 MB
+ * (900 kB of runs), so the loop here decodes one block at a time and stops the output at the
+ * expansion budget in the middle of a block. It runs in the decompression worker
+ * (off-thread-decompression.ts): one block takes up to a few hundred milliseconds. Each block's CRC and each
  * stream's combined CRC are checked; concatenated streams (`cat a.bz2 b.bz2`, pbzip2's output)
  * are all read, as bzip2 does; anything else after the last stream, or data cut short, makes the
  * file unreadable (bzip2 ignores trailing bytes with a warning; a scan must not).
@@ -54,7 +53,7 @@ const MIN_BZIP2_BYTES = 14;
 /** Decoded bytes gathered before they are appended to the output (and the budget checked). */
 const OUTPUT_STAGING_BYTES = 1024 * 1024;
 
-function isBzip2Data(content: Buffer): boolean {
+export function isBzip2Data(content: Buffer): boolean {
   if (content.length < MIN_BZIP2_BYTES || !STREAM_MAGIC.every((byte, i) => content[i] === byte)) return false;
   if (content[3]! < 0x31 || content[3]! > 0x39) return false;
   const magic = content.subarray(4, 10);
@@ -96,27 +95,22 @@ function outputTo(append: (chunk: Uint8Array) => void): BunzipOutput & { flush()
   };
 }
 
-export const BZIP2: Compression = {
-  name: 'bzip2',
-  recognizes: isBzip2Data,
-  suffixes: [[/\.(?:tbz2|tbz|tb2)$/i, '.tar'], [/\.(?:bz2|bz)$/i, '']],
-  async decompress(content, maxBytes) {
-    return decodeWhole(content.length * 4, maxBytes, async (append) => {
-      const input = new ContentInput(content);
-      const output = outputTo(append);
-      const decoder = new SeekBzip(input, output);
-      for (;;) {
-        if (decoder._init_block()) {
-          decoder._read_bunzip();
-          await nextTurn();
-          continue;
-        }
-        const storedCrc = decoder.reader.read(32) >>> 0;
-        if (storedCrc !== decoder.streamCRC) throw new Error("a stream's checksum does not match its blocks");
-        if (input.atEnd) break;
-        decoder._start_bunzip(input, output); // another stream follows: it must be one
+/** The data decompressed whole, or undefined once it passes `maxBytes`; throws for data bzip2 would refuse or warn about. */
+export function decodeBzip2(content: Buffer, maxBytes: number): Promise<Buffer | undefined> {
+  return decodeWhole(content.length * 4, maxBytes, async (append) => {
+    const input = new ContentInput(content);
+    const output = outputTo(append);
+    const decoder = new SeekBzip(input, output);
+    for (;;) {
+      if (decoder._init_block()) {
+        decoder._read_bunzip();
+        continue;
       }
-      output.flush();
-    });
-  },
-};
+      const storedCrc = decoder.reader.read(32) >>> 0;
+      if (storedCrc !== decoder.streamCRC) throw new Error("a stream's checksum does not match its blocks");
+      if (input.atEnd) break;
+      decoder._start_bunzip(input, output); // another stream follows: it must be one
+    }
+    output.flush();
+  });
+}
