@@ -14,7 +14,10 @@ export interface ArchiveLimits {
   maxEntryBytes: number;
   /** Bytes all entries of a file, nested archives included, may expand to together (default 256 MiB). */
   maxExpandedBytes: number;
-  /** How many archives deep entries are read: 1 reads the entries of the file only (default 3). */
+  /**
+   * How many archives deep entries are read: 1 reads the entries of the file only (default 4: a
+   * Debian package's `data.tar.xz`, its tar, and a gzipped file in it).
+   */
   maxDepth: number;
 }
 
@@ -22,7 +25,7 @@ export const DEFAULT_ARCHIVE_LIMITS: Readonly<ArchiveLimits> = {
   maxEntries: 10_000,
   maxEntryBytes: 64 * 1024 * 1024,
   maxExpandedBytes: 256 * 1024 * 1024,
-  maxDepth: 3,
+  maxDepth: 4,
 };
 
 /** An archive that cannot be read whole; `message` says why (entry names quoted, control characters escaped). */

@@ -6,6 +6,7 @@ import {
   type ArchiveReader,
 } from './archive-limits.js';
 import type { BlobChange } from './added-lines.js';
+import { ArArchive, isArArchive } from './ar-archive.js';
 import type { SecretFinding } from './finding.js';
 import { COMPRESSIONS, CompressedFile } from './compressed-file.js';
 import { toBuffer, type FileScanResult } from './secret-scanner.js';
@@ -53,10 +54,11 @@ const ARCHIVE_FORMATS: readonly ArchiveFormat[] = [
     open: async (content, path) => new CompressedFile(compression, content, path),
   })),
   { recognizes: isTarArchive, open: async (content, _path, limits) => new TarArchive(content, limits) },
+  { recognizes: isArArchive, open: async (content, _path, limits) => new ArArchive(content, limits) },
 ];
 
 /**
- * The findings in the files of an archive (zip, tar, or a file compressed with gzip, xz, zstd
+ * The findings in the files of an archive (zip, tar, ar, or a file compressed with gzip, xz, zstd
  * or bzip2), or undefined when the content is none. Each file is scanned as a file of its own, at
  * the path `<archive path>!<entry name>` (as Java names a file in a jar; a compressed file's one
  * file is named as gunzip names it, so a key in `site.tar.gz` is found at

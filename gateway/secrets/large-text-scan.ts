@@ -27,7 +27,7 @@ const SLICE_CONTEXT_BYTES = 64 * 1024;
  * reported as skipped), and so are the UTF-16LE strings among their bytes; there a finding counts
  * as added when the old version does not hold its secret (the same bytes) at all. A file that
  * starts with a UTF-16 byte order mark is also decoded and scanned as the text it is, whatever
- * `binaryFiles` says (see utf16-text.ts). The files inside a zip or tar archive or a gzip, xz, zstd or bzip2 file are
+ * `binaryFiles` says (see utf16-text.ts). The files inside a zip, tar or ar archive or a gzip, xz, zstd or bzip2 file are
  * scanned each as a file, at `<path>!<entry name>` (see archive-scan.ts); one that cannot be read
  * makes the result `unscanned`. Each slice reports at most `findingsPerFileLimit` findings, and so
  * does the file (`truncatedFindings` when cut).

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests need (git for the real client and http-backend,
 # build tools for native addons, chromium for the web UI's browser tests, openssl for test
-# certificates, gh for the GitHub API proxy, xz, zstd and bzip2 for compressed fixtures). Safe to run
+# certificates, gh for the GitHub API proxy, xz, zstd, bzip2, ar and dpkg-deb for archive fixtures). Safe to run
 # again: does nothing when all are present.
 set -euo pipefail
 need=()
@@ -16,6 +16,9 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v xz >/dev/null 2>&1 || need+=(xz-utils)
 command -v zstd >/dev/null 2>&1 || need+=(zstd)
 command -v bzip2 >/dev/null 2>&1 || need+=(bzip2)
+# ... and make ar archives and Debian packages with the real ar and dpkg-deb.
+command -v ar >/dev/null 2>&1 || need+=(binutils)
+command -v dpkg-deb >/dev/null 2>&1 || need+=(dpkg)
 # The GitHub API proxy is tested with the real GitHub CLI (gh api against the gateway).
 command -v gh >/dev/null 2>&1 || need+=(gh)
 if [ ${#need[@]} -gt 0 ]; then

@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import yazl from 'yazl';
 import tar from 'tar-stream';
 
@@ -44,4 +47,43 @@ export function compressedBy(tool: 'xz' | 'zstd' | 'bzip2', data: string | Buffe
   const run = spawnSync(tool, [...args, '-q', '-c'], { input: data, maxBuffer: 256 * 1024 * 1024 });
   if (run.error !== undefined || run.status !== 0) throw new Error(`${tool} ${args.join(' ')} failed: ${run.error?.message ?? run.stderr.toString()}`);
   return run.stdout;
+}
+
+/** Files written under a new temporary directory (names may hold "/"), given to `use`, then removed. */
+function withFiles<T>(files: Record<string, string | Buffer>, use: (dir: string) => T): T {
+  const dir = mkdtempSync(join(tmpdir(), 'gitgate-archive-'));
+  try {
+    for (const [name, content] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, name)), { recursive: true });
+      writeFileSync(join(dir, name), content);
+    }
+    return use(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function run(command: string, args: string[], cwd: string): void {
+  const done = spawnSync(command, args, { cwd });
+  if (done.error !== undefined || done.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${done.error?.message ?? done.stderr.toString()}`);
+}
+
+/** An ar archive of the given files in this order, by the real `ar` (GNU: names past 15 characters go to its "//" table). */
+export function arOf(files: Record<string, string | Buffer>): Buffer {
+  return withFiles(files, (dir) => {
+    run('ar', ['rcD', 'out.a', ...Object.keys(files)], dir);
+    return readFileSync(join(dir, 'out.a'));
+  });
+}
+
+/**
+ * A Debian package built by the real `dpkg-deb` (its data.tar compressed with `compression`:
+ * xz, gzip or zstd), holding `files` (paths from the root, such as `etc/app/app.env`).
+ */
+export function debOf(files: Record<string, string | Buffer>, compression: 'xz' | 'gzip' | 'zstd' = 'xz'): Buffer {
+  const control = 'Package: gitgate-fixture\nVersion: 1.0\nArchitecture: all\nMaintainer: Nobody <nobody@example.invalid>\nDescription: a test package\n';
+  return withFiles({ ...Object.fromEntries(Object.entries(files).map(([name, content]) => [`root/${name}`, content])), 'root/DEBIAN/control': control }, (dir) => {
+    run('dpkg-deb', ['--root-owner-group', `-Z${compression}`, '--build', 'root', 'out.deb'], dir);
+    return readFileSync(join(dir, 'out.deb'));
+  });
 }
