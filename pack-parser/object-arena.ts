@@ -11,7 +11,7 @@
  * what they keep.
  */
 export class ObjectArena {
-  private readonly slab: Buffer;
+  private slab: Buffer;
   private head = 0;
   private readonly entries = new Map<number, Buffer>();
   /** Allocation order: keys and slab offsets, oldest first from `front`. */
@@ -120,6 +120,12 @@ export class ObjectArena {
     this.queueStarts = [];
     this.front = 0;
     this.head = 0;
+  }
+
+  /** Empties the cache and lets its slab go: the arena cannot be used afterwards. */
+  release(): void {
+    this.clear();
+    this.slab = Buffer.alloc(0);
   }
 
   private evictFront(): void {

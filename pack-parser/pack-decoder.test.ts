@@ -156,6 +156,20 @@ t.test('thin pack without a base source is refused with PACK_DELTA_BASE_MISSING'
   await t.rejects(decodeInChunks(thin, 8192), { code: 'PACK_DELTA_BASE_MISSING', message: /base-repo|base source/ });
 });
 
+t.test('a closed decoder keeps its table and checksum but reads and takes nothing more', async (t) => {
+  const pack = makePackWithGit(repo, { revs: ['main', '^main~3'] });
+  const ids: string[] = [];
+  const decoder = new PackDecoder({ onObject: (o) => ids.push(o.id) });
+  decoder.write(pack);
+  const summary = await decoder.end();
+  t.ok(decoder.readObject(ids[0]!), 'read back before close');
+  decoder.close();
+  t.equal(decoder.table.count, summary.objectCount, 'the table stays (an idx can still be written)');
+  t.equal(decoder.checksum?.toString('hex'), summary.checksum);
+  t.throws(() => decoder.readObject(ids[0]!), { message: 'PackDecoder.readObject: the decoder is closed' });
+  t.throws(() => decoder.write(pack), { message: 'PackDecoder.write: the decoder is closed' });
+});
+
 t.test('object contents handed to onObject are the objects git has', async (t) => {
   const pack = makePackWithGit(repo, { revs: ['main', '^main~3'] });
   const contents = new Map<string, Buffer>();

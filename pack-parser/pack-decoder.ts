@@ -166,6 +166,7 @@ export class PackDecoder {
    * which resolves in turns. One chunk thus holds the event loop for TURN_MS plus one object.
    */
   write(chunk: Buffer): void {
+    if (this.closed) throw new Error('PackDecoder.write: the decoder is closed');
     this.turnStartedAt = performance.now();
     this.spool.append(chunk);
     this.scanner.write(chunk);
@@ -205,6 +206,7 @@ export class PackDecoder {
    */
   readObject(id: string | Buffer): { type: ObjectType; content: Buffer } | undefined {
     if (!this.ended) throw new Error('PackDecoder.readObject: objects can be read back only after end() has verified the pack');
+    if (this.closed) throw new Error('PackDecoder.readObject: the decoder is closed');
     const index = this.table.findId(typeof id === 'string' ? Buffer.from(id, 'hex') : id);
     if (index < 0) return undefined;
     // A whole object that is not cached is inflated for the caller alone: caching it on the way
@@ -213,10 +215,17 @@ export class PackDecoder {
     return { type: OBJECT_TYPE_NAMES[this.table.types[index]!]!, content: readAlone ? this.inflateEntry(index) : this.keepable(this.contentOf(index)) };
   }
 
-  /** Frees the cache and the thin-pack bases; closes the spool if the decoder created it. */
+  /**
+   * Frees the cache, the buffers and the thin-pack bases; closes the spool if the decoder created
+   * it. The table and checksum stay (an idx can still be written); objects cannot be read back.
+   */
   close(): void {
     this.closed = true;
-    this.cache.clear();
+    this.cache.release();
+    this.compressedReadBack.release();
+    this.scanner.release();
+    this.waitingOnId.clear();
+    this.refBaseIds.clear();
     this.externalBases.close();
     if (this.ownsSpool) this.spool.close();
   }

@@ -188,6 +188,19 @@ export class PackScanner {
     }
   }
 
+  /**
+   * Lets the scanner's buffers go once the pack is decoded (or abandoned): the scanner cannot be
+   * written to afterwards. Whatever still refers to it (a closure V8 keeps in a call site's
+   * feedback until the next pack goes through it) then holds no pack data.
+   */
+  release(): void {
+    this.buffer = Buffer.alloc(0);
+    this.bufferOffset = 0;
+    this.readPos = 0;
+    this.writePos = 0;
+    this.inflated.release();
+  }
+
   private fail(error: unknown): unknown {
     if (error instanceof PackParserError) {
       this.failure = error;

@@ -18,4 +18,9 @@ export class ReusableBuffer {
     }
     return this.buffer;
   }
+
+  /** Lets the buffer go (the next `atLeast` allocates again). */
+  release(): void {
+    this.buffer = undefined;
+  }
 }

@@ -59,6 +59,11 @@ class CopySlabs {
   private slab: Buffer | undefined;
   private used = 0;
 
+  /** Lets the current slab go (the copies handed out keep theirs). */
+  release(): void {
+    this.slab = undefined;
+  }
+
   copy(content: Buffer): Buffer {
     const length = content.length;
     if (length > SLAB_BYTES >>> 2) return Buffer.from(content);
@@ -132,6 +137,20 @@ export class PushedObjects {
         break;
       }
     }
+  }
+
+  /**
+   * Forgets every object once the push is answered. A closure V8 keeps in a call site's feedback
+   * (the decoder's `onObject`, the pack reader) can hold on to this object until the next push
+   * goes through the same code: it then holds nothing.
+   */
+  release(): void {
+    this.commits.clear();
+    this.tags.clear();
+    this.trees.clear();
+    this.blobs.clear();
+    this.keptCopies.release();
+    this.packReader = undefined;
   }
 
   /** After the pack is verified: where objects beyond the budget are read back from. */

@@ -21,7 +21,9 @@ t.test('writeIdx writes the idx the pack indexer writes, without decoding again,
   try {
     for (const captured of requests.filter((r) => r.commands.length > 0 && r.name !== 'delete-only')) {
       const push = await receivePush(chunks(captured.body), { resolveExternalBase: (id) => source.read(id) });
+      const decoded = push.pushed.commits.size + push.pushed.trees.size + push.pushed.blobs.size;
       push.close();
+      t.ok(decoded > 0 && push.pushed.commits.size + push.pushed.trees.size + push.pushed.blobs.size + push.pushed.tags.size === 0, `${captured.name}: close lets the ${decoded} decoded objects go`);
       const ours = join(root, `${captured.name}.idx`);
       await push.writeIdx(ours);
       const packStart = captured.body.indexOf('PACK');

@@ -39,7 +39,7 @@ export interface ReceivedPush {
    * what the decoder already computed: no second decode. Usable after `close()` too.
    */
   writeIdx(path: string): Promise<void>;
-  /** Frees the spool (memory or temporary file). */
+  /** Frees the spool (memory or temporary file) and the decoded objects: `pushed` is empty afterwards. */
   close(): void;
 }
 
@@ -197,6 +197,7 @@ export async function receivePush(body: AsyncIterable<Buffer>, options: IntakeOp
     const release = (): void => {
       decoder?.close();
       spooled?.close();
+      pushed.release();
     };
     return {
       request,
@@ -225,6 +226,7 @@ export async function receivePush(body: AsyncIterable<Buffer>, options: IntakeOp
   } catch (error) {
     decoder?.close();
     spool?.close();
+    pushed.release();
     throw error;
   }
 }
