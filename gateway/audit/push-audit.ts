@@ -13,7 +13,11 @@ export interface PushIntent {
   trail: RequestAuditTrail;
   push: ReceivedPush;
   pack: StoredPack | undefined;
-  /** Builds the replay pack (after the forward, so it does not slow the push down). */
+  /**
+   * Builds the replay pack (after the forward, so it does not slow the push down). It needs only
+   * the push's idx and commit ids, taken when the intent was recorded: the push may be closed
+   * first, so that its decoded objects are not held while git builds the pack.
+   */
   replay: () => Promise<StoredPack | { error: string } | undefined>;
 }
 
@@ -47,6 +51,7 @@ export async function recordPushIntent(context: PushAuditContext, push: Received
     pack: push.pack === null ? null : { sha256: pack?.sha256 ?? null, bytes: push.pack.size, objects: push.pack.objects },
     ...(context.approvalId === undefined ? {} : { approval_id: context.approvalId }),
   });
+  const pushedCommits = [...push.pushed.commits.keys()];
   const replay = async () => {
     if (packs === undefined || context.objectStoreGitDir === undefined || push.request.commands.length === 0) return undefined;
     if (pack !== undefined) await indexKeptPack(packs, pack.sha256, push, context.logger);
@@ -54,7 +59,7 @@ export async function recordPushIntent(context: PushAuditContext, push: Received
       packs,
       pushedPack: pack?.sha256,
       objectStoreGitDir: context.objectStoreGitDir,
-      pushedCommits: [...push.pushed.commits.keys()],
+      pushedCommits,
       tips: push.request.commands.filter((c) => c.operation !== 'delete').map((c) => c.newId),
     }).catch((error: unknown) => {
       context.logger.warn({ err: error }, 'replay pack not built');

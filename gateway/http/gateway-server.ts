@@ -640,8 +640,10 @@ export class GatewayServer {
           ]),
         );
       } finally {
-        await recordPushResult(intent, forwardResult).catch((error: unknown) => log.error({ err: error }, 'push outcome not recorded; restart reconciliation will record it'));
+        // The replay pack is built from the kept pack (for a large push, git indexes it again):
+        // the decoded objects need not wait for that.
         push.close();
+        await recordPushResult(intent, forwardResult).catch((error: unknown) => log.error({ err: error }, 'push outcome not recorded; restart reconciliation will record it'));
       }
     } finally {
       endTurn();
