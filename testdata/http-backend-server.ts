@@ -9,6 +9,8 @@ export interface HttpBackendServer {
   host: string;
   /** Authorization headers seen, for checking what the gateway sent. */
   authorizations: (string | undefined)[];
+  /** How each POST's body was framed: with a Content-Length, or chunked. */
+  posts: { path: string; framing: 'content-length' | 'chunked' }[];
   close(): Promise<void>;
 }
 
@@ -43,6 +45,7 @@ export interface HttpBackendOptions {
  */
 export async function startHttpBackend(projectRoot: string, options: HttpBackendOptions = {}): Promise<HttpBackendServer> {
   const authorizations: (string | undefined)[] = [];
+  const posts: HttpBackendServer['posts'] = [];
   const expected = options.basicAuth === undefined ? undefined : `Basic ${Buffer.from(options.basicAuth).toString('base64')}`;
   const handle = (request: IncomingMessage, response: ServerResponse): void => {
     if (options.holdRequest === undefined) serve(request, response);
@@ -51,6 +54,7 @@ export async function startHttpBackend(projectRoot: string, options: HttpBackend
   const serve = (request: IncomingMessage, response: ServerResponse): void => {
     if (request.destroyed) return; // the client left while the request was held
     authorizations.push(request.headers.authorization);
+    if (request.method === 'POST') posts.push({ path: request.url ?? '', framing: request.headers['content-length'] !== undefined ? 'content-length' : 'chunked' });
     if (expected !== undefined && request.headers.authorization !== expected) {
       response.writeHead(401, { 'www-authenticate': 'Basic realm="backend"', 'content-type': 'text/plain' });
       response.end('backend: authentication required\n');
@@ -109,6 +113,7 @@ export async function startHttpBackend(projectRoot: string, options: HttpBackend
     origin: `http://127.0.0.1:${port}`,
     host: `127.0.0.1:${port}`,
     authorizations,
+    posts,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

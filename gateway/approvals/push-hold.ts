@@ -211,7 +211,7 @@ async function forwardApproved(
   const outcome: ForwardOutcome = { status: null, bytes: 0, response: Buffer.alloc(0), error: { code: 'FORWARD_INTERRUPTED', message: 'the forward ended without an answer' } };
   const captured: Buffer[] = [];
   try {
-    const upstream = await upstreamFor(held.repository).rpc('git-receive-pack', held.push.forwardBody(), held.upstreamRequest);
+    const upstream = await upstreamFor(held.repository).rpc('git-receive-pack', held.push.forwardBody(), { ...held.upstreamRequest, contentLength: held.push.forwardBodyBytes });
     outcome.status = upstream.status;
     if (upstream.status >= 400) {
       upstream.body.resume();

@@ -86,6 +86,10 @@ t.test('pushes through an http upstream are inspected against the mirror and for
   t.not(force.code, 0);
   t.match(force.stderr, /remote: PROTECTED_REF_FORCE_PUSH \(refs\/heads\/main\)/);
   t.equal(await upstreamRef('refs/heads/main'), head, 'main did not move');
+  // The bodies the gateway forwarded have a known length, and it says so (as git does for a small body).
+  const forwarded = backend.posts.filter((post) => /git-(receive|upload)-pack$/.test(post.path));
+  t.ok(forwarded.some((post) => post.path.endsWith('git-receive-pack')), 'pushes were forwarded');
+  t.same(new Set(forwarded.map((post) => post.framing)), new Set(['content-length']), 'with a Content-Length, not chunked');
 });
 
 t.test('the mirror catches up when the upstream moved behind the gateway\'s back', async (t) => {

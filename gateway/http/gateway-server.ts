@@ -388,7 +388,7 @@ export class GatewayServer {
     const upload = route.phase !== 'advertisement';
     const encoding = firstHeader(request.headers['content-encoding']);
     const answer = upload
-      ? upstreamFor(repository).rpc('git-upload-pack', request, { ...asking, contentEncoding: encoding })
+      ? upstreamFor(repository).rpc('git-upload-pack', request, { ...asking, contentEncoding: encoding, contentLength: declaredContentLength(request) })
       : upstreamFor(repository).advertise(route.service, asking);
     // Until it is relayed, the answer may be dropped: its errors must not go unhandled meanwhile.
     answer.then((upstream) => upstream.body.on('error', () => {}), () => {});
@@ -615,7 +615,7 @@ export class GatewayServer {
       let forwardResult: Parameters<typeof recordPushResult>[1] = { status: null, bytes: 0, response: Buffer.alloc(0), error: { code: 'FORWARD_INTERRUPTED', message: 'the forward ended without an answer' } };
       const forwardStarted = performance.now();
       try {
-        const upstream = await upstreamFor(repository).rpc('git-receive-pack', push.forwardBody(), upstreamRequest);
+        const upstream = await upstreamFor(repository).rpc('git-receive-pack', push.forwardBody(), { ...upstreamRequest, contentLength: push.forwardBodyBytes });
         if (upstream.status >= 400) {
           upstream.body.resume();
           forwardResult = { ...forwardResult, status: upstream.status };
@@ -649,6 +649,13 @@ export class GatewayServer {
       endTurn();
     }
   }
+}
+
+/** The request's Content-Length when it has a valid one (and is not chunked): the length of the body as it is forwarded. */
+function declaredContentLength(request: IncomingMessage): number | undefined {
+  const declared = request.headers['content-length'];
+  if (declared === undefined || request.headers['transfer-encoding'] !== undefined || !/^[0-9]{1,15}$/.test(declared)) return undefined;
+  return Number(declared);
 }
 
 /** receive-pack's answer: a report-status, with its messages on side-band when git asked for it. */

@@ -34,6 +34,8 @@ export interface ReceivedPush {
   savePack(path: string): Promise<void>;
   /** The identical request bytes (command section, then the spooled pack), for the upstream. */
   forwardBody(): Readable;
+  /** How many bytes `forwardBody` gives. */
+  forwardBodyBytes: number;
   /**
    * Writes the pack's version 2 idx (as `git index-pack` would, thin bases not included) from
    * what the decoder already computed: no second decode. Usable after `close()` too.
@@ -73,6 +75,7 @@ function loneFlush(): ReceivedPush {
     packSha256: undefined,
     savePack: noPack,
     forwardBody: () => Readable.from([LONE_FLUSH]),
+    forwardBodyBytes: LONE_FLUSH.length,
     writeIdx: noPack,
     close: () => undefined,
   };
@@ -205,6 +208,7 @@ export async function receivePush(body: AsyncIterable<Buffer>, options: IntakeOp
       pack,
       packSha256,
       savePack: (path) => (spooled === undefined ? noPack() : saveSpool(spooled, path)),
+      forwardBodyBytes: commandBytes.length + (spooled?.size ?? 0),
       forwardBody: () =>
         Readable.from(
           (async function* () {

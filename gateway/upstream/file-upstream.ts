@@ -4,7 +4,7 @@ import { createGunzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import { pktLine, FLUSH_PKT } from '../../pack-parser/index.js';
 import { UpstreamError } from './errors.js';
-import { protocolVersionOf, type GitService, type GitUpstream, type UpstreamRequest, type UpstreamResponse } from './git-upstream.js';
+import { protocolVersionOf, type GitService, type GitUpstream, type RpcRequest, type UpstreamRequest, type UpstreamResponse } from './git-upstream.js';
 
 /** Runs `git upload-pack` / `git receive-pack --stateless-rpc` on a local bare repository. */
 export class FileUpstream implements GitUpstream {
@@ -17,7 +17,7 @@ export class FileUpstream implements GitUpstream {
     return { status: 200, contentType: `application/x-${service}-advertisement`, body: Readable.from([Buffer.concat([prefix, output])]) };
   }
 
-  async rpc(service: GitService, body: Readable, request: UpstreamRequest & { contentEncoding?: string | undefined }): Promise<UpstreamResponse> {
+  async rpc(service: GitService, body: Readable, request: RpcRequest): Promise<UpstreamResponse> {
     const child = spawn('git', [service.slice('git-'.length), '--stateless-rpc', this.gitDir], {
       env: this.env(request.gitProtocol),
       stdio: ['pipe', 'pipe', 'pipe'],

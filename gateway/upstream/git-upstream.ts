@@ -21,11 +21,15 @@ export interface UpstreamRequest {
 export interface GitUpstream {
   /** `GET info/refs?service=...`: the ref advertisement. */
   advertise(service: GitService, request: UpstreamRequest): Promise<UpstreamResponse>;
-  /**
-   * `POST <service>` with the given body. `contentEncoding` is `gzip` when the body is still
-   * compressed as the client sent it.
-   */
-  rpc(service: GitService, body: Readable, request: UpstreamRequest & { contentEncoding?: string | undefined }): Promise<UpstreamResponse>;
+  /** `POST <service>` with the given body. */
+  rpc(service: GitService, body: Readable, request: RpcRequest): Promise<UpstreamResponse>;
+}
+
+export interface RpcRequest extends UpstreamRequest {
+  /** `gzip` when the body is still compressed as the client sent it. */
+  contentEncoding?: string | undefined;
+  /** The body's length in bytes, when known: sent as `Content-Length` rather than chunked. */
+  contentLength?: number | undefined;
 }
 
 /** Only `key=value` pairs separated by `:` (what git sends), so nothing odd reaches git's env. */

@@ -6,7 +6,7 @@ import type { UpstreamCredentialConfig } from '../config/config-types.js';
 import { readCredentialSecret } from '../config/load-config.js';
 import { isConfigError } from '../config/errors.js';
 import { UpstreamError } from './errors.js';
-import type { GitService, GitUpstream, UpstreamRequest, UpstreamResponse } from './git-upstream.js';
+import type { GitService, GitUpstream, RpcRequest, UpstreamRequest, UpstreamResponse } from './git-upstream.js';
 
 /** A smart-HTTP upstream (GitHub, GitLab, git http-backend) reached with node's http client, streaming both ways. */
 export class HttpUpstream implements GitUpstream {
@@ -21,12 +21,14 @@ export class HttpUpstream implements GitUpstream {
     return this.send('GET', `/info/refs?service=${service}`, this.headers(request), undefined, request.signal);
   }
 
-  rpc(service: GitService, body: Readable, request: UpstreamRequest & { contentEncoding?: string | undefined }): Promise<UpstreamResponse> {
+  rpc(service: GitService, body: Readable, request: RpcRequest): Promise<UpstreamResponse> {
     const headers = this.headers(request);
     headers['content-type'] = `application/x-${service}-request`;
     headers['accept'] = `application/x-${service}-result`;
     if (request.contentEncoding !== undefined) headers['content-encoding'] = request.contentEncoding;
-    headers['transfer-encoding'] = 'chunked';
+    // A known length is sent as git itself sends a body it holds whole; chunked otherwise.
+    if (request.contentLength !== undefined) headers['content-length'] = String(request.contentLength);
+    else headers['transfer-encoding'] = 'chunked';
     return this.send('POST', `/${service}`, headers, body, request.signal);
   }
 
