@@ -1,7 +1,7 @@
 import { createGunzip } from 'node:zlib';
 import { DEFLATE_MAX_RATIO, notReadableAs, readWhole, type ArchiveFile, type ArchiveReader, type ExpansionBudget } from './archive-limits.js';
 import { isBzip2Data } from './bzip2-decoder.js';
-import { decompressionThread } from './off-thread-decompression.js';
+import { decompressionThread, type DecompressionFormat } from './off-thread-decompression.js';
 import { isXzData } from './xz-decoder.js';
 import { isZstdData } from './zstd-decoder.js';
 
@@ -47,26 +47,14 @@ export const GZIP: Compression = {
   },
 };
 
-export const XZ: Compression = {
-  name: 'xz',
-  recognizes: isXzData,
-  suffixes: [[/\.txz$/i, '.tar'], [/\.xz$/i, '']],
-  decompress: (content, maxBytes) => decompressionThread.decompress('xz', content, maxBytes),
-};
+/** A format decoded on the decompression thread, by the decoder of its name. */
+function decodedOffThread(name: DecompressionFormat, recognizes: Compression['recognizes'], suffixes: Compression['suffixes']): Compression {
+  return { name, recognizes, suffixes, decompress: (content, maxBytes) => decompressionThread.decompress(name, content, maxBytes) };
+}
 
-export const ZSTD: Compression = {
-  name: 'zstd',
-  recognizes: isZstdData,
-  suffixes: [[/\.tzst$/i, '.tar'], [/\.zst$/i, '']],
-  decompress: (content, maxBytes) => decompressionThread.decompress('zstd', content, maxBytes),
-};
-
-export const BZIP2: Compression = {
-  name: 'bzip2',
-  recognizes: isBzip2Data,
-  suffixes: [[/\.(?:tbz2|tbz|tb2)$/i, '.tar'], [/\.(?:bz2|bz)$/i, '']],
-  decompress: (content, maxBytes) => decompressionThread.decompress('bzip2', content, maxBytes),
-};
+export const XZ = decodedOffThread('xz', isXzData, [[/\.txz$/i, '.tar'], [/\.xz$/i, '']]);
+export const ZSTD = decodedOffThread('zstd', isZstdData, [[/\.tzst$/i, '.tar'], [/\.zst$/i, '']]);
+export const BZIP2 = decodedOffThread('bzip2', isBzip2Data, [[/\.(?:tbz2|tbz|tb2)$/i, '.tar'], [/\.(?:bz2|bz)$/i, '']]);
 
 /** The formats a file is recognized and decompressed in. */
 export const COMPRESSIONS: readonly Compression[] = [GZIP, XZ, ZSTD, BZIP2];
