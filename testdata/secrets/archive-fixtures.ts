@@ -44,9 +44,14 @@ export async function tarOf(files: Record<string, string | Buffer>): Promise<Buf
  * with its extra arguments (`-C sha256`, `-19`).
  */
 export function compressedBy(tool: 'xz' | 'zstd' | 'bzip2', data: string | Buffer, args: string[] = []): Buffer {
-  const run = spawnSync(tool, [...args, '-q', '-c'], { input: data, maxBuffer: 256 * 1024 * 1024 });
-  if (run.error !== undefined || run.status !== 0) throw new Error(`${tool} ${args.join(' ')} failed: ${run.error?.message ?? run.stderr.toString()}`);
-  return run.stdout;
+  return run(tool, [...args, '-q', '-c'], { input: data });
+}
+
+/** What the real tool writes to standard output; throws with its standard error when it fails. */
+function run(command: string, args: string[], options: { cwd?: string; input?: string | Buffer }): Buffer {
+  const done = spawnSync(command, args, { ...options, maxBuffer: 256 * 1024 * 1024 });
+  if (done.error !== undefined || done.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${done.error?.message ?? done.stderr.toString()}`);
+  return done.stdout;
 }
 
 /** Files written under a new temporary directory (names may hold "/"), given to `use`, then removed. */
@@ -63,15 +68,10 @@ function withFiles<T>(files: Record<string, string | Buffer>, use: (dir: string)
   }
 }
 
-function run(command: string, args: string[], cwd: string): void {
-  const done = spawnSync(command, args, { cwd });
-  if (done.error !== undefined || done.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${done.error?.message ?? done.stderr.toString()}`);
-}
-
 /** An ar archive of the given files in this order, by the real `ar` (GNU: names past 15 characters go to its "//" table). */
 export function arOf(files: Record<string, string | Buffer>): Buffer {
   return withFiles(files, (dir) => {
-    run('ar', ['rcD', 'out.a', ...Object.keys(files)], dir);
+    run('ar', ['rcD', 'out.a', ...Object.keys(files)], { cwd: dir });
     return readFileSync(join(dir, 'out.a'));
   });
 }
@@ -83,7 +83,7 @@ export function arOf(files: Record<string, string | Buffer>): Buffer {
 export function debOf(files: Record<string, string | Buffer>, compression: 'xz' | 'gzip' | 'zstd' = 'xz'): Buffer {
   const control = 'Package: gitgate-fixture\nVersion: 1.0\nArchitecture: all\nMaintainer: Nobody <nobody@example.invalid>\nDescription: a test package\n';
   return withFiles({ ...Object.fromEntries(Object.entries(files).map(([name, content]) => [`root/${name}`, content])), 'root/DEBIAN/control': control }, (dir) => {
-    run('dpkg-deb', ['--root-owner-group', `-Z${compression}`, '--build', 'root', 'out.deb'], dir);
+    run('dpkg-deb', ['--root-owner-group', `-Z${compression}`, '--build', 'root', 'out.deb'], { cwd: dir });
     return readFileSync(join(dir, 'out.deb'));
   });
 }
