@@ -14,6 +14,7 @@ export {
   type PackSummary,
 } from './pack-decoder.js';
 export { writeIdxV2, idxV2Pieces, entriesSortedById } from './idx-writer.js';
+export { idxV2ObjectIds } from './idx-reader.js';
 export {
   PktLineReader,
   pktLine,

@@ -15,7 +15,7 @@ export interface PushIntent {
   pack: StoredPack | undefined;
   /**
    * Builds the replay pack (after the forward, so it does not slow the push down). It needs only
-   * the push's idx and commit ids, taken when the intent was recorded: the push may be closed
+   * the push's idx and its commits with their parents, taken when the intent was recorded: the push may be closed
    * first, so that its decoded objects are not held while git builds the pack.
    */
   replay: () => Promise<StoredPack | { error: string } | undefined>;
@@ -51,7 +51,7 @@ export async function recordPushIntent(context: PushAuditContext, push: Received
     pack: push.pack === null ? null : { sha256: pack?.sha256 ?? null, bytes: push.pack.size, objects: push.pack.objects },
     ...(context.approvalId === undefined ? {} : { approval_id: context.approvalId }),
   });
-  const pushedCommits = [...push.pushed.commits.keys()];
+  const pushedCommits = [...push.pushed.commits].map(([id, commit]) => ({ id, parents: commit.parents }));
   const replay = async () => {
     if (packs === undefined || context.objectStoreGitDir === undefined || push.request.commands.length === 0) return undefined;
     if (pack !== undefined) await indexKeptPack(packs, pack.sha256, push, context.logger);
