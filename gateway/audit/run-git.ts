@@ -1,39 +1,24 @@
-import { spawn } from 'node:child_process';
-import { open } from 'node:fs/promises';
+import { runGitProcess } from '../git/git-launcher.js';
+import type { GitRunOptions } from '../git/git-run.js';
 
 export interface RunGitOptions {
   /** Text or bytes written to standard input. */
   input?: string | Buffer;
-  /** A file git reads as its standard input. */
+  /**
+   * A file git reads as its standard input: streaming a pack of hundreds of MB through this
+   * process would only cost memory (every chunk is garbage until the next GC).
+   */
   inputFile?: string;
+  /** Added to this process's environment. */
   env?: NodeJS.ProcessEnv;
 }
 
 /** Runs git, resolving its standard output; rejects with its standard error when it fails. */
 export async function runGit(args: string[], options: RunGitOptions = {}): Promise<Buffer> {
-  // git reads an input file itself, as its standard input: streaming a pack of hundreds of MB
-  // through this process would only cost memory (every chunk is garbage until the next GC).
-  const inputFile = options.inputFile === undefined ? undefined : await open(options.inputFile, 'r');
-  try {
-    return await runGitWithStdin(args, options, inputFile?.fd);
-  } finally {
-    await inputFile?.close();
-  }
-}
-
-function runGitWithStdin(args: string[], options: RunGitOptions, stdinFd: number | undefined): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', args, { stdio: [stdinFd ?? 'pipe', 'pipe', 'pipe'], env: { ...process.env, GIT_TERMINAL_PROMPT: '0', ...options.env } });
-    const out: Buffer[] = [];
-    let stderr = '';
-    child.stdout!.on('data', (d: Buffer) => out.push(d));
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.stdin?.on('error', () => undefined);
-    child.on('close', (code) => {
-      if (code === 0) resolve(Buffer.concat(out));
-      else reject(new Error(`git ${args.filter((a) => !a.startsWith('/')).slice(0, 3).join(' ')} failed (exit ${code}): ${stderr.trim().slice(0, 500)}`));
-    });
-    if (stdinFd === undefined) child.stdin!.end(options.input ?? '');
-  });
+  const run: GitRunOptions = { env: { ...process.env, GIT_TERMINAL_PROMPT: '0', ...options.env } };
+  if (options.input !== undefined) run.input = options.input;
+  if (options.inputFile !== undefined) run.inputFile = options.inputFile;
+  const result = await runGitProcess(args, run);
+  if (result.code === 0) return result.stdout;
+  throw new Error(`git ${args.filter((a) => !a.startsWith('/')).slice(0, 3).join(' ')} failed (${result.signal ?? `exit ${result.code}`}): ${result.stderr.trim().slice(0, 500)}`);
 }

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { runGitProcess } from '../git/git-launcher.js';
 import type { PushedObjects } from './pushed-objects.js';
 
 /**
@@ -52,13 +52,13 @@ export async function isAncestor(
 }
 
 /** `git merge-base --is-ancestor`: exit 0 yes, 1 no, anything else (missing object) unknown. */
-export function mergeBaseIsAncestor(gitDir: string, ancestor: string, descendant: string): Promise<boolean | null> {
-  return new Promise((resolve) => {
-    execFile('git', ['--git-dir', gitDir, 'merge-base', '--is-ancestor', ancestor, descendant], (error) => {
-      if (error === null) resolve(true);
-      else resolve((error as { code?: unknown }).code === 1 ? false : null);
-    });
-  });
+export async function mergeBaseIsAncestor(gitDir: string, ancestor: string, descendant: string): Promise<boolean | null> {
+  try {
+    const { code } = await runGitProcess(['--git-dir', gitDir, 'merge-base', '--is-ancestor', ancestor, descendant]);
+    return code === 0 ? true : code === 1 ? false : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The pushed commits reachable from `tip`, newest first (parents after children), at most `limit`. */

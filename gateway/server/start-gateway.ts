@@ -10,6 +10,7 @@ import { GatewayServer, type ShutdownReport } from '../http/gateway-server.js';
 import { loadTlsCertificate } from '../http/tls-certificate.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { GitHubApiHandler } from '../github-api/github-api-handler.js';
+import { useGitLauncher } from '../git/git-launcher.js';
 import { TokenStore } from '../identity/token-store.js';
 import { createWebUi } from '../web/web-ui-setup.js';
 import { OidcVerifier } from '../identity/oidc-verifier.js';
@@ -93,6 +94,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayStartO
     ...(options.tlsCheckIntervalMs === undefined ? {} : { tlsCheckIntervalMs: options.tlsCheckIntervalMs }),
   });
   server = gatewayServer;
+  // git started for pushes (replay packs, mirror fetches, ancestry) comes from a small process of
+  // its own: forking the gateway itself blocks it for milliseconds each time.
+  const releaseGitLauncher = useGitLauncher();
   let address;
   try {
     address = await gatewayServer.listen();
@@ -100,6 +104,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayStartO
     await policy.close();
     await approvals.close();
     await audit.close();
+    await releaseGitLauncher();
     throw error;
   }
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -119,6 +124,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayStartO
       await policy.close();
       // Last: what closing the others records still goes into the log.
       await audit.close();
+      await releaseGitLauncher();
       return report;
     },
   };

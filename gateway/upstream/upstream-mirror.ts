@@ -1,18 +1,14 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCredentialSecret } from '../config/load-config.js';
 import { isConfigError } from '../config/errors.js';
+import { runGitProcess } from '../git/git-launcher.js';
 import { UpstreamError } from './errors.js';
 import type { HttpRepository } from './repository-resolver.js';
 
-function runGit(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile('git', args, { env, maxBuffer: 16 * 1024 * 1024 }, (error, _stdout, stderr) => {
-      if (error === null) resolve();
-      else reject(new Error(stderr.trim().split('\n').slice(-2).join(' ') || error.message));
-    });
-  });
+async function runGit(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  const result = await runGitProcess(args, { env });
+  if (result.code !== 0) throw new Error(result.stderr.trim().split('\n').slice(-2).join(' ') || `git ${args.find((a) => !a.startsWith('-')) ?? ''} failed (${result.signal ?? `exit ${result.code}`})`);
 }
 
 /**
