@@ -1,4 +1,5 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { startGit } from './git-launcher.js';
+import type { GitChild } from './git-run.js';
 
 export type GitObjectType = 'commit' | 'tree' | 'blob' | 'tag';
 
@@ -13,34 +14,48 @@ export interface GitObject {
  * Requests are answered in order; missing objects resolve to undefined.
  */
 export class CatFileObjectSource {
-  private readonly child: ChildProcessWithoutNullStreams;
+  private child: GitChild | undefined;
   private buffered: Buffer = Buffer.alloc(0);
   private readonly queue: { resolve: (o: GitObject | undefined) => void; reject: (e: Error) => void }[] = [];
+  /** Requests written before git was started. */
+  private unsent = '';
   private failure: Error | undefined;
+  private keepAlive = true;
+  private closing = false;
 
   constructor(readonly gitDir: string) {
-    this.child = spawn('git', ['--git-dir', gitDir, 'cat-file', '--batch'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stderr = '';
-    this.child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    this.child.stdout.on('data', (d: Buffer) => {
-      this.buffered = this.buffered.length === 0 ? d : Buffer.concat([this.buffered, d]);
-      this.drain();
-    });
     const fail = (error: Error) => {
-      this.failure = error;
-      for (const waiter of this.queue.splice(0)) waiter.reject(error);
+      this.failure ??= error;
+      for (const waiter of this.queue.splice(0)) waiter.reject(this.failure);
     };
-    this.child.on('error', (error) => fail(new Error(`cannot run git cat-file in ${gitDir}: ${error.message}`)));
-    this.child.stdin.on('error', (error) => fail(new Error(`git cat-file in ${gitDir} stopped reading: ${error.message}`)));
-    this.child.on('close', (code) => {
-      if (this.queue.length > 0 || code !== 0) {
-        fail(new Error(`git cat-file in ${gitDir} stopped (exit ${code})${stderr ? `: ${stderr.trim()}` : ''}`));
-      }
-    });
+    startGit(['--git-dir', gitDir, 'cat-file', '--batch']).then(
+      (child) => {
+        this.child = child;
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.stdout.on('data', (d: Buffer) => {
+          this.buffered = this.buffered.length === 0 ? d : Buffer.concat([this.buffered, d]);
+          this.drain();
+        });
+        child.stdin.on('error', (error) => fail(new Error(`git cat-file in ${gitDir} stopped reading: ${error.message}`)));
+        child.exit.then(
+          ({ code, signal }) => {
+            if (this.queue.length > 0 || code !== 0) fail(new Error(`git cat-file in ${gitDir} stopped (${signal ?? `exit ${code}`})${stderr ? `: ${stderr.trim()}` : ''}`));
+          },
+          (error: Error) => fail(new Error(`git cat-file in ${gitDir} stopped: ${error.message}`)),
+        );
+        child.keepProcessAlive(this.keepAlive);
+        if (this.unsent.length > 0) child.stdin.write(this.unsent);
+        this.unsent = '';
+        if (this.closing) child.stdin.end();
+      },
+      (error: Error) => fail(new Error(`cannot run git cat-file in ${gitDir}: ${error.message}`)),
+    );
   }
 
+  /** The process id of git, once it has started. */
   get pid(): number | undefined {
-    return this.child.pid;
+    return this.child?.pid;
   }
 
   /** The process stopped or could not start: every read fails. */
@@ -53,12 +68,14 @@ export class CatFileObjectSource {
     if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(id)) return Promise.reject(new Error(`not an object id: ${id}`));
     return new Promise((resolve, reject) => {
       this.queue.push({ resolve, reject });
-      this.child.stdin.write(`${id}\n`);
+      if (this.child !== undefined) this.child.stdin.write(`${id}\n`);
+      else this.unsent += `${id}\n`;
     });
   }
 
   close(): void {
-    this.child.stdin.end();
+    this.closing = true;
+    this.child?.stdin.end();
   }
 
   /**
@@ -66,10 +83,8 @@ export class CatFileObjectSource {
    * the next push must not hold a finished program open.
    */
   keepProcessAlive(keep: boolean): void {
-    for (const handle of [this.child, this.child.stdin, this.child.stdout, this.child.stderr] as unknown as { ref(): void; unref(): void }[]) {
-      if (keep) handle.ref();
-      else handle.unref();
-    }
+    this.keepAlive = keep;
+    this.child?.keepProcessAlive(keep);
   }
 
   private drain(): void {

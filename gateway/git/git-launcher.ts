@@ -1,74 +1,264 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runGitHere, type GitRunOptions, type GitRunResult } from './git-run.js';
+import { gitCommandOf, runGitHere, startGitHere, type GitChild, type GitChildOptions, type GitExit, type GitRunOptions, type GitRunResult } from './git-run.js';
 
 const LAUNCHER_PATH = fileURLToPath(new URL(`./git-launcher-process${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
 
 /** What the gateway passes when it forks the launcher's file. */
 export const LAUNCHER_ARGUMENT = '--gitgate-git-launcher';
 
-export interface LauncherRequest {
-  id: number;
-  args: readonly string[];
-  options: GitRunOptions;
+/** Longest a started git may take to be connected (its three streams) before the start fails. */
+const START_LIMIT_MS = 10_000;
+
+/**
+ * A started git's standard streams reach the gateway as three connections to its socket, each
+ * opened by a line naming the start (a random token) and the stream (0, 1 or 2).
+ */
+const STREAM_HEADER_BYTES = 32 + 1 + 1;
+
+export type LauncherRequest =
+  /** Run git to its end; answered `done` or `failed`. */
+  | { kind: 'run'; id: number; args: readonly string[]; options: GitRunOptions }
+  /** Start git with its streams connected to `socketPath`; answered `started` (or `failed`), then `exited`. */
+  | { kind: 'start'; id: number; args: readonly string[]; env: NodeJS.ProcessEnv; socketPath: string; token: string }
+  /** Stop a run or a started git. */
+  | { kind: 'stop'; id: number; signal: NodeJS.Signals };
+
+export type LauncherReply =
+  | { kind: 'done'; id: number; result: GitRunResult }
+  | { kind: 'failed'; id: number; message: string }
+  | { kind: 'started'; id: number; pid: number }
+  | { kind: 'exited'; id: number; exit: GitExit };
+
+/** What waits for replies about one request. */
+interface Pending {
+  onReply(reply: LauncherReply): void;
+  /** The launcher is gone: what was not answered fails with this reason. */
+  onLost(reason: string): void;
+  /** Whether it keeps the launcher's channel (and so node) running. */
+  holdsChannel: boolean;
 }
 
-export type LauncherReply = { kind: 'done'; id: number; result: GitRunResult } | { kind: 'failed'; id: number; message: string };
+/** A start waiting for its three streams. */
+interface StreamSlots {
+  sockets: (Socket | undefined)[];
+  arrived(): void;
+  /** The socket failed: start this git from the gateway itself. */
+  startHere(): void;
+}
 
-interface PendingRun {
-  resolve: (result: GitRunResult) => void;
-  reject: (error: Error) => void;
+/** Bytes as they arrive through the launcher's channel (a Uint8Array view), without a copy. */
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /**
  * Starts git through a small process of its own. node starts a child by forking the whole process,
  * which copies its page tables: the gateway, at 150-250 MB, stopped for 3-8 ms per git it started
  * (measured in the gateway: median 4.9 ms at 188 MB), and served nothing meanwhile. The launcher
- * holds about 40 MB, most of it node's own code, and forks in under a millisecond. It is started
- * with the first run and again after it failed; a run it was doing when it failed fails with it.
+ * holds about 40 MB, most of it node's own code, and forks in under two milliseconds without
+ * stopping the gateway. It runs git to its end (`run`) or starts one whose standard streams come
+ * to the gateway as local socket connections (`start`). Started again after it failed; what it was
+ * doing when it failed fails with it.
  */
 export class GitLauncher {
   private child: ChildProcess | undefined;
-  private readonly pending = new Map<number, PendingRun>();
+  private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private closed = false;
+  private socket: { server: Server; directory: string; path: string } | undefined;
+  /** The socket could not be opened: git is started from the gateway itself instead. */
+  private socketError: Error | undefined;
+  private readonly slots = new Map<string, StreamSlots>();
 
   /** The launcher's process id, once started. */
   get pid(): number | undefined {
     return this.child?.pid;
   }
 
-  run(args: readonly string[], options: GitRunOptions = {}): Promise<GitRunResult> {
-    if (this.closed) return Promise.reject(new Error('the git launcher is closed'));
-    const child = this.started();
-    const id = this.nextId++;
+  /** Starts the launcher process now rather than with the first request (which would wait for it). */
+  start(): void {
+    if (!this.closed) this.started();
+  }
+
+  /** Runs git to its end; `signal` stops it (SIGTERM). */
+  run(args: readonly string[], options: GitRunOptions = {}, signal?: AbortSignal): Promise<GitRunResult> {
     return new Promise<GitRunResult>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      if (this.pending.size === 1) this.keepAlive(child, true);
-      const request: LauncherRequest = { id, args, options: { ...options, env: options.env ?? process.env } };
-      child.send(request, (error) => {
-        if (error !== null) this.settle(id, (run) => run.reject(new Error(`cannot hand git ${args[0] ?? ''} to the git launcher: ${error.message}`)));
+      const id = this.nextId++;
+      const sent = this.send({ kind: 'run', id, args, options: { ...options, env: options.env ?? process.env } }, {
+        holdsChannel: true,
+        onReply: (reply) => {
+          this.forget(id);
+          if (reply.kind === 'done') resolve({ ...reply.result, stdout: asBuffer(reply.result.stdout) });
+          else if (reply.kind === 'failed') reject(new Error(reply.message));
+        },
+        onLost: (reason) => reject(new Error(`${reason} before git finished`)),
       });
+      if (sent) this.stopOnAbort(id, signal);
     });
   }
 
-  /** Stops the launcher (what it still runs is stopped too); later runs fail. */
+  /** Starts git with its standard streams connected to this process; rejects when it cannot be started. */
+  startGit(args: readonly string[], options: GitChildOptions = {}): Promise<GitChild> {
+    let socketPath: string;
+    try {
+      socketPath = this.socketPath();
+    } catch (error) {
+      this.socketError = error as Error; // no temporary directory to put it in, say
+    }
+    if (this.socketError !== undefined) return startGitHere(args, options);
+    const token = randomBytes(16).toString('hex');
+    return new Promise<GitChild>((resolve, reject) => {
+      const id = this.nextId++;
+      let pid: number | undefined;
+      let settled = false;
+      let resolveExit: (exit: GitExit) => void = () => undefined;
+      let rejectExit: (error: Error) => void = () => undefined;
+      const exited = new Promise<GitExit>((res, rej) => ((resolveExit = res), (rejectExit = rej)));
+      exited.catch(() => undefined); // a start that failed has nobody waiting for its exit
+      const slots: StreamSlots = {
+        sockets: [undefined, undefined, undefined],
+        arrived: () => connected(),
+        startHere: () => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(limit);
+          this.slots.delete(token);
+          this.stop(id, 'SIGKILL');
+          this.forget(id);
+          resolve(startGitHere(args, options));
+        },
+      };
+      const fail = (message: string) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(limit);
+        this.slots.delete(token);
+        for (const socket of slots.sockets) socket?.destroy();
+        this.forget(id);
+        reject(new Error(message));
+      };
+      const connected = () => {
+        if (settled || pid === undefined || slots.sockets.some((socket) => socket === undefined)) return;
+        settled = true;
+        clearTimeout(limit);
+        this.slots.delete(token);
+        resolve(this.childOf(id, pid, slots.sockets as Socket[], exited));
+      };
+      const limit = setTimeout(() => fail(`git ${gitCommandOf(args)} was not started within ${START_LIMIT_MS / 1000} s`), START_LIMIT_MS);
+      this.slots.set(token, slots);
+      const sent = this.send({ kind: 'start', id, args, env: options.env ?? process.env, socketPath, token }, {
+        holdsChannel: true,
+        onReply: (reply) => {
+          if (reply.kind === 'failed') fail(reply.message);
+          else if (reply.kind === 'started') {
+            pid = reply.pid;
+            connected();
+          } else if (reply.kind === 'exited') {
+            this.forget(id);
+            resolveExit(reply.exit);
+          }
+        },
+        onLost: (reason) => {
+          fail(`${reason} before git ${gitCommandOf(args)} started`);
+          rejectExit(new Error(`${reason}: how git ${gitCommandOf(args)} ended is not known`));
+          // A git left running has its streams closed: it reads the end of its input and stops.
+          for (const socket of slots.sockets) socket?.destroy();
+        },
+      });
+      if (sent) this.stopOnAbort(id, options.signal);
+    });
+  }
+
+  /** Stops the launcher (what it still runs is stopped too); later requests fail. */
   async close(): Promise<void> {
     this.closed = true;
     const child = this.child;
-    if (child === undefined) return;
     this.child = undefined;
-    const exited = new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
-    if (child.connected) child.disconnect();
-    const forced = setTimeout(() => child.kill('SIGKILL'), 2000);
-    await exited;
-    clearTimeout(forced);
+    if (child !== undefined) {
+      const exited = new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+      if (child.connected) child.disconnect();
+      const forced = setTimeout(() => child.kill('SIGKILL'), 2000);
+      await exited;
+      clearTimeout(forced);
+    }
     this.failAll('the git launcher was closed');
+    if (this.socket !== undefined) {
+      this.socket.server.close();
+      rmSync(this.socket.directory, { recursive: true, force: true });
+      this.socket = undefined;
+    }
   }
 
-  /** Starts the launcher process now rather than with the first run (which would wait for it). */
-  start(): void {
-    if (!this.closed) this.started();
+  /** A started git as its user sees it: the three connections, its exit, and stop requests. */
+  private childOf(id: number, pid: number, [stdin, stdout, stderr]: Socket[], exited: Promise<GitExit>): GitChild {
+    const closed = (socket: Socket) => new Promise<void>((resolve) => (socket.closed ? resolve() : socket.once('close', () => resolve())));
+    // git has exited and what it wrote has been read, as `close` of a child process means.
+    const exit = Promise.all([exited, closed(stdout!), closed(stderr!)]).then(([how]) => how);
+    exit.catch(() => undefined); // its user may not wait for it
+    // git never writes to its standard input: reading it only sees the end, when git exits.
+    stdin!.resume();
+    stdin!.on('error', () => undefined);
+    return {
+      pid,
+      stdin: stdin!,
+      stdout: stdout!,
+      stderr: stderr!,
+      exit,
+      kill: (signal = 'SIGTERM') => this.stop(id, signal),
+      keepProcessAlive: (keep) => {
+        for (const socket of [stdin!, stdout!, stderr!]) {
+          if (keep) socket.ref();
+          else socket.unref();
+        }
+        // Until it exits, its exit is awaited over the launcher's channel, as a child process holds node.
+        const pending = this.pending.get(id);
+        if (pending === undefined || this.child === undefined) return;
+        pending.holdsChannel = keep;
+        if (keep) this.holdChannel(this.child);
+        else this.releaseChannelIfIdle();
+      },
+    };
+  }
+
+  /** Hands a request to the launcher; false when it is closed (`onLost` has been called then). */
+  private send(request: Exclude<LauncherRequest, { kind: 'stop' }>, pending: Pending): boolean {
+    if (this.closed) {
+      pending.onLost('the git launcher is closed');
+      return false;
+    }
+    const child = this.started();
+    this.pending.set(request.id, pending);
+    this.holdChannel(child);
+    child.send(request, (error) => {
+      if (error === null || !this.pending.has(request.id)) return;
+      this.forget(request.id);
+      pending.onLost(`cannot hand git ${gitCommandOf(request.args)} to the git launcher (${error.message})`);
+    });
+    return true;
+  }
+
+  /** Asks the launcher to stop a run or a started git (nothing when it is gone: so is what it started). */
+  private stop(id: number, signal: NodeJS.Signals): void {
+    if (this.child?.connected !== true || !this.pending.has(id)) return;
+    this.child.send({ kind: 'stop', id, signal } satisfies LauncherRequest, () => undefined);
+  }
+
+  private stopOnAbort(id: number, signal: AbortSignal | undefined): void {
+    if (signal === undefined) return;
+    const stop = () => this.stop(id, 'SIGTERM');
+    if (signal.aborted) stop();
+    else signal.addEventListener('abort', stop, { once: true });
+  }
+
+  private forget(id: number): void {
+    this.pending.delete(id);
+    this.releaseChannelIfIdle();
   }
 
   private started(): ChildProcess {
@@ -77,10 +267,7 @@ export class GitLauncher {
     const execArgv = process.execArgv.filter((arg) => !/^--(cpu-prof|heap-prof|inspect|prof)/.test(arg));
     const child = fork(LAUNCHER_PATH, [LAUNCHER_ARGUMENT], { execArgv, serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     this.child = child;
-    child.on('message', (reply: LauncherReply) => {
-      if (reply.kind === 'done') this.settle(reply.id, (run) => run.resolve({ ...reply.result, stdout: asBuffer(reply.result.stdout) }));
-      else this.settle(reply.id, (run) => run.reject(new Error(reply.message)));
-    });
+    child.on('message', (reply: LauncherReply) => this.pending.get(reply.id)?.onReply(reply));
     const lost = (reason: string) => {
       if (this.child !== child) return;
       this.child = undefined;
@@ -88,28 +275,66 @@ export class GitLauncher {
     };
     child.on('error', (error) => lost(`the git launcher failed: ${error.message}`));
     child.on('exit', (code, signal) => lost(`the git launcher exited (${signal ?? `code ${code}`})`));
-    this.keepAlive(child, false);
+    this.setChannelHeld(child, false);
     return child;
   }
 
-  private settle(id: number, finish: (run: PendingRun) => void): void {
-    const run = this.pending.get(id);
-    if (run === undefined) return;
-    this.pending.delete(id);
-    finish(run);
-    if (this.pending.size === 0 && this.child !== undefined) this.keepAlive(this.child, false);
+  /** The local socket started git's streams connect to (created with the first start, in a directory only this user can enter). */
+  private socketPath(): string {
+    if (this.socket !== undefined) return this.socket.path;
+    const directory = mkdtempSync(join(tmpdir(), 'gitgate-launcher-'));
+    const path = join(directory, 'streams.sock');
+    const server = createServer((socket) => this.accept(socket));
+    server.on('error', (error) => {
+      // Say a path too long for a socket: git is started here, as without a launcher.
+      this.socketError = error;
+      for (const slots of [...this.slots.values()]) slots.startHere();
+    });
+    server.listen(path);
+    server.unref();
+    this.socket = { server, directory, path };
+    return path;
+  }
+
+  /** A connection from a started git: its first line says which start and which stream it is. */
+  private accept(socket: Socket): void {
+    socket.on('error', () => undefined);
+    const readHeader = () => {
+      const header = socket.read(STREAM_HEADER_BYTES) as Buffer | null;
+      if (header === null) return;
+      socket.off('readable', readHeader);
+      const text = header.toString('latin1');
+      const slots = this.slots.get(text.slice(0, 32));
+      const index = Number(text[32]);
+      if (slots === undefined || !(index >= 0 && index <= 2) || text[33] !== '\n' || slots.sockets[index] !== undefined) {
+        socket.destroy();
+        return;
+      }
+      slots.sockets[index] = socket;
+      slots.arrived();
+    };
+    socket.on('readable', readHeader);
   }
 
   private failAll(reason: string): void {
-    const runs = [...this.pending.values()];
+    const waiting = [...this.pending.values()];
     this.pending.clear();
-    for (const run of runs) run.reject(new Error(`${reason} before git finished`));
+    for (const pending of waiting) pending.onLost(reason);
   }
 
-  /** While runs are pending the launcher keeps node running; idle, it does not hold a finished program open. */
-  private keepAlive(child: ChildProcess, keep: boolean): void {
+  private holdChannel(child: ChildProcess): void {
+    this.setChannelHeld(child, true);
+  }
+
+  private releaseChannelIfIdle(): void {
+    if (this.child === undefined) return;
+    if (![...this.pending.values()].some((pending) => pending.holdsChannel)) this.setChannelHeld(this.child, false);
+  }
+
+  /** While requests wait for answers the launcher keeps node running; idle, it does not hold a finished program open. */
+  private setChannelHeld(child: ChildProcess, held: boolean): void {
     const channel = (child as ChildProcess & { channel?: { ref(): void; unref(): void } }).channel;
-    if (keep) {
+    if (held) {
       child.ref();
       channel?.ref();
     } else {
@@ -119,16 +344,11 @@ export class GitLauncher {
   }
 }
 
-/** Bytes as they arrive through the launcher's channel (a Uint8Array view), without a copy. */
-export function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
 let launcher: GitLauncher | undefined;
 let launcherUsers = 0;
 
 /**
- * From now on git runs go through a launcher process, until every caller has called the release
+ * From now on git goes through a launcher process, until every caller has called the release
  * function it got (a long-running gateway does so at start and at close).
  */
 export function useGitLauncher(): () => Promise<void> {
@@ -150,6 +370,11 @@ export function useGitLauncher(): () => Promise<void> {
  * Runs git to its end: through the launcher when `useGitLauncher` was called, else from this
  * process (short-lived commands, where starting a launcher would cost more than it saves).
  */
-export function runGitProcess(args: readonly string[], options: GitRunOptions = {}): Promise<GitRunResult> {
-  return launcher !== undefined ? launcher.run(args, options) : runGitHere(args, options);
+export function runGitProcess(args: readonly string[], options: GitRunOptions = {}, signal?: AbortSignal): Promise<GitRunResult> {
+  return launcher !== undefined ? launcher.run(args, options, signal) : runGitHere(args, options, signal);
+}
+
+/** Starts git with its standard streams connected to this process: through the launcher when in use, else from here. */
+export function startGit(args: readonly string[], options: GitChildOptions = {}): Promise<GitChild> {
+  return launcher !== undefined ? launcher.startGit(args, options) : startGitHere(args, options);
 }

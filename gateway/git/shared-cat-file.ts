@@ -2,7 +2,7 @@ import { CatFileObjectSource, type GitObject } from './cat-file-object-source.js
 
 /** What a push reads upstream objects through. */
 export interface GitObjectSource {
-  /** The git process answering (shared between leases). */
+  /** The git process answering (shared between leases), once it has started. */
   readonly pid: number | undefined;
   read(id: string): Promise<GitObject | undefined>;
   /** Done with it (a shared process stays up for the next user). */
@@ -42,7 +42,9 @@ export function leaseCatFile(gitDir: string): GitObjectSource {
   if (leased.users === 1) leased.source.keepProcessAlive(true);
   let released = false;
   return {
-    pid: leased.source.pid,
+    get pid() {
+      return leased.source.pid;
+    },
     read: (id) => leased.source.read(id),
     close: () => {
       if (released) return;

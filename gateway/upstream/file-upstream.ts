@@ -1,8 +1,9 @@
-import { spawn } from 'node:child_process';
 import { PassThrough, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import { pktLine, FLUSH_PKT } from '../../pack-parser/index.js';
+import { runGitProcess, startGit } from '../git/git-launcher.js';
+import type { GitChild } from '../git/git-run.js';
 import { UpstreamError } from './errors.js';
 import { protocolVersionOf, type GitService, type GitUpstream, type RpcRequest, type UpstreamRequest, type UpstreamResponse } from './git-upstream.js';
 
@@ -18,24 +19,26 @@ export class FileUpstream implements GitUpstream {
   }
 
   async rpc(service: GitService, body: Readable, request: RpcRequest): Promise<UpstreamResponse> {
-    const child = spawn('git', [service.slice('git-'.length), '--stateless-rpc', this.gitDir], {
-      env: this.env(request.gitProtocol),
-      stdio: ['pipe', 'pipe', 'pipe'],
-      ...(request.signal === undefined ? {} : { signal: request.signal }),
-    });
+    let child: GitChild;
+    try {
+      child = await startGit([service.slice('git-'.length), '--stateless-rpc', this.gitDir], {
+        env: this.env(request.gitProtocol),
+        ...(request.signal === undefined ? {} : { signal: request.signal }),
+      });
+    } catch (error) {
+      throw new UpstreamError('UPSTREAM_FAILED', `cannot run git ${service}: ${(error as Error).message}`, { cause: error });
+    }
     const out = new PassThrough();
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-    const spawned = new Promise<void>((resolve, reject) => {
-      child.once('spawn', resolve);
-      child.once('error', (error) => reject(new UpstreamError('UPSTREAM_FAILED', `cannot run git ${service}: ${error.message}`, { cause: error })));
-    });
-    await spawned;
     child.stdout.pipe(out, { end: false });
-    child.once('close', (code) => {
-      if (code === 0) out.end();
-      else out.destroy(new UpstreamError('UPSTREAM_FAILED', `git ${service} in the upstream repository exited ${code}: ${stderr.trim().split('\n').pop() ?? ''}`));
-    });
+    child.exit.then(
+      ({ code, signal }) => {
+        if (code === 0) out.end();
+        else out.destroy(new UpstreamError('UPSTREAM_FAILED', `git ${service} in the upstream repository exited ${signal ?? code}: ${stderr.trim().split('\n').pop() ?? ''}`));
+      },
+      (error: Error) => out.destroy(new UpstreamError('UPSTREAM_FAILED', `git ${service} in the upstream repository: ${error.message}`)),
+    );
     // git may answer and exit before it has read the end of the request (EPIPE, or its stdin
     // closing before ours finished): its exit status says whether it succeeded. A failing request
     // body (the client went away, bad gzip) stops it.
@@ -63,22 +66,14 @@ export class FileUpstream implements GitUpstream {
     return env;
   }
 
-  private runToCompletion(service: GitService, args: string[], request: UpstreamRequest): Promise<Buffer> {
-    return new Promise((resolve, reject) => {
-      const child = spawn('git', [service.slice('git-'.length), ...args, this.gitDir], {
-        env: this.env(request.gitProtocol),
-        stdio: ['ignore', 'pipe', 'pipe'],
-        ...(request.signal === undefined ? {} : { signal: request.signal }),
-      });
-      const chunks: Buffer[] = [];
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => chunks.push(d));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.once('error', (error) => reject(new UpstreamError('UPSTREAM_FAILED', `cannot run git ${service}: ${error.message}`, { cause: error })));
-      child.once('close', (code) => {
-        if (code === 0) resolve(Buffer.concat(chunks));
-        else reject(new UpstreamError('UPSTREAM_FAILED', `git ${service} --advertise-refs exited ${code}: ${stderr.trim().split('\n').pop() ?? ''}`));
-      });
-    });
+  private async runToCompletion(service: GitService, args: string[], request: UpstreamRequest): Promise<Buffer> {
+    let result;
+    try {
+      result = await runGitProcess([service.slice('git-'.length), ...args, this.gitDir], { env: this.env(request.gitProtocol) }, request.signal);
+    } catch (error) {
+      throw new UpstreamError('UPSTREAM_FAILED', `cannot run git ${service}: ${(error as Error).message}`, { cause: error });
+    }
+    if (result.code === 0) return result.stdout;
+    throw new UpstreamError('UPSTREAM_FAILED', `git ${service} --advertise-refs exited ${result.signal ?? result.code}: ${result.stderr.trim().split('\n').pop() ?? ''}`);
   }
 }
