@@ -56,6 +56,27 @@ async function timed(run: () => Promise<void>): Promise<number> {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
+/** The gateway's git launcher (a child process running git-launcher-process.js), if it has one. */
+function launcherPidOf(gatewayPid: number): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(entry)) continue;
+    try {
+      const parent = Number(readFileSync(`/proc/${entry}/stat`, 'latin1').split(') ')[1]!.split(' ')[1]);
+      if (parent === gatewayPid && readFileSync(`/proc/${entry}/cmdline`, 'latin1').includes('git-launcher-process')) return Number(entry);
+    } catch {
+      // a process that ended meanwhile
+    }
+  }
+  return undefined;
+}
+
+/** RSS, the part of it that is the process's own (anonymous), and the high-water mark, in bytes. */
+function memoryOf(pid: number): { rss: number; own: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'latin1');
+  const field = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024;
+  return { rss: field('VmRSS'), own: field('RssAnon'), peak: field('VmHWM') };
+}
+
 /** CPU time (user + system, clock ticks) of a process so far. */
 function cpuTicks(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]!.split(' ');
@@ -269,6 +290,12 @@ try {
   if (bulk !== undefined) console.log(`  where the gateway's ${mb(bulkBytes)} MB push goes (ms): ${stagesText(gatewayStages(gateway.logs(), /^refs\/heads\/bulk$/))}`);
   console.log(`\ngateway process (gitgate serve): RSS ${mb(idleRss)} MB idle after start; peak ${mb(peakWholeRun)} MB over the whole run`);
   if (bulk !== undefined) console.log(`during the ${mb(bulkBytes)} MB push and the work it leaves (until the gateway idles): RSS ${mb(bulk.before)} MB before (${bulk.beforeMemory}), peak ${mb(bulk.peak)} MB (target <= 250 MB)`);
+  // The process that starts git for the gateway (gateway/git/git-launcher.ts) is memory it uses too.
+  const launcherPid = launcherPidOf(gateway.pid);
+  if (launcherPid !== undefined) {
+    const launcher = memoryOf(launcherPid);
+    console.log(`git launcher process beside it: RSS ${mb(launcher.rss)} MB at the end (${mb(launcher.own)} MB its own, the rest node's code shared with the gateway), peak ${mb(launcher.peak)} MB`);
+  }
   await gateway.close();
   await backend.close();
 } finally {
