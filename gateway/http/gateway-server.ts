@@ -404,20 +404,25 @@ export class GatewayServer {
     }
     if (!allowed) return;
     const upstream = await answer;
-    const bytes = await this.relay(upstream.status, upstream.contentType, upstream.body, response);
+    const { bytes, interrupted } = await this.relay(upstream.status, upstream.contentType, upstream.body, response);
     this.metrics.served(route.service, bytes);
     const protocolVersion = protocolVersionOf(upstreamRequest.gitProtocol);
     if (upload) log.info({ bytes, protocol_version: protocolVersion }, 'fetch served');
     this.trails.get(response)?.note(
       'fetch.served',
       upload
-        ? { service: 'git-upload-pack', phase: 'upload', status: upstream.status, bytes, protocol_version: protocolVersion }
-        : { service: route.service, phase: 'advertisement', status: upstream.status, bytes },
+        ? { service: 'git-upload-pack', phase: 'upload', status: upstream.status, bytes, protocol_version: protocolVersion, ...(interrupted === undefined ? {} : { error: interrupted }) }
+        : { service: route.service, phase: 'advertisement', status: upstream.status, bytes, ...(interrupted === undefined ? {} : { error: interrupted }) },
     );
   }
 
   /** Streams the upstream's answer to the client; returns the bytes relayed (for the log). */
-  private async relay(status: number, contentType: string, body: Readable, response: ServerResponse, capture?: Buffer[]): Promise<number> {
+  /**
+   * Relays the upstream's answer; resolves the bytes relayed and, when the relay broke off after
+   * the headers were out (the upstream failed, or the client left), why: the connection has been
+   * cut then, so that git sees the failure.
+   */
+  private async relay(status: number, contentType: string, body: Readable, response: ServerResponse, capture?: Buffer[]): Promise<{ bytes: number; interrupted?: { code: string; message: string } }> {
     if (status === 401 || status === 403) {
       body.resume();
       throw new UpstreamError('UPSTREAM_FAILED', `the upstream refused the gateway's credential (HTTP ${status})`);
@@ -439,8 +444,9 @@ export class GatewayServer {
       // Headers are out: all that is left is to cut the connection so git sees the failure.
       this.deps.logger.warn({ err: error, bytes }, 'relay interrupted');
       response.destroy();
+      return { bytes, interrupted: { code: (error as { code?: string }).code ?? 'RELAY_INTERRUPTED', message: `the answer broke off after ${bytes} bytes: ${(error as Error).message}` } };
     }
-    return bytes;
+    return { bytes };
   }
 
   /** Counts the push by what the gate decided, with its stage times and pack size. */
@@ -622,8 +628,8 @@ export class GatewayServer {
           throw new UpstreamError('UPSTREAM_FAILED', `the upstream answered HTTP ${upstream.status}`);
         }
         const captured: Buffer[] = [];
-        const bytes = await this.relay(upstream.status, upstream.contentType, upstream.body, response, captured);
-        forwardResult = { status: upstream.status, bytes, response: Buffer.concat(captured) };
+        const { bytes, interrupted } = await this.relay(upstream.status, upstream.contentType, upstream.body, response, captured);
+        forwardResult = { status: upstream.status, bytes, response: Buffer.concat(captured), ...(interrupted === undefined ? {} : { error: interrupted }) };
         const forwardMs = performance.now() - forwardStarted;
         this.metrics.pushStage('forward', forwardMs);
         log.info({ timings_ms: { intentMs: forwardStarted - intentStarted, forwardMs } }, 'push forwarded');
