@@ -1,10 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { GitStreamSocket } from './git-stream-socket.js';
 import { gitCommandOf, runGitHere, startGitHere, type GitChild, type GitChildOptions, type GitExit, type GitRunOptions, type GitRunResult } from './git-run.js';
 
 const LAUNCHER_PATH = fileURLToPath(new URL(`./git-launcher-process${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
@@ -14,12 +11,6 @@ export const LAUNCHER_ARGUMENT = '--gitgate-git-launcher';
 
 /** Longest a started git may take to be connected (its three streams) before the start fails. */
 const START_LIMIT_MS = 10_000;
-
-/**
- * A started git's standard streams reach the gateway as three connections to its socket, each
- * opened by a line naming the start (a random token) and the stream (0, 1 or 2).
- */
-const STREAM_HEADER_BYTES = 32 + 1 + 1;
 
 export type LauncherRequest =
   /** Run git to its end; answered `done` or `failed`. */
@@ -44,14 +35,6 @@ interface Pending {
   holdsChannel: boolean;
 }
 
-/** A start waiting for its three streams. */
-interface StreamSlots {
-  sockets: (Socket | undefined)[];
-  arrived(): void;
-  /** The socket failed: start this git from the gateway itself. */
-  startHere(): void;
-}
-
 /** Bytes as they arrive through the launcher's channel (a Uint8Array view), without a copy. */
 export function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -71,10 +54,10 @@ export class GitLauncher {
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private closed = false;
-  private socket: { server: Server; directory: string; path: string } | undefined;
-  /** The socket could not be opened: git is started from the gateway itself instead. */
-  private socketError: Error | undefined;
-  private readonly slots = new Map<string, StreamSlots>();
+  /** Where started gits' streams connect (made with the first start). */
+  private streams: GitStreamSocket | undefined;
+  /** No socket could be made: git is started from the gateway itself instead. */
+  private streamsUnavailable = false;
 
   /** The launcher's process id, once started. */
   get pid(): number | undefined {
@@ -105,14 +88,8 @@ export class GitLauncher {
 
   /** Starts git with its standard streams connected to this process; rejects when it cannot be started. */
   startGit(args: readonly string[], options: GitChildOptions = {}): Promise<GitChild> {
-    let socketPath: string;
-    try {
-      socketPath = this.socketPath();
-    } catch (error) {
-      this.socketError = error as Error; // no temporary directory to put it in, say
-    }
-    if (this.socketError !== undefined) return startGitHere(args, options);
-    const token = randomBytes(16).toString('hex');
+    const streams = this.streamSocket();
+    if (streams === undefined) return startGitHere(args, options);
     return new Promise<GitChild>((resolve, reject) => {
       const id = this.nextId++;
       let pid: number | undefined;
@@ -121,38 +98,36 @@ export class GitLauncher {
       let rejectExit: (error: Error) => void = () => undefined;
       const exited = new Promise<GitExit>((res, rej) => ((resolveExit = res), (rejectExit = rej)));
       exited.catch(() => undefined); // a start that failed has nobody waiting for its exit
-      const slots: StreamSlots = {
-        sockets: [undefined, undefined, undefined],
-        arrived: () => connected(),
-        startHere: () => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(limit);
-          this.slots.delete(token);
-          this.stop(id, 'SIGKILL');
-          this.forget(id);
-          resolve(startGitHere(args, options));
-        },
-      };
-      const fail = (message: string) => {
-        if (settled) return;
+      const settle = (): boolean => {
+        if (settled) return false;
         settled = true;
         clearTimeout(limit);
-        this.slots.delete(token);
-        for (const socket of slots.sockets) socket?.destroy();
+        streams.forget(token);
+        return true;
+      };
+      const fail = (message: string) => {
+        if (!settle()) return;
+        for (const socket of sockets) socket?.destroy();
         this.forget(id);
         reject(new Error(message));
       };
       const connected = () => {
-        if (settled || pid === undefined || slots.sockets.some((socket) => socket === undefined)) return;
-        settled = true;
-        clearTimeout(limit);
-        this.slots.delete(token);
-        resolve(this.childOf(id, pid, slots.sockets as Socket[], exited));
+        if (settled || pid === undefined || sockets.some((socket) => socket === undefined)) return;
+        settle();
+        resolve(this.childOf(id, pid, sockets as Socket[], exited));
       };
+      const { token, sockets } = streams.expect({
+        arrived: connected,
+        // Say a path too long for a socket: this git is started here, as without a launcher.
+        failed: () => {
+          if (!settle()) return;
+          this.stop(id, 'SIGKILL');
+          this.forget(id);
+          resolve(startGitHere(args, options));
+        },
+      });
       const limit = setTimeout(() => fail(`git ${gitCommandOf(args)} was not started within ${START_LIMIT_MS / 1000} s`), START_LIMIT_MS);
-      this.slots.set(token, slots);
-      const sent = this.send({ kind: 'start', id, args, env: options.env ?? process.env, socketPath, token }, {
+      const sent = this.send({ kind: 'start', id, args, env: options.env ?? process.env, socketPath: streams.path, token }, {
         holdsChannel: true,
         onReply: (reply) => {
           if (reply.kind === 'failed') fail(reply.message);
@@ -168,7 +143,7 @@ export class GitLauncher {
           fail(`${reason} before git ${gitCommandOf(args)} started`);
           rejectExit(new Error(`${reason}: how git ${gitCommandOf(args)} ended is not known`));
           // A git left running has its streams closed: it reads the end of its input and stops.
-          for (const socket of slots.sockets) socket?.destroy();
+          for (const socket of sockets) socket?.destroy();
         },
       });
       if (sent) this.stopOnAbort(id, options.signal);
@@ -188,11 +163,8 @@ export class GitLauncher {
       clearTimeout(forced);
     }
     this.failAll('the git launcher was closed');
-    if (this.socket !== undefined) {
-      this.socket.server.close();
-      rmSync(this.socket.directory, { recursive: true, force: true });
-      this.socket = undefined;
-    }
+    this.streams?.close();
+    this.streams = undefined;
   }
 
   /** A started git as its user sees it: the three connections, its exit, and stop requests. */
@@ -279,41 +251,15 @@ export class GitLauncher {
     return child;
   }
 
-  /** The local socket started git's streams connect to (created with the first start, in a directory only this user can enter). */
-  private socketPath(): string {
-    if (this.socket !== undefined) return this.socket.path;
-    const directory = mkdtempSync(join(tmpdir(), 'gitgate-launcher-'));
-    const path = join(directory, 'streams.sock');
-    const server = createServer((socket) => this.accept(socket));
-    server.on('error', (error) => {
-      // Say a path too long for a socket: git is started here, as without a launcher.
-      this.socketError = error;
-      for (const slots of [...this.slots.values()]) slots.startHere();
-    });
-    server.listen(path);
-    server.unref();
-    this.socket = { server, directory, path };
-    return path;
-  }
-
-  /** A connection from a started git: its first line says which start and which stream it is. */
-  private accept(socket: Socket): void {
-    socket.on('error', () => undefined);
-    const readHeader = () => {
-      const header = socket.read(STREAM_HEADER_BYTES) as Buffer | null;
-      if (header === null) return;
-      socket.off('readable', readHeader);
-      const text = header.toString('latin1');
-      const slots = this.slots.get(text.slice(0, 32));
-      const index = Number(text[32]);
-      if (slots === undefined || !(index >= 0 && index <= 2) || text[33] !== '\n' || slots.sockets[index] !== undefined) {
-        socket.destroy();
-        return;
-      }
-      slots.sockets[index] = socket;
-      slots.arrived();
-    };
-    socket.on('readable', readHeader);
+  /** The socket started gits' streams connect to; undefined when none can be made (or it failed). */
+  private streamSocket(): GitStreamSocket | undefined {
+    if (this.streamsUnavailable || this.streams?.failed !== undefined) return undefined;
+    try {
+      this.streams ??= GitStreamSocket.open();
+    } catch {
+      this.streamsUnavailable = true; // no temporary directory to put it in, say
+    }
+    return this.streams;
   }
 
   private failAll(reason: string): void {
