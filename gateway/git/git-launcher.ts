@@ -118,7 +118,7 @@ export class GitLauncher {
       };
       const { token, sockets } = streams.expect({
         arrived: connected,
-        // Say a path too long for a socket: this git is started here, as without a launcher.
+        // The socket stopped accepting: this git is started here, as without a launcher.
         failed: () => {
           if (!settle()) return;
           this.stop(id, 'SIGKILL');
