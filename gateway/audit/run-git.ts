@@ -1,5 +1,5 @@
 import { runGitProcess } from '../git/git-launcher.js';
-import type { GitRunOptions } from '../git/git-run.js';
+import { gitCommandOf, type GitRunOptions } from '../git/git-run.js';
 
 export interface RunGitOptions {
   /** Text or bytes written to standard input. */
@@ -20,5 +20,5 @@ export async function runGit(args: string[], options: RunGitOptions = {}): Promi
   if (options.inputFile !== undefined) run.inputFile = options.inputFile;
   const result = await runGitProcess(args, run);
   if (result.code === 0) return result.stdout;
-  throw new Error(`git ${args.filter((a) => !a.startsWith('/')).slice(0, 3).join(' ')} failed (${result.signal ?? `exit ${result.code}`}): ${result.stderr.trim().slice(0, 500)}`);
+  throw new Error(`git ${gitCommandOf(args)} failed (${result.signal ?? `exit ${result.code}`}): ${result.stderr.trim().slice(0, 500)}`);
 }

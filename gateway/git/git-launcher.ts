@@ -190,10 +190,9 @@ export class GitLauncher {
         }
         // Until it exits, its exit is awaited over the launcher's channel, as a child process holds node.
         const pending = this.pending.get(id);
-        if (pending === undefined || this.child === undefined) return;
+        if (pending === undefined) return;
         pending.holdsChannel = keep;
-        if (keep) this.holdChannel(this.child);
-        else this.releaseChannelIfIdle();
+        this.holdChannelWhileAwaited();
       },
     };
   }
@@ -206,7 +205,7 @@ export class GitLauncher {
     }
     const child = this.started();
     this.pending.set(request.id, pending);
-    this.holdChannel(child);
+    this.holdChannelWhileAwaited();
     child.send(request, (error) => {
       if (error === null || !this.pending.has(request.id)) return;
       this.forget(request.id);
@@ -230,7 +229,7 @@ export class GitLauncher {
 
   private forget(id: number): void {
     this.pending.delete(id);
-    this.releaseChannelIfIdle();
+    this.holdChannelWhileAwaited();
   }
 
   private started(): ChildProcess {
@@ -247,7 +246,7 @@ export class GitLauncher {
     };
     child.on('error', (error) => lost(`the git launcher failed: ${error.message}`));
     child.on('exit', (code, signal) => lost(`the git launcher exited (${signal ?? `code ${code}`})`));
-    this.setChannelHeld(child, false);
+    this.holdChannelWhileAwaited();
     return child;
   }
 
@@ -268,19 +267,15 @@ export class GitLauncher {
     for (const pending of waiting) pending.onLost(reason);
   }
 
-  private holdChannel(child: ChildProcess): void {
-    this.setChannelHeld(child, true);
-  }
-
-  private releaseChannelIfIdle(): void {
-    if (this.child === undefined) return;
-    if (![...this.pending.values()].some((pending) => pending.holdsChannel)) this.setChannelHeld(this.child, false);
-  }
-
-  /** While requests wait for answers the launcher keeps node running; idle, it does not hold a finished program open. */
-  private setChannelHeld(child: ChildProcess, held: boolean): void {
+  /**
+   * The launcher keeps node running while a request that holds the channel awaits its answer;
+   * idle, it does not hold a finished program open.
+   */
+  private holdChannelWhileAwaited(): void {
+    const child = this.child;
+    if (child === undefined) return;
     const channel = (child as ChildProcess & { channel?: { ref(): void; unref(): void } }).channel;
-    if (held) {
+    if ([...this.pending.values()].some((pending) => pending.holdsChannel)) {
       child.ref();
       channel?.ref();
     } else {

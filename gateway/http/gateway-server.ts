@@ -408,15 +408,15 @@ export class GatewayServer {
     this.metrics.served(route.service, bytes);
     const protocolVersion = protocolVersionOf(upstreamRequest.gitProtocol);
     if (upload) log.info({ bytes, protocol_version: protocolVersion }, 'fetch served');
+    const brokeOff = interrupted === undefined ? {} : { error: interrupted };
     this.trails.get(response)?.note(
       'fetch.served',
       upload
-        ? { service: 'git-upload-pack', phase: 'upload', status: upstream.status, bytes, protocol_version: protocolVersion, ...(interrupted === undefined ? {} : { error: interrupted }) }
-        : { service: route.service, phase: 'advertisement', status: upstream.status, bytes, ...(interrupted === undefined ? {} : { error: interrupted }) },
+        ? { service: 'git-upload-pack', phase: 'upload', status: upstream.status, bytes, protocol_version: protocolVersion, ...brokeOff }
+        : { service: route.service, phase: 'advertisement', status: upstream.status, bytes, ...brokeOff },
     );
   }
 
-  /** Streams the upstream's answer to the client; returns the bytes relayed (for the log). */
   /**
    * Relays the upstream's answer; resolves the bytes relayed and, when the relay broke off after
    * the headers were out (the upstream failed, or the client left), why: the connection has been

@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import { readCredentialSecret } from '../config/load-config.js';
 import { isConfigError } from '../config/errors.js';
 import { runGitProcess } from '../git/git-launcher.js';
+import { gitCommandOf } from '../git/git-run.js';
 import { UpstreamError } from './errors.js';
 import type { HttpRepository } from './repository-resolver.js';
 
 async function runGit(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const result = await runGitProcess(args, { env });
-  if (result.code !== 0) throw new Error(result.stderr.trim().split('\n').slice(-2).join(' ') || `git ${args.find((a) => !a.startsWith('-')) ?? ''} failed (${result.signal ?? `exit ${result.code}`})`);
+  if (result.code !== 0) throw new Error(result.stderr.trim().split('\n').slice(-2).join(' ') || `git ${gitCommandOf(args)} failed (${result.signal ?? `exit ${result.code}`})`);
 }
 
 /**
