@@ -11,6 +11,8 @@ export interface HttpBackendServer {
   authorizations: (string | undefined)[];
   /** How each POST's body was framed: with a Content-Length, or chunked. */
   posts: { path: string; framing: 'content-length' | 'chunked' }[];
+  /** Cuts every open connection (git keeps running what it was asked): an upstream failing mid-request, for tests. */
+  cutConnections(): void;
   close(): Promise<void>;
 }
 
@@ -114,6 +116,7 @@ export async function startHttpBackend(projectRoot: string, options: HttpBackend
     host: `127.0.0.1:${port}`,
     authorizations,
     posts,
+    cutConnections: () => server.closeAllConnections(),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -3,6 +3,8 @@ import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import { encodeSideband, type SidebandMode } from '../../pack-parser/index.js';
 import type { DecisionRecord, PushInput } from '../../rego/index.js';
+import type { ForwardOutcome } from '../audit/index.js';
+import { forwardFailureNotice, watchDelivery } from '../push/forward-failure.js';
 import { everyRefRejected } from '../push/report-status.js';
 import type { ReceivedPush } from '../push/receive-pack-intake.js';
 import type { SecretMasker } from '../secrets/index.js';
@@ -24,15 +26,6 @@ export interface HeldPush {
   fileContents: ApprovalFileContent[];
   repository: ResolvedRepository;
   upstreamRequest: UpstreamRequest;
-}
-
-/** What the upstream answered to a forward, for the audit log. */
-export interface ForwardOutcome {
-  status: number | null;
-  bytes: number;
-  /** The start of the answer (up to 1 MiB): the report-status. */
-  response: Buffer;
-  error?: { code: string; message: string };
 }
 
 export interface HoldDependencies {
@@ -210,8 +203,10 @@ async function forwardApproved(
   log.info({ approvers }, 'held push approved; forwarding');
   const outcome: ForwardOutcome = { status: null, bytes: 0, response: Buffer.alloc(0), error: { code: 'FORWARD_INTERRUPTED', message: 'the forward ended without an answer' } };
   const captured: Buffer[] = [];
+  const forwardBody = held.push.forwardBody();
+  const delivered = watchDelivery(forwardBody);
   try {
-    const upstream = await upstreamFor(held.repository).rpc('git-receive-pack', held.push.forwardBody(), { ...held.upstreamRequest, contentLength: held.push.forwardBodyBytes });
+    const upstream = await upstreamFor(held.repository).rpc('git-receive-pack', forwardBody, { ...held.upstreamRequest, contentLength: held.push.forwardBodyBytes });
     outcome.status = upstream.status;
     if (upstream.status >= 400) {
       upstream.body.resume();
@@ -227,7 +222,9 @@ async function forwardApproved(
     outcome.error = { code: (error as { code?: string }).code ?? 'ERROR', message: (error as Error).message };
     log.warn({ err: error }, 'forwarding an approved held push failed');
     if (!response.writableEnded && !response.destroyed) {
-      refuse('gitgate: upstream unavailable', [`gitgate: the push was approved but could not be delivered: ${(error as Error).message}. Nothing was applied; push again (the approval was spent, so it asks anew).`]);
+      const notice = forwardFailureNotice(outcome.error, { delivered: delivered() || outcome.bytes > 0, status: outcome.status }, `gitgate: the push was approved (${request.id}); the approval was spent, so pushing again asks anew.`);
+      outcome.nothingApplied = notice.nothingApplied;
+      refuse(notice.reason, notice.messages);
     }
   } finally {
     outcome.response = Buffer.concat(captured);

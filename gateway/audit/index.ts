@@ -1,7 +1,7 @@
 export * from './audit-types.js';
 export { AuditError, type AuditErrorCode } from './errors.js';
 export { RequestAuditTrail, decisionLogEntry } from './request-audit-trail.js';
-export { recordPushIntent, recordPushResult, type PushIntent, type PushAuditContext } from './push-audit.js';
+export { recordPushIntent, recordPushResult, type ForwardOutcome, type PushIntent, type PushAuditContext } from './push-audit.js';
 export { AuditPackStore, DEFAULT_PACK_RETENTION_DAYS, type StoredPack } from './pack-store.js';
 export { ChainedAuditLog, type ChainedAuditLogOptions } from './chained-audit-log.js';
 export { JsonlSegmentStore, DEFAULT_SEGMENT_BYTES, type JsonlSegmentStoreOptions } from './jsonl-segment-store.js';

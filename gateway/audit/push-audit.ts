@@ -86,10 +86,24 @@ async function indexKeptPack(packs: AuditPackStore, sha256: string, push: Receiv
   }
 }
 
+/** What a forward came to, as the gateway saw it. */
+export interface ForwardOutcome {
+  status: number | null;
+  bytes: number;
+  /** The start of the upstream's answer (its report-status). */
+  response: Buffer;
+  error?: { code: string; message: string };
+  /**
+   * For a forward that failed before its answer began: true when the upstream cannot have applied
+   * anything (it never had the whole request, or refused it), false when it may have.
+   */
+  nothingApplied?: boolean;
+}
+
 /** The outcome of a forward: status, bytes, the upstream's per-ref report, the replay pack. */
 export async function recordPushResult(
   intent: PushIntent,
-  outcome: { status: number | null; bytes: number; response: Buffer; error?: { code: string; message: string } },
+  outcome: ForwardOutcome,
 ): Promise<void> {
   const report = parseReceivePackReport(outcome.response);
   // The replay pack (thin bases filled in, plus what `git show` needs from before the push).
@@ -102,5 +116,6 @@ export async function recordPushResult(
     landed: report.refs.filter((r) => r.ok).map((r) => r.ref),
     replay_pack: replay === undefined ? null : 'error' in replay ? { error: replay.error } : { sha256: replay.sha256, bytes: replay.bytes },
     ...(outcome.error === undefined ? {} : { error: outcome.error }),
+    ...(outcome.nothingApplied === undefined ? {} : { nothing_applied: outcome.nothingApplied }),
   });
 }

@@ -70,17 +70,23 @@ t.test('a launcher that dies while the upstream runs a push: the push fails with
   t.equal(parentOf(receivePack), launcher, 'the upstream receive-pack was started by the launcher');
   process.kill(launcher, 'SIGKILL');
   const push = await pushing;
-  // The gateway cuts the answer (no byte of it had gone out); curl sends the request again on a new
-  // connection, a push of its own that the new launcher forwards and the hook refuses.
+  // No byte of the answer had gone out: git gets a report saying so per ref, not a cut connection
+  // (which curl would answer by sending the push again).
   t.not(push.code, 0, 'git reports the push failed');
-  t.comment(`git said: ${push.stderr.trim().split('\n').join(' | ')}`);
+  t.match(push.stderr, /! \[remote rejected\] HEAD -> cut \(gitgate: upstream failed, outcome unknown \(UPSTREAM_FAILED\)\)/);
+  t.match(push.stderr, /the upstream received all of it, but it failed before answering: git git-receive-pack in the upstream repository: the git launcher exited \(SIGKILL\)/);
+  t.match(push.stderr, /gitgate cannot tell whether the upstream applied it/);
   t.equal(await upstreamRef('refs/heads/cut'), '', 'nothing landed');
+  const forwards = harness.logs().split('\n').filter((l) => l.includes('refs/heads/cut') && l.includes('push allowed; forwarding'));
+  t.equal(forwards.length, 1, 'the push was forwarded once: git did not send it again');
   // The audit log has the forward's outcome: failed, with the reason.
   const requestId = /"request_id":"([^"]+)"[^\n]*"msg":"push allowed; forwarding"[^\n]*$/m.exec(harness.logs().split('\n').filter((l) => l.includes('refs/heads/cut')).join('\n'))?.[1];
   t.ok(requestId !== undefined, 'the push was allowed and forwarded');
-  const events = await requestEvents(harness.gateway.audit.store, requestId!);
-  const result = events.find((event) => event.type === 'upstream.result');
-  t.match(result?.data, { landed: [], error: { code: 'UPSTREAM_FAILED', message: /git launcher exited \(SIGKILL\)/ } }, 'recorded: nothing landed, and why the answer broke off');
+  // Recorded once the replay pack is built, after git had its answer.
+  const outcomeOf = async () => (await requestEvents(harness.gateway.audit.store, requestId!)).find((event) => event.type === 'upstream.result');
+  await until('the outcome is recorded', async () => (await outcomeOf()) !== undefined, { ms: 20_000 });
+  const result = await outcomeOf();
+  t.match(result?.data, { landed: [], nothing_applied: false, error: { code: 'UPSTREAM_FAILED', message: /git launcher exited \(SIGKILL\)/ } }, 'recorded: nothing landed, why, and that the upstream had all of it');
 
   writeFileSync(hook, '#!/bin/sh\nexit 0\n');
   await git.commitFile(work, 'after-cut.txt', 'pushed after\n', 'after the cut');

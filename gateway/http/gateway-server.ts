@@ -18,6 +18,7 @@ import { authenticate } from '../identity/authenticate.js';
 import type { TokenStore } from '../identity/token-store.js';
 import type { OidcVerifier } from '../identity/oidc-verifier.js';
 import { PushError } from '../push/errors.js';
+import { forwardFailureNotice, watchDelivery } from '../push/forward-failure.js';
 import { decidePush, requestInfo, requestReference, type PushGateDependencies, type PushOutcome } from '../push/push-gate.js';
 import { everyRefRejected } from '../push/report-status.js';
 import type { SecretMasker, SecretScanner } from '../secrets/index.js';
@@ -420,7 +421,10 @@ export class GatewayServer {
   /**
    * Relays the upstream's answer; resolves the bytes relayed and, when the relay broke off after
    * the headers were out (the upstream failed, or the client left), why: the connection has been
-   * cut then, so that git sees the failure.
+   * cut then, so that git sees the failure. The headers wait for the answer's first byte: an
+   * answer that fails before it (git failing upstream, a connection reset) throws an
+   * UpstreamError with nothing sent, so that the caller can answer with the reason. A connection
+   * cut before any byte of its answer would make curl send the request again.
    */
   private async relay(status: number, contentType: string, body: Readable, response: ServerResponse, capture?: Buffer[]): Promise<{ bytes: number; interrupted?: { code: string; message: string } }> {
     if (status === 401 || status === 403) {
@@ -431,13 +435,28 @@ export class GatewayServer {
       body.resume();
       throw new UpstreamError('UPSTREAM_FAILED', `the upstream answered HTTP ${status}`);
     }
+    let first: Buffer | undefined;
+    try {
+      first = await firstChunkOf(body);
+    } catch (error) {
+      if (error instanceof UpstreamError) throw error;
+      throw new UpstreamError('UPSTREAM_FAILED', `the upstream's answer broke off before its first byte: ${(error as Error).message}`, { cause: error });
+    }
     response.writeHead(status, { 'content-type': contentType, ...NO_CACHE });
+    if (first === undefined) {
+      response.end();
+      return { bytes: 0 };
+    }
     let bytes = 0;
-    body.on('data', (chunk: Buffer) => {
+    const count = (chunk: Buffer): void => {
       // The audit keeps the start of a push's answer (the report-status) to record each ref's result.
       if (capture !== undefined && bytes < 1024 * 1024) capture.push(chunk);
       bytes += chunk.length;
-    });
+    };
+    count(first);
+    response.write(first);
+    // The body is paused (firstChunkOf): counting does not start it; the pipeline does.
+    body.on('data', count);
     try {
       await pipeline(body, response);
     } catch (error) {
@@ -620,8 +639,10 @@ export class GatewayServer {
       }
       let forwardResult: Parameters<typeof recordPushResult>[1] = { status: null, bytes: 0, response: Buffer.alloc(0), error: { code: 'FORWARD_INTERRUPTED', message: 'the forward ended without an answer' } };
       const forwardStarted = performance.now();
+      const forwardBody = push.forwardBody();
+      const delivered = watchDelivery(forwardBody);
       try {
-        const upstream = await upstreamFor(repository).rpc('git-receive-pack', push.forwardBody(), { ...upstreamRequest, contentLength: push.forwardBodyBytes });
+        const upstream = await upstreamFor(repository).rpc('git-receive-pack', forwardBody, { ...upstreamRequest, contentLength: push.forwardBodyBytes });
         if (upstream.status >= 400) {
           upstream.body.resume();
           forwardResult = { ...forwardResult, status: upstream.status };
@@ -637,14 +658,10 @@ export class GatewayServer {
         if (error instanceof Error) forwardResult = { ...forwardResult, error: { code: (error as { code?: string }).code ?? 'ERROR', message: error.message } };
         if (error instanceof UpstreamError) this.metrics.upstreamError(repository.upstream.name, error.code);
         if (!(error instanceof UpstreamError) || response.headersSent) throw error;
-        log.warn({ code: error.code, err: error }, 'upstream failed during an allowed push');
-        sendPushResult(
-          response,
-          everyRefRejected(push.request, `gitgate: upstream unavailable (${error.code})`, [
-            `gitgate allowed this push but could not deliver it: ${error.message}. Nothing was applied; push again later.`,
-            requestReference(info.id),
-          ]),
-        );
+        const notice = forwardFailureNotice(error, { delivered: delivered(), status: forwardResult.status }, requestReference(info.id));
+        forwardResult = { ...forwardResult, nothingApplied: notice.nothingApplied };
+        log.warn({ code: error.code, err: error, nothing_applied: notice.nothingApplied }, 'upstream failed during an allowed push');
+        sendPushResult(response, everyRefRejected(push.request, notice.reason, notice.messages));
       } finally {
         // The replay pack is built from the kept pack (for a large push, git indexes it again):
         // the decoded objects need not wait for that.
@@ -655,6 +672,39 @@ export class GatewayServer {
       endTurn();
     }
   }
+}
+
+/**
+ * The first chunk of a stream, or undefined when it ends without one; the stream is left paused
+ * with the rest unread. Rejects with the stream's error if it fails first.
+ */
+function firstChunkOf(body: Readable): Promise<Buffer | undefined> {
+  if (body.errored !== null) return Promise.reject(body.errored);
+  if (body.readableEnded) return Promise.resolve(undefined);
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (): boolean => {
+      if (settled) return false;
+      settled = true;
+      body.off('data', onData);
+      body.off('end', onEnd);
+      return true;
+    };
+    const onData = (chunk: Buffer): void => {
+      body.pause();
+      if (settle()) resolve(chunk);
+    };
+    const onEnd = (): void => {
+      if (settle()) resolve(undefined);
+    };
+    // Stays attached: an error after the first chunk (before the caller's pipeline listens) must
+    // not go unhandled; the pipeline sees it through the stream's state.
+    body.on('error', (error: Error) => {
+      if (settle()) reject(error);
+    });
+    body.on('data', onData);
+    body.once('end', onEnd);
+  });
 }
 
 /** The request's Content-Length when it has a valid one (and is not chunked): the length of the body as it is forwarded. */

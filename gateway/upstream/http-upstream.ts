@@ -58,7 +58,10 @@ export class HttpUpstream implements GitUpstream {
       outgoing.once('error', (error: NodeJS.ErrnoException) => {
         // Stopped on purpose (the gateway shutting down): say so, not "cannot reach".
         if (signal?.aborted === true && signal.reason instanceof UpstreamError) reject(signal.reason);
-        else reject(error instanceof UpstreamError ? error : new UpstreamError('UPSTREAM_UNREACHABLE', `cannot reach the upstream ${where}: ${error.code ?? error.message}`, { cause: error }));
+        else if (error instanceof UpstreamError) reject(error);
+        // The whole request went out: the upstream was reached, and failed before it answered.
+        else if (outgoing.writableFinished) reject(new UpstreamError('UPSTREAM_FAILED', `the upstream ${where} closed the connection before answering: ${error.code ?? error.message}`, { cause: error }));
+        else reject(new UpstreamError('UPSTREAM_UNREACHABLE', `cannot reach the upstream ${where}: ${error.code ?? error.message}`, { cause: error }));
       });
       outgoing.once('response', (response: IncomingMessage) => {
         resolve({ status: response.statusCode ?? 502, contentType: String(response.headers['content-type'] ?? 'application/octet-stream'), body: response });
