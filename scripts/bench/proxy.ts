@@ -18,6 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startChildGateway } from '../../gateway/e2e/child-gateway.js';
+import { gitInspectionFloor } from './git-inspection-floor.js';
 import { metricSample } from '../../gateway/metrics/metrics-test-helpers.js';
 import { writeBulkHistory } from '../../testdata/bulk-history.js';
 import { startHttpBackend } from '../../testdata/http-backend-server.js';
@@ -267,6 +268,9 @@ try {
   }
 
   const largeStages = gatewayStages(gateway.logs(), /^refs\/heads\/large-gateway-[1-9]/);
+  // git's own index and diff of an equal push, never pushed (see git-inspection-floor.ts).
+  await git(['fast-import', '--quiet'], client, commitsStream('floor', commits, 'floor'));
+  const floor = gitInspectionFloor({ client, branch: 'refs/heads/floor', base: 'refs/remotes/origin/main', upstreamGitDir: join(upstreamRoot, 'bench', 'repo.git'), scratch: join(root, 'floor'), env, runs: 5 });
 
   let bulk: { direct: number; gateway: number; before: number; beforeMemory: string; peak: number } | undefined;
   if (bulkClient !== undefined) {
@@ -292,6 +296,12 @@ try {
   row('push, 1 commit', median(small.direct), median(small.gateway), '<= +50 ms');
   row(`push, ${commits} commits`, median(large.direct), median(large.gateway), '<= 1.30x');
   console.log(`  where the gateway's ${commits}-commit push goes (medians, ms): ${stagesText(largeStages)}`);
+  const floorMs = floor.indexPackMs + floor.diffTreeMs;
+  const budgetMs = median(large.direct) * 0.3;
+  console.log(
+    `  git's own tools on an equal push (${(floor.packBytes / 1e6).toFixed(2)} MB pack; medians of 5, ms): index-pack --threads=1 ${floor.indexPackMs.toFixed(1)}, diff-tree -r -p of its commits ${floor.diffTreeMs.toFixed(1)};` +
+      ` together ${floorMs.toFixed(1)}, against the ${budgetMs.toFixed(1)} ms that 1.30x of the direct push leaves for everything the gateway does before forwarding`,
+  );
   if (bulk !== undefined) row(`push, ${mb(bulkBytes)} MB`, bulk.direct, bulk.gateway, 'none (RSS below)');
   if (bulk !== undefined) console.log(`  where the gateway's ${mb(bulkBytes)} MB push goes (ms): ${stagesText(gatewayStages(gateway.logs(), /^refs\/heads\/bulk$/))}`);
   console.log(`\ngateway process (gitgate serve): RSS ${mb(idleRss)} MB idle after start; peak ${mb(peakWholeRun)} MB over the whole run`);
