@@ -1,6 +1,7 @@
 import t, { type Test } from 'tap';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
+import { until } from '../../testdata/wait-until.js';
 import { ClientIdleWatch } from './client-idle-watch.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -37,14 +38,16 @@ t.test('time the gateway spends not reading never counts against the client; a c
   t.equal(watch.size, 1);
   const readAt = performance.now();
   received!.resume();
-  await sleep(600);
+  // Waited for rather than slept on: a loaded machine may run the watch's timer late.
+  await until('the idle client is cut', () => cutAt !== undefined, { ms: 10_000, everyMs: 20 });
   t.ok(cutAt !== undefined, 'cut once everything sent was read and nothing more came');
   t.ok(cutAt! - readAt >= 200, `after the idle time (${Math.round(cutAt! - readAt)} ms)`);
   t.equal(watch.size, 0);
 });
 
 t.test('bytes that keep coming keep a request alive however long it takes', async (t) => {
-  const watch = new ClientIdleWatch(200);
+  // Bytes every 100 ms against an idle time of 500 ms: room for a loaded machine's late timers.
+  const watch = new ClientIdleWatch(500);
   t.teardown(() => watch.stop());
   let cut = false;
   let ended = false;
@@ -57,10 +60,10 @@ t.test('bytes that keep coming keep a request alive however long it takes', asyn
     await sleep(100);
     socket.write('y'.repeat(100));
   }
-  await sleep(50);
-  t.ok(ended, 'the body arrived whole over a second, five idle periods');
+  await until('the body has arrived', () => ended || cut, { ms: 10_000, everyMs: 10 });
+  t.ok(ended, 'the body arrived whole over a second, twice the idle time');
   t.notOk(cut);
-  await sleep(300);
+  await until('the complete request is no longer watched', () => watch.size === 0, { ms: 10_000, everyMs: 20 });
   t.equal(watch.size, 0, 'a complete request is no longer watched');
 });
 
