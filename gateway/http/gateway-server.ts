@@ -688,6 +688,7 @@ function firstChunkOf(body: Readable): Promise<Buffer | undefined> {
       settled = true;
       body.off('data', onData);
       body.off('end', onEnd);
+      body.off('close', onClose);
       return true;
     };
     const onData = (chunk: Buffer): void => {
@@ -697,6 +698,10 @@ function firstChunkOf(body: Readable): Promise<Buffer | undefined> {
     const onEnd = (): void => {
       if (settle()) resolve(undefined);
     };
+    // Destroyed without an error: nothing more will come.
+    const onClose = (): void => {
+      if (settle()) reject(new Error('the answer closed before it began'));
+    };
     // Stays attached: an error after the first chunk (before the caller's pipeline listens) must
     // not go unhandled; the pipeline sees it through the stream's state.
     body.on('error', (error: Error) => {
@@ -704,6 +709,7 @@ function firstChunkOf(body: Readable): Promise<Buffer | undefined> {
     });
     body.on('data', onData);
     body.once('end', onEnd);
+    body.once('close', onClose);
   });
 }
 
