@@ -17,7 +17,7 @@ import { requiredGroups } from './approval-state.js';
 import type { ApprovalFileContent, ApprovalRequest } from './approval-types.js';
 
 const RESULT_TYPE = 'application/x-git-receive-pack-result';
-const NO_CACHE = { 'cache-control': 'no-cache, max-age=0, must-revalidate', pragma: 'no-cache', expires: 'Fri, 01 Jan 1980 00:00:00 GMT' };
+import { NO_CACHE } from '../http/answer-relay.js';
 
 export interface HeldPush {
   push: ReceivedPush;

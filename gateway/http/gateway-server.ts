@@ -4,7 +4,6 @@ import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import type { Logger } from 'pino';
 import type { ReceivePackRequest } from '../../pack-parser/index.js';
@@ -27,6 +26,7 @@ import { protocolVersionOf, sanitizeGitProtocol, type UpstreamRequest } from '..
 import { resolveRepository, type ResolvedRepository } from '../upstream/repository-resolver.js';
 import { upstreamFor } from '../upstream/upstream-for.js';
 import { UpstreamMirrors } from '../upstream/upstream-mirror.js';
+import { NO_CACHE, relayAnswer } from './answer-relay.js';
 import { ClientIdleWatch } from './client-idle-watch.js';
 import { PushAdmission } from './push-admission.js';
 import { loadTlsCertificate, ServedTlsCertificate, type TlsCertificate, type TlsReloadResult } from './tls-certificate.js';
@@ -83,7 +83,6 @@ function settledOrTimeout(promises: Promise<unknown>[], ms: number, stop?: Abort
   });
 }
 
-const NO_CACHE = { 'cache-control': 'no-cache, max-age=0, must-revalidate', pragma: 'no-cache', expires: 'Fri, 01 Jan 1980 00:00:00 GMT' };
 
 /** git shows a text/plain error body to the user (`remote: ...` or after `fatal:`). */
 function sendText(response: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
@@ -405,7 +404,7 @@ export class GatewayServer {
     }
     if (!allowed) return;
     const upstream = await answer;
-    const { bytes, interrupted } = await this.relay(upstream.status, upstream.contentType, upstream.body, response);
+    const { bytes, interrupted } = await relayAnswer(upstream, response, this.deps.logger);
     this.metrics.served(route.service, bytes);
     const protocolVersion = protocolVersionOf(upstreamRequest.gitProtocol);
     if (upload) log.info({ bytes, protocol_version: protocolVersion }, 'fetch served');
@@ -416,56 +415,6 @@ export class GatewayServer {
         ? { service: 'git-upload-pack', phase: 'upload', status: upstream.status, bytes, protocol_version: protocolVersion, ...brokeOff }
         : { service: route.service, phase: 'advertisement', status: upstream.status, bytes, ...brokeOff },
     );
-  }
-
-  /**
-   * Relays the upstream's answer; resolves the bytes relayed and, when the relay broke off after
-   * the headers were out (the upstream failed, or the client left), why: the connection has been
-   * cut then, so that git sees the failure. The headers wait for the answer's first byte: an
-   * answer that fails before it (git failing upstream, a connection reset) throws an
-   * UpstreamError with nothing sent, so that the caller can answer with the reason. A connection
-   * cut before any byte of its answer would make curl send the request again.
-   */
-  private async relay(status: number, contentType: string, body: Readable, response: ServerResponse, capture?: Buffer[]): Promise<{ bytes: number; interrupted?: { code: string; message: string } }> {
-    if (status === 401 || status === 403) {
-      body.resume();
-      throw new UpstreamError('UPSTREAM_FAILED', `the upstream refused the gateway's credential (HTTP ${status})`);
-    }
-    if (status >= 400) {
-      body.resume();
-      throw new UpstreamError('UPSTREAM_FAILED', `the upstream answered HTTP ${status}`);
-    }
-    let first: Buffer | undefined;
-    try {
-      first = await firstChunkOf(body);
-    } catch (error) {
-      if (error instanceof UpstreamError) throw error;
-      throw new UpstreamError('UPSTREAM_FAILED', `the upstream's answer broke off before its first byte: ${(error as Error).message}`, { cause: error });
-    }
-    response.writeHead(status, { 'content-type': contentType, ...NO_CACHE });
-    if (first === undefined) {
-      response.end();
-      return { bytes: 0 };
-    }
-    let bytes = 0;
-    const count = (chunk: Buffer): void => {
-      // The audit keeps the start of a push's answer (the report-status) to record each ref's result.
-      if (capture !== undefined && bytes < 1024 * 1024) capture.push(chunk);
-      bytes += chunk.length;
-    };
-    count(first);
-    response.write(first);
-    // The body is paused (firstChunkOf): counting does not start it; the pipeline does.
-    body.on('data', count);
-    try {
-      await pipeline(body, response);
-    } catch (error) {
-      // Headers are out: all that is left is to cut the connection so git sees the failure.
-      this.deps.logger.warn({ err: error, bytes }, 'relay interrupted');
-      response.destroy();
-      return { bytes, interrupted: { code: (error as { code?: string }).code ?? 'RELAY_INTERRUPTED', message: `the answer broke off after ${bytes} bytes: ${(error as Error).message}` } };
-    }
-    return { bytes };
   }
 
   /** Counts the push by what the gate decided, with its stage times and pack size. */
@@ -649,7 +598,7 @@ export class GatewayServer {
           throw new UpstreamError('UPSTREAM_FAILED', `the upstream answered HTTP ${upstream.status}`);
         }
         const captured: Buffer[] = [];
-        const { bytes, interrupted } = await this.relay(upstream.status, upstream.contentType, upstream.body, response, captured);
+        const { bytes, interrupted } = await relayAnswer(upstream, response, this.deps.logger, captured);
         forwardResult = { status: upstream.status, bytes, response: Buffer.concat(captured), ...(interrupted === undefined ? {} : { error: interrupted }) };
         const forwardMs = performance.now() - forwardStarted;
         this.metrics.pushStage('forward', forwardMs);
@@ -672,45 +621,6 @@ export class GatewayServer {
       endTurn();
     }
   }
-}
-
-/**
- * The first chunk of a stream, or undefined when it ends without one; the stream is left paused
- * with the rest unread. Rejects with the stream's error if it fails first.
- */
-function firstChunkOf(body: Readable): Promise<Buffer | undefined> {
-  if (body.errored !== null) return Promise.reject(body.errored);
-  if (body.readableEnded) return Promise.resolve(undefined);
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const settle = (): boolean => {
-      if (settled) return false;
-      settled = true;
-      body.off('data', onData);
-      body.off('end', onEnd);
-      body.off('close', onClose);
-      return true;
-    };
-    const onData = (chunk: Buffer): void => {
-      body.pause();
-      if (settle()) resolve(chunk);
-    };
-    const onEnd = (): void => {
-      if (settle()) resolve(undefined);
-    };
-    // Destroyed without an error: nothing more will come.
-    const onClose = (): void => {
-      if (settle()) reject(new Error('the answer closed before it began'));
-    };
-    // Stays attached: an error after the first chunk (before the caller's pipeline listens) must
-    // not go unhandled; the pipeline sees it through the stream's state.
-    body.on('error', (error: Error) => {
-      if (settle()) reject(error);
-    });
-    body.on('data', onData);
-    body.once('end', onEnd);
-    body.once('close', onClose);
-  });
 }
 
 /** The request's Content-Length when it has a valid one (and is not chunked): the length of the body as it is forwarded. */
