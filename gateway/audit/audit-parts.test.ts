@@ -129,14 +129,18 @@ t.test('reconciliation: landed, not landed and changed since, from the upstream 
   await intent('done', [{ ref: 'refs/heads/main', old: parent, new: main }]);
   await setup.log.append({ type: 'upstream.result', request_id: 'done', data: { status: 200 } });
   await intent('unknown-repo', [], 'nobody/nothing');
-  t.equal((await pendingForwards(setup.store)).length, 4);
+  // The upstream failed before answering once it had the push: its outcome is unknown, still pending.
+  await intent('unknown-outcome', [{ ref: 'refs/heads/main', old: parent, new: main }]);
+  await setup.log.append({ type: 'upstream.result', request_id: 'unknown-outcome', data: { status: null, landed: null, nothing_applied: false, error: { code: 'UPSTREAM_FAILED', message: 'reset' } } });
+  t.equal((await pendingForwards(setup.store)).length, 5);
   const summary = await reconcileForwards(setup.store, setup.log, config, pino({ level: 'silent' }));
-  t.same(summary, { pending: 4, reconciled: 3, failed: 1 });
+  t.same(summary, { pending: 5, reconciled: 4, failed: 1 });
   const results = await listAuditEvents(setup.store, { type: 'upstream.result' });
   const stateOf = (id: string) => (results.find((r) => r.request_id === id)!.data['refs'] as { state: string }[]).map((r) => r.state);
   t.same(stateOf('landed'), ['landed']);
   t.same(stateOf('not-landed'), ['not-landed']);
   t.same(stateOf('moved'), ['changed-since', 'landed'], 'a deletion landed when the ref is gone');
+  t.match(results.filter((r) => r.request_id === 'unknown-outcome').map((r) => r.data), [{ landed: null }, { reconciled: true, landed: ['refs/heads/main'] }], 'the unknown outcome, then the checked one');
   const errors = await listAuditEvents(setup.store, { type: 'error' });
   t.match(errors.at(-1)!.data, { code: 'RECONCILE_FAILED' });
   t.same((await pendingForwards(setup.store)).map((e) => e.request_id), ['unknown-repo'], 'tried again at the next start');

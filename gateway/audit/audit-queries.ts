@@ -98,7 +98,8 @@ export async function summarizeRequests(store: AuditStore, filter: AuditEventFil
       if (kind === 'push' || kind === 'fetch' || kind === 'api') summary.kind = kind;
     }
     if (event.type === 'api.call') summary.kind = 'api';
-    if (event.type === 'upstream.result') summary.landed = (event.data['landed'] as string[] | undefined) ?? [];
+    // A later result (an unknown outcome checked) replaces an earlier one; null: not known.
+    if (event.type === 'upstream.result') summary.landed = event.data['landed'] === null ? null : ((event.data['landed'] as string[] | undefined) ?? []);
   }
   let result = [...byRequest.values()];
   if (newestFirst === true) result = result.reverse();

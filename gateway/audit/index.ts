@@ -9,7 +9,8 @@ export type { AuditStore, AuditCheckpoint, AuditHead, AuditSegmentInfo, StoredRe
 export { CheckpointSigner, loadPublicKey } from './checkpoint-signer.js';
 export { verifyAuditChain, type ChainVerification, type ChainProblem, type ChainProblemCode } from './verify-chain.js';
 export { openAudit, auditPackDirectory, type OpenedAudit } from './open-audit.js';
-export { reconcileForwards, pendingForwards, upstreamRefs, type ReconcileSummary } from './reconcile-forwards.js';
+export { reconcileForwards, pendingForwards, upstreamRefs, advertisedRefs, type ReconcileSummary } from './reconcile-forwards.js';
+export { OutcomeChecks, OUTCOME_CHECK_AFTER_MS, refOutcomes, type OutcomeCheck, type RecordedCommand, type RefOutcome } from './outcome-check.js';
 export { auditEvents, listAuditEvents, requestEvents, summarizeRequests, verificationStatus, decisionOutcome, type AuditRequestSummary } from './audit-queries.js';
 export { materializePush, type MaterializedPush } from './materialize.js';
 export { recordForwardIntent, recordForwardOutcome, type RecordedForward } from './forward-audit.js';

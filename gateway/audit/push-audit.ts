@@ -113,7 +113,8 @@ export async function recordPushResult(
     bytes: outcome.bytes,
     unpack: report.unpack,
     refs: report.refs,
-    landed: report.refs.filter((r) => r.ok).map((r) => r.ref),
+    // Unknown when the upstream may have applied it without answering: checked later (OutcomeChecks).
+    landed: outcome.nothingApplied === false ? null : report.refs.filter((r) => r.ok).map((r) => r.ref),
     replay_pack: replay === undefined ? null : 'error' in replay ? { error: replay.error } : { sha256: replay.sha256, bytes: replay.bytes },
     ...(outcome.error === undefined ? {} : { error: outcome.error }),
     ...(outcome.nothingApplied === undefined ? {} : { nothing_applied: outcome.nothingApplied }),

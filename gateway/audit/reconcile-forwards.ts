@@ -1,16 +1,11 @@
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/config-types.js';
-import { resolveRepository } from '../upstream/repository-resolver.js';
+import { resolveRepository, type ResolvedRepository } from '../upstream/repository-resolver.js';
 import { upstreamFor } from '../upstream/upstream-for.js';
 import type { AuditEvent, AuditLog } from './audit-types.js';
 import type { AuditStore } from './audit-store.js';
 import { auditEvents } from './audit-queries.js';
-
-interface RecordedCommand {
-  ref: string;
-  old: string;
-  new: string;
-}
+import { refOutcomes, type RecordedCommand } from './outcome-check.js';
 
 export interface ReconcileSummary {
   pending: number;
@@ -18,13 +13,17 @@ export interface ReconcileSummary {
   failed: number;
 }
 
-/** Forward intents that have no outcome (the gateway stopped between the two). */
+/**
+ * Forward intents that have no outcome (the gateway stopped between the two), or whose outcome is
+ * unknown (the upstream failed before answering, `nothing_applied: false`) and has not been
+ * checked since.
+ */
 export async function pendingForwards(store: AuditStore): Promise<AuditEvent[]> {
   const open = new Map<string, AuditEvent>();
   for await (const event of auditEvents(store)) {
     if (event.request_id === null) continue;
     if (event.type === 'upstream.forward') open.set(event.request_id, event);
-    else if (event.type === 'upstream.result') open.delete(event.request_id);
+    else if (event.type === 'upstream.result' && (event.data['nothing_applied'] !== false || event.data['reconciled'] === true)) open.delete(event.request_id);
   }
   return [...open.values()];
 }
@@ -33,6 +32,11 @@ export async function pendingForwards(store: AuditStore): Promise<AuditEvent[]> 
 export async function upstreamRefs(config: GatewayConfig, repositoryPath: string): Promise<Map<string, string>> {
   const repository = resolveRepository(config, repositoryPath);
   if (repository === undefined) throw new Error(`repository ${repositoryPath} is no longer served by any configured upstream`);
+  return advertisedRefs(repository);
+}
+
+/** The refs `repository`'s upstream advertises now (`ref -> id`). */
+export async function advertisedRefs(repository: ResolvedRepository): Promise<Map<string, string>> {
   const response = await upstreamFor(repository).advertise('git-upload-pack', { gitProtocol: undefined, userAgent: 'gitgate-audit-reconcile' });
   if (response.status !== 200) {
     response.body.resume();
@@ -58,8 +62,8 @@ export async function upstreamRefs(config: GatewayConfig, repositoryPath: string
 }
 
 /**
- * After a restart: for each forward intent without an outcome, asks the upstream where each ref
- * is now and records the outcome (`landed` when the ref is at the pushed id, `not-landed` when it
+ * After a restart: for each forward intent without an outcome (or with an unknown one), asks the
+ * upstream where each ref is now and records the outcome (`landed` when the ref is at the pushed id, `not-landed` when it
  * is still at the old one, `changed-since` otherwise). An upstream that cannot be asked is
  * recorded as an error and tried again at the next start.
  */
@@ -72,11 +76,7 @@ export async function reconcileForwards(store: AuditStore, audit: AuditLog, conf
     const base = { request_id: intent.request_id, actor: intent.actor, repository: intent.repository };
     try {
       const refs = await upstreamRefs(config, repositoryPath);
-      const results = commands.map((command) => {
-        const found = refs.get(command.ref) ?? '0'.repeat(command.new.length);
-        const state = found === command.new ? 'landed' : found === command.old ? 'not-landed' : 'changed-since';
-        return { ref: command.ref, ok: state === 'landed', state, found };
-      });
+      const results = refOutcomes(commands, refs);
       await audit.append({
         type: 'upstream.result',
         ...base,

@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { requestEvents } from '../audit/index.js';
+import { requestEvents, summarizeRequests } from '../audit/index.js';
 import { until } from '../../testdata/wait-until.js';
 import { startHttpBackend, type HttpBackendServer } from '../../testdata/http-backend-server.js';
 import { ensureDemoRepository } from '../demo/demo-setup.js';
@@ -33,15 +33,29 @@ async function upstreamRef(ref: string): Promise<string> {
   return (await git.run(['--git-dir', upstreamGitDir(), 'rev-parse', '--verify', '-q', ref], projectRoot)).stdout.trim();
 }
 
-/** The outcome the audit log recorded for the one forward of `ref`, once it is there. */
-async function recordedOutcome(t: { equal: (a: unknown, b: unknown, message: string) => unknown }, ref: string): Promise<Record<string, unknown> | undefined> {
+/**
+ * The outcomes the audit log recorded for the one forward of `ref`, once there are `count` of them
+ * (an unknown outcome is followed by the one checked upstream).
+ */
+async function recordedOutcomes(t: { equal: (a: unknown, b: unknown, message: string) => unknown }, ref: string, count = 1): Promise<Record<string, unknown>[]> {
   const forwards = harness.logs().split('\n').filter((line) => line.includes(ref) && line.includes('"msg":"push allowed; forwarding"'));
   t.equal(forwards.length, 1, 'forwarded once: git did not send the push again');
   const requestId = /"request_id":"([^"]+)"/.exec(forwards[0] ?? '')?.[1];
-  if (requestId === undefined) return undefined;
-  const outcomeOf = async () => (await requestEvents(harness.gateway.audit.store, requestId)).find((event) => event.type === 'upstream.result');
-  await until('the forward outcome is recorded', async () => (await outcomeOf()) !== undefined);
-  return (await outcomeOf())?.data;
+  if (requestId === undefined) return [];
+  const outcomes = async () => (await requestEvents(harness.gateway.audit.store, requestId)).filter((event) => event.type === 'upstream.result').map((event) => event.data);
+  await until('the forward outcomes are recorded', async () => (await outcomes()).length >= count, { ms: 30_000 });
+  return outcomes();
+}
+
+/** A pre-receive hook in the upstream that says when it starts, sleeps, says when it ends, and exits `code`. */
+function slowHook(t: { teardown: (fn: () => void) => void }, name: string, sleepSeconds: number, code: number): { started: string; finished: string } {
+  const hook = join(upstreamGitDir(), 'hooks', 'pre-receive');
+  const started = join(projectRoot, `${name}-started`);
+  const finished = join(projectRoot, `${name}-finished`);
+  writeFileSync(hook, `#!/bin/sh\ntouch '${started}'\nsleep ${sleepSeconds}\ntouch '${finished}'\nexit ${code}\n`);
+  chmodSync(hook, 0o755);
+  t.teardown(() => writeFileSync(hook, '#!/bin/sh\nexit 0\n'));
+  return { started, finished };
 }
 
 t.before(async () => {
@@ -62,7 +76,8 @@ t.before(async () => {
       await run(request);
     },
   });
-  harness = await startHarness([{ type: 'http', name: 'backend', scheme: 'http', repositories: [`${backend.host}/demo/*`] }]);
+  // Unknown outcomes are checked upstream 1, 2.5 and 5 s after the failure (30 s to 2 min in service).
+  harness = await startHarness([{ type: 'http', name: 'backend', scheme: 'http', repositories: [`${backend.host}/demo/*`] }], undefined, {}, { outcomeCheckAfterMs: [1000, 2500, 5000] });
   mkdirSync(join(harness.root, 'work'));
   work = await git.cloneAsAgent(harness.remote(`${backend.host}/demo/hello`), join(harness.root, 'work', 'clone'));
 });
@@ -73,12 +88,7 @@ t.teardown(async () => {
 
 t.test('the upstream had the whole push and its connection broke before it answered: outcome unknown, and git is told to look', async (t) => {
   // The upstream takes its time in its pre-receive hook, then refuses; meanwhile its connection is cut.
-  const hook = join(upstreamGitDir(), 'hooks', 'pre-receive');
-  const started = join(projectRoot, 'pre-receive-started');
-  const finished = join(projectRoot, 'pre-receive-finished');
-  writeFileSync(hook, `#!/bin/sh\ntouch '${started}'\nsleep 2\ntouch '${finished}'\nexit 1\n`);
-  chmodSync(hook, 0o755);
-  t.teardown(() => writeFileSync(hook, '#!/bin/sh\nexit 0\n'));
+  const { started, finished } = slowHook(t, 'refuses', 2, 1);
   await git.commitFile(work, 'unknown.txt', 'delivered, then the connection broke\n', 'delivered then cut');
   const pushing = git.run(['push', 'origin', 'HEAD:refs/heads/delivered-then-cut'], work);
   await until('the upstream runs its pre-receive hook', () => existsSync(started));
@@ -89,11 +99,35 @@ t.test('the upstream had the whole push and its connection broke before it answe
   t.match(push.stderr, /remote: gitgate allowed this push and the upstream received all of it, but it failed before answering: /);
   t.match(push.stderr, /remote: gitgate cannot tell whether the upstream applied it\. Look with `git ls-remote` \(or fetch\) before pushing again\./);
   t.notMatch(push.stderr, /nothing was applied/i);
-  t.match(await recordedOutcome(t, 'refs/heads/delivered-then-cut'), { landed: [], nothing_applied: false, error: { code: 'UPSTREAM_FAILED' } });
   // The upstream's git went on without its connection; its hook refuses the push.
   await until('the upstream hook has finished', () => existsSync(finished));
   await sleep(200);
   t.equal(await upstreamRef('refs/heads/delivered-then-cut'), '', 'the hook refused it: nothing landed');
+  // Recorded as unknown, then as checked upstream: still at its old id (absent) at the last check.
+  const [failed, checked] = await recordedOutcomes(t, 'refs/heads/delivered-then-cut', 2);
+  t.match(failed, { landed: null, nothing_applied: false, error: { code: 'UPSTREAM_FAILED' } });
+  t.match(checked, { reconciled: true, landed: [], refs: [{ ref: 'refs/heads/delivered-then-cut', state: 'not-landed' }] });
+  t.ok((checked!['checked_after_ms'] as number) >= 5000, 'not landed is recorded at the last check only');
+});
+
+t.test('the upstream had the whole push, its connection broke, and it applied the push anyway: the check records it landed', async (t) => {
+  const { started } = slowHook(t, 'accepts', 1, 0);
+  const pushed = await git.commitFile(work, 'lands.txt', 'delivered, cut, then applied\n', 'lands after the cut');
+  const pushing = git.run(['push', 'origin', 'HEAD:refs/heads/lands-after-cut'], work);
+  await until('the upstream runs its pre-receive hook', () => existsSync(started));
+  backend.cutConnections();
+  const push = await pushing;
+  t.not(push.code, 0, 'git could not be told it landed');
+  t.match(push.stderr, /gitgate cannot tell whether the upstream applied it/);
+  const [failed, checked] = await recordedOutcomes(t, 'refs/heads/lands-after-cut', 2);
+  t.match(failed, { landed: null, nothing_applied: false });
+  t.match(checked, { reconciled: true, landed: ['refs/heads/lands-after-cut'], refs: [{ state: 'landed', found: pushed }] });
+  t.equal(await upstreamRef('refs/heads/lands-after-cut'), pushed, 'it did land');
+  const summaries = await summarizeRequests(harness.gateway.audit.store);
+  t.ok(
+    summaries.some((row) => row.landed?.includes('refs/heads/lands-after-cut')),
+    'the request list (gitgate audit requests) shows it landed',
+  );
 });
 
 t.test('the upstream reset its connection before it had read the push: nothing applied, and git is told so', async (t) => {
@@ -110,7 +144,7 @@ t.test('the upstream reset its connection before it had read the push: nothing a
   t.not(push.code, 0, 'git reports the push failed');
   t.match(push.stderr, /! \[remote rejected\] HEAD -> never-read \(gitgate: upstream unavailable \(UPSTREAM_UNREACHABLE\)\)/);
   t.match(push.stderr, /remote: gitgate allowed this push but could not deliver it: cannot reach the upstream http:\/\/127\.0\.0\.1:[0-9]+\/demo\/hello\.git\/git-receive-pack: (ECONNRESET|EPIPE)\. Nothing was applied; push again later\./);
-  t.match(await recordedOutcome(t, 'refs/heads/never-read'), { landed: [], nothing_applied: true, error: { code: 'UPSTREAM_UNREACHABLE' } });
+  t.match(await recordedOutcomes(t, 'refs/heads/never-read'), [{ landed: [], nothing_applied: true, error: { code: 'UPSTREAM_UNREACHABLE' } }]);
   t.equal(await upstreamRef('refs/heads/never-read'), '', 'nothing landed');
 
   const again = await git.run(['push', 'origin', 'HEAD:refs/heads/never-read'], work);

@@ -86,7 +86,7 @@ t.test('a launcher that dies while the upstream runs a push: the push fails with
   const outcomeOf = async () => (await requestEvents(harness.gateway.audit.store, requestId!)).find((event) => event.type === 'upstream.result');
   await until('the outcome is recorded', async () => (await outcomeOf()) !== undefined, { ms: 20_000 });
   const result = await outcomeOf();
-  t.match(result?.data, { landed: [], nothing_applied: false, error: { code: 'UPSTREAM_FAILED', message: /git launcher exited \(SIGKILL\)/ } }, 'recorded: nothing landed, why, and that the upstream had all of it');
+  t.match(result?.data, { landed: null, nothing_applied: false, error: { code: 'UPSTREAM_FAILED', message: /git launcher exited \(SIGKILL\)/ } }, 'recorded: nothing landed, why, and that the upstream had all of it');
 
   writeFileSync(hook, '#!/bin/sh\nexit 0\n');
   await git.commitFile(work, 'after-cut.txt', 'pushed after\n', 'after the cut');

@@ -11,7 +11,7 @@ import type { FetchInput, Identity, PolicyEngine, RequestInfo } from '../../rego
 import { INPUT_VERSION } from '../../rego/index.js';
 import type { ApprovalService } from '../approvals/approval-service.js';
 import { holdPushForApproval } from '../approvals/push-hold.js';
-import { AuditError, decisionLogEntry, recordPushIntent, recordPushResult, RequestAuditTrail, type AuditLog, type AuditPackStore, type PushIntent } from '../audit/index.js';
+import { advertisedRefs, AuditError, decisionLogEntry, OutcomeChecks, recordPushIntent, recordPushResult, RequestAuditTrail, type AuditLog, type AuditPackStore, type ForwardOutcome, type PushIntent } from '../audit/index.js';
 import type { GatewayConfig } from '../config/config-types.js';
 import { authenticate } from '../identity/authenticate.js';
 import type { TokenStore } from '../identity/token-store.js';
@@ -19,6 +19,7 @@ import type { OidcVerifier } from '../identity/oidc-verifier.js';
 import { PushError } from '../push/errors.js';
 import { forwardFailureNotice, watchDelivery } from '../push/forward-failure.js';
 import { decidePush, requestInfo, requestReference, type PushGateDependencies, type PushOutcome } from '../push/push-gate.js';
+import type { ReceivedPush } from '../push/receive-pack-intake.js';
 import { everyRefRejected } from '../push/report-status.js';
 import type { SecretMasker, SecretScanner } from '../secrets/index.js';
 import { UpstreamError } from '../upstream/errors.js';
@@ -57,6 +58,8 @@ export interface GatewayDependencies {
   tlsCertificate?: TlsCertificate;
   /** How often the TLS certificate's files are checked for a change. Default 60 s. */
   tlsCheckIntervalMs?: number;
+  /** When a forward with an unknown outcome is checked upstream (OutcomeChecks). Default OUTCOME_CHECK_AFTER_MS. */
+  outcomeCheckAfterMs?: readonly number[];
 }
 
 /** What `GatewayServer.close` did: the requests it found in flight, those it cut, how long it took. */
@@ -113,6 +116,8 @@ export class GatewayServer {
   private readonly handlers: readonly GatewayHttpHandler[];
   /** Cuts requests whose client stopped sending their body (`timeouts.client_idle_seconds`). */
   private readonly clientIdle: ClientIdleWatch;
+  /** Forwards whose upstream failed before answering, once it had the whole push: asked about later. */
+  private readonly outcomeChecks: OutcomeChecks;
   /** Requests cut by `clientIdle`: already recorded, so their handler's failure is not recorded again. */
   private readonly cutIdle = new WeakSet<IncomingMessage>();
   /** How many pushes are handled at once, receiving to answer (`limits.concurrent_pushes`). */
@@ -131,6 +136,7 @@ export class GatewayServer {
     // Large pushes spool beside the kept packs, so that keeping one is a link, not a copy.
     this.pushGate = packs === undefined ? deps : { ...deps, spoolDirectory: () => packs.spoolDirectory() };
     this.clientIdle = new ClientIdleWatch(deps.config.operations.clientIdleSeconds * 1000);
+    this.outcomeChecks = new OutcomeChecks(deps.logger, deps.outcomeCheckAfterMs);
     const listener: RequestListener = (request, response) => {
       // A request that comes on an open connection during the shutdown is served, but its
       // connection is not reused: the client's next request goes to a new one (another replica).
@@ -230,6 +236,7 @@ export class GatewayServer {
     this.server.closeAllConnections();
     await closed;
     this.clientIdle.stop();
+    this.outcomeChecks.stop();
     this.tls?.stop();
     return { inFlightAtStart: waiting, cut, waitedMs: Date.now() - this.drainingSince };
   }
@@ -417,6 +424,13 @@ export class GatewayServer {
     );
   }
 
+  /** A forward the upstream may have applied without answering: ask it later where the refs are. */
+  private checkUnknownOutcome(result: ForwardOutcome, trail: RequestAuditTrail, push: ReceivedPush, repository: ResolvedRepository): void {
+    if (result.nothingApplied !== false) return;
+    const commands = push.request.commands.map((c) => ({ ref: c.ref, old: c.oldId, new: c.newId }));
+    this.outcomeChecks.schedule({ trail, commands, askRefs: () => advertisedRefs(repository) });
+  }
+
   /** Counts the push by what the gate decided, with its stage times and pack size. */
   private observePushOutcome(outcome: PushOutcome): void {
     if (outcome.kind === 'forward') this.metrics.push('allowed');
@@ -547,7 +561,10 @@ export class GatewayServer {
         log.info({ decision_id: decision.decision_id, approvals: decision.result.approvals, timings_ms: { mirror: mirrorMs, ...outcome.timings } }, 'push needs approval');
         const recordForward = async (approvalId: string) => {
           const intent = await recordPushIntent({ trail, packs: this.deps.auditPacks, repository, objectStoreGitDir, logger: log, approvalId }, push);
-          return (result: Parameters<typeof recordPushResult>[1]) => recordPushResult(intent, result);
+          return async (result: Parameters<typeof recordPushResult>[1]) => {
+            await recordPushResult(intent, result);
+            this.checkUnknownOutcome(result, trail, push, repository);
+          };
         };
         // A hold waits for a human: its turn goes to the next push (the bytes wait in the spool).
         endTurn();
@@ -616,6 +633,7 @@ export class GatewayServer {
         // the decoded objects need not wait for that.
         push.close();
         await recordPushResult(intent, forwardResult).catch((error: unknown) => log.error({ err: error }, 'push outcome not recorded; restart reconciliation will record it'));
+        this.checkUnknownOutcome(forwardResult, trail, push, repository);
       }
     } finally {
       endTurn();

@@ -52,6 +52,8 @@ export interface GatewayStartOptions {
   logLevel?: string;
   /** How often the TLS certificate's files are checked for a renewal. Default 60 s (tests use less). */
   tlsCheckIntervalMs?: number;
+  /** When a forward with an unknown outcome is checked upstream. Default OUTCOME_CHECK_AFTER_MS (tests use less). */
+  outcomeCheckAfterMs?: readonly number[];
 }
 
 export async function startGateway(config: GatewayConfig, options: GatewayStartOptions = {}): Promise<RunningGateway> {
@@ -92,6 +94,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayStartO
     handlers: [...githubApi, approvals.handler, webUi.handler],
     ...(tlsCertificate === undefined ? {} : { tlsCertificate }),
     ...(options.tlsCheckIntervalMs === undefined ? {} : { tlsCheckIntervalMs: options.tlsCheckIntervalMs }),
+    ...(options.outcomeCheckAfterMs === undefined ? {} : { outcomeCheckAfterMs: options.outcomeCheckAfterMs }),
   });
   server = gatewayServer;
   // git started for pushes (replay packs, mirror fetches, ancestry) comes from a small process of
