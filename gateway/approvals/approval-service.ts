@@ -36,6 +36,8 @@ export interface ApprovalSettings {
 /** Delivers a quarantined push upstream when it is approved after its hold ended. */
 export interface QuarantineForwarder {
   forward(request: ApprovalRequest, body: Readable): Promise<ForwardResult>;
+  /** Called by `close`, once the deliveries in flight have ended. */
+  stop?(): void;
 }
 
 /** `approval.requested`, `approval.approved`, ... one per history entry, for the audit log and webhooks. */
@@ -124,6 +126,7 @@ export class ApprovalService {
     this.endWaits();
     if (this.sweepTimer !== undefined) clearInterval(this.sweepTimer);
     await Promise.allSettled([...this.forwarding]);
+    this.forwarder?.stop?.();
   }
 
   /** Every state change, after it is stored. Returns the unsubscribe function. */

@@ -2,12 +2,13 @@ import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
-import type { Logger } from 'pino';
+import pino, { type Logger } from 'pino';
 import { ReceivePackRequestParser } from '../../pack-parser/index.js';
-import { recordForwardIntent, recordForwardOutcome, type AuditLog, type AuditPackStore, type RecordedForward, type StoredPack } from '../audit/index.js';
+import { advertisedRefs, OutcomeChecks, recordForwardIntent, recordForwardOutcome, type AuditLog, type OutcomeCheck, type AuditPackStore, type RecordedForward, type StoredPack } from '../audit/index.js';
 import { buildReplayPack } from '../audit/replay-pack.js';
 import type { GatewayConfig } from '../config/config-types.js';
 import { CommandSectionRecorder } from '../push/command-section.js';
+import { watchDelivery } from '../push/forward-failure.js';
 import { parseReceivePackReport, type ReceivePackReport } from '../push/receive-pack-report.js';
 import { upstreamFor } from '../upstream/upstream-for.js';
 import { resolveRepository, type ResolvedRepository } from '../upstream/repository-resolver.js';
@@ -73,6 +74,16 @@ async function* keptPushBytes(kept: KeptPush, packs: AuditPackStore): AsyncGener
   if (kept.pack !== undefined) yield* createReadStream(packs.packPath(kept.pack.sha256)) as AsyncIterable<Buffer>;
 }
 
+/** What an outcome check records through: the audit log, as the forward's own request. */
+function auditTrailOf(recorded: RecordedForward): OutcomeCheck['trail'] {
+  return {
+    requestId: recorded.requestId,
+    record: async (type, data) => {
+      await recorded.audit.append({ type, request_id: recorded.requestId, actor: recorded.actor, repository: recorded.repository, data });
+    },
+  };
+}
+
 /**
  * Sends a quarantined push upstream with the gateway's credential, exactly as it was received. The
  * upstream checks every ref's old id, so a ref that moved meanwhile is refused (`ng`), never
@@ -86,7 +97,19 @@ export class UpstreamQuarantineForwarder implements QuarantineForwarder {
     /** The pushed pack is kept here before the forward, a replay pack after (as for a live push). */
     private readonly packs?: AuditPackStore,
     private readonly logger?: Logger,
-  ) {}
+    /** When a forward with an unknown outcome is checked upstream (OutcomeChecks). */
+    outcomeCheckAfterMs?: readonly number[],
+  ) {
+    this.outcomeChecks = new OutcomeChecks(logger ?? pino({ level: 'silent' }), outcomeCheckAfterMs);
+  }
+
+  /** Forwards the upstream failed to answer, once it had all of it: asked about later. */
+  private readonly outcomeChecks: OutcomeChecks;
+
+  /** Drops the outcome checks not yet made (shutdown): the next start settles their forwards. */
+  stop(): void {
+    this.outcomeChecks.stop();
+  }
 
   async forward(request: ApprovalRequest, body: Readable): Promise<ForwardResult> {
     const at = () => new Date().toISOString();
@@ -124,12 +147,21 @@ export class UpstreamQuarantineForwarder implements QuarantineForwarder {
       return { at: at(), outcome: 'failed', detail: [`not forwarded: the audit log could not record it (${(error as { code?: string }).code ?? 'error'})`] };
     }
     let sent: Awaited<ReturnType<UpstreamQuarantineForwarder['send']>>;
+    const delivered = watchDelivery(forwardBody);
     try {
       sent = await this.send(request, repository, forwardBody, at);
     } catch (error) {
       const failure = { code: (error as { code?: string }).code ?? 'UPSTREAM_FAILED', message: error instanceof Error ? error.message : String(error) };
-      if (recorded !== undefined) await recordForwardOutcome(recorded, { status: null, error: failure }).catch(() => undefined);
-      throw error;
+      // The upstream cannot have applied what it did not get whole; otherwise it may have.
+      const nothingApplied = !delivered();
+      if (recorded !== undefined) {
+        await recordForwardOutcome(recorded, { status: null, error: failure, nothingApplied }).catch(() => undefined);
+        if (!nothingApplied) this.outcomeChecks.schedule({ trail: auditTrailOf(recorded), commands: request.refs, askRefs: () => advertisedRefs(repository) });
+      }
+      const detail = nothingApplied
+        ? `could not deliver it: ${failure.message}; nothing was applied`
+        : `the upstream had all of it and failed before answering: ${failure.message}; whether it applied it is unknown (the audit log records what the upstream shows over the next minutes)`;
+      return { at: at(), outcome: 'failed', detail: [detail] };
     }
     const { result, status, report } = sent;
     if (recorded !== undefined) {

@@ -44,7 +44,14 @@ export async function recordForwardIntent(forward: RecordedForward): Promise<voi
 /** The outcome of a forward recorded with `recordForwardIntent`. */
 export async function recordForwardOutcome(
   forward: RecordedForward,
-  outcome: { status: number | null; report?: ReceivePackReport; error?: { code: string; message: string }; replayPack?: StoredPack | { error: string } },
+  outcome: {
+    status: number | null;
+    report?: ReceivePackReport;
+    error?: { code: string; message: string };
+    /** For a forward that failed before an answer: whether the upstream cannot have applied it (see ForwardOutcome). */
+    nothingApplied?: boolean;
+    replayPack?: StoredPack | { error: string };
+  },
 ): Promise<void> {
   const refs = outcome.report?.refs ?? [];
   await forward.audit.append({
@@ -56,10 +63,11 @@ export async function recordForwardOutcome(
       status: outcome.status,
       unpack: outcome.report?.unpack ?? null,
       refs,
-      landed: refs.filter((r) => r.ok).map((r) => r.ref),
+      landed: outcome.nothingApplied === false ? null : refs.filter((r) => r.ok).map((r) => r.ref),
       replay_pack: outcome.replayPack === undefined ? null : 'error' in outcome.replayPack ? { error: outcome.replayPack.error } : { sha256: outcome.replayPack.sha256, bytes: outcome.replayPack.bytes },
       ...(forward.approvalId === undefined ? {} : { approval_id: forward.approvalId }),
       ...(outcome.error === undefined ? {} : { error: outcome.error }),
+      ...(outcome.nothingApplied === undefined ? {} : { nothing_applied: outcome.nothingApplied }),
     },
   });
 }
