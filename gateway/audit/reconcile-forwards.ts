@@ -63,9 +63,9 @@ export async function advertisedRefs(repository: ResolvedRepository): Promise<Ma
 
 /**
  * After a restart: for each forward intent without an outcome (or with an unknown one), asks the
- * upstream where each ref is now and records the outcome (`landed` when the ref is at the pushed id, `not-landed` when it
- * is still at the old one, `changed-since` otherwise). An upstream that cannot be asked is
- * recorded as an error and tried again at the next start.
+ * upstream where each ref is now and records the outcome (`landed` when the ref is at the pushed
+ * id, `not-landed` when it is still at the old one, `changed-since` otherwise). An upstream that
+ * cannot be asked is recorded as an error and tried again at the next start.
  */
 export async function reconcileForwards(store: AuditStore, audit: AuditLog, config: GatewayConfig, logger?: Logger): Promise<ReconcileSummary> {
   const pending = await pendingForwards(store);

@@ -86,7 +86,6 @@ function settledOrTimeout(promises: Promise<unknown>[], ms: number, stop?: Abort
   });
 }
 
-
 /** git shows a text/plain error body to the user (`remote: ...` or after `fatal:`). */
 function sendText(response: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
   if (response.headersSent) {
