@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHttpBackend, type HttpBackendServer } from '../../testdata/http-backend-server.js';
-import { listAuditEvents } from '../audit/index.js';
+import { listAuditEvents, pendingForwards } from '../audit/index.js';
 import { ensureDemoRepository } from '../demo/demo-setup.js';
 import { compileGatewayCli, startChildGateway, type ChildGateway } from './child-gateway.js';
 import { GitClient } from './git-client.js';
@@ -111,7 +111,17 @@ t.test('a push still in flight when the grace period ends is cut, upstream inclu
   t.equal(await upstreamRef('refs/heads/shutdown/cut'), '', 'the upstream applied nothing: its request was cut before it ran');
   const results = await listAuditEvents(harness.gateway.audit.store, { type: 'upstream.result' });
   t.equal(results.length, 1, "this gateway's one forward has its result recorded");
-  t.match(results[0]?.data, { landed: [], error: { code: 'UPSTREAM_REQUEST_CUT', message: 'gitgate shut down before the upstream answered' } }, 'as cut, with nothing landed');
+  // The upstream had been sent all of it: the gateway cannot know that it never ran it.
+  t.match(
+    results[0]?.data,
+    { landed: null, nothing_applied: false, error: { code: 'UPSTREAM_REQUEST_CUT', message: 'gitgate shut down before the upstream answered' } },
+    'as cut, its outcome unknown',
+  );
+  t.same(
+    (await pendingForwards(harness.gateway.audit.store)).map((intent) => intent.request_id),
+    [results[0]?.request_id],
+    'left for the next start to reconcile with the upstream',
+  );
   t.match(harness.logs(), /shutting down: cutting the requests still in flight/);
 });
 
