@@ -9,7 +9,7 @@ import { ensureDemoRepository } from '../demo/demo-setup.js';
 import { GitClient } from '../e2e/git-client.js';
 import { openTestAuditLog } from './audit-test-helpers.js';
 import { CheckpointSigner } from './checkpoint-signer.js';
-import { listAuditEvents } from './audit-queries.js';
+import { listAuditEvents, summarizeRequests } from './audit-queries.js';
 import { AuditPackStore } from './pack-store.js';
 import { parseReceivePackReport } from '../push/receive-pack-report.js';
 import { pendingForwards, reconcileForwards } from './reconcile-forwards.js';
@@ -133,6 +133,8 @@ t.test('reconciliation: landed, not landed and changed since, from the upstream 
   await intent('unknown-outcome', [{ ref: 'refs/heads/main', old: parent, new: main }]);
   await setup.log.append({ type: 'upstream.result', request_id: 'unknown-outcome', data: { status: null, landed: null, nothing_applied: false, error: { code: 'UPSTREAM_FAILED', message: 'reset' } } });
   t.equal((await pendingForwards(setup.store)).length, 5);
+  const summaryOf = async (id: string) => (await summarizeRequests(setup.store)).find((row) => row.request_id === id);
+  t.match(await summaryOf('unknown-outcome'), { landed: null, outcome_unknown: true }, 'listed as unknown until checked');
   const summary = await reconcileForwards(setup.store, setup.log, config, pino({ level: 'silent' }));
   t.same(summary, { pending: 5, reconciled: 4, failed: 1 });
   const results = await listAuditEvents(setup.store, { type: 'upstream.result' });
@@ -141,6 +143,8 @@ t.test('reconciliation: landed, not landed and changed since, from the upstream 
   t.same(stateOf('not-landed'), ['not-landed']);
   t.same(stateOf('moved'), ['changed-since', 'landed'], 'a deletion landed when the ref is gone');
   t.match(results.filter((r) => r.request_id === 'unknown-outcome').map((r) => r.data), [{ landed: null }, { reconciled: true, landed: ['refs/heads/main'] }], 'the unknown outcome, then the checked one');
+  const checked = await summaryOf('unknown-outcome');
+  t.same([checked?.landed, checked?.outcome_unknown], [['refs/heads/main'], undefined], 'then listed with what landed');
   const errors = await listAuditEvents(setup.store, { type: 'error' });
   t.match(errors.at(-1)!.data, { code: 'RECONCILE_FAILED' });
   t.same((await pendingForwards(setup.store)).map((e) => e.request_id), ['unknown-repo'], 'tried again at the next start');

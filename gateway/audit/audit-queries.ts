@@ -75,6 +75,8 @@ export interface AuditRequestSummary {
   kind: 'push' | 'fetch' | 'api' | 'other';
   decision: 'allow' | 'deny' | 'approval' | null;
   landed: string[] | null;
+  /** Set while the forward's outcome is unknown: the upstream failed before answering, and has not been asked since. */
+  outcome_unknown?: true;
   events: number;
 }
 
@@ -98,8 +100,13 @@ export async function summarizeRequests(store: AuditStore, filter: AuditEventFil
       if (kind === 'push' || kind === 'fetch' || kind === 'api') summary.kind = kind;
     }
     if (event.type === 'api.call') summary.kind = 'api';
-    // A later result (an unknown outcome checked) replaces an earlier one; null: not known.
-    if (event.type === 'upstream.result') summary.landed = event.data['landed'] === null ? null : ((event.data['landed'] as string[] | undefined) ?? []);
+    // A later result (an unknown outcome checked) replaces an earlier one.
+    if (event.type === 'upstream.result') {
+      const unknown = event.data['landed'] === null;
+      summary.landed = unknown ? null : ((event.data['landed'] as string[] | undefined) ?? []);
+      if (unknown) summary.outcome_unknown = true;
+      else delete summary.outcome_unknown;
+    }
   }
   let result = [...byRequest.values()];
   if (newestFirst === true) result = result.reverse();

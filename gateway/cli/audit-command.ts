@@ -147,7 +147,7 @@ export const auditListCommand: Command = {
       return 0;
     }
     for (const s of summaries) {
-      io.stdout(`${s.time}  ${s.request_id}  ${(s.actor ?? '-').padEnd(12)} ${(s.repository ?? '-').padEnd(20)} ${s.kind.padEnd(5)} ${(s.decision ?? '-').padEnd(8)} ${s.landed === null ? '' : `landed: ${s.landed.join(' ') || 'none'}`}\n`);
+      io.stdout(`${s.time}  ${s.request_id}  ${(s.actor ?? '-').padEnd(12)} ${(s.repository ?? '-').padEnd(20)} ${s.kind.padEnd(5)} ${(s.decision ?? '-').padEnd(8)} ${s.outcome_unknown === true ? 'landed: unknown (being checked upstream)' : s.landed === null ? '' : `landed: ${s.landed.join(' ') || 'none'}`}\n`);
     }
     if (summaries.length === 0) io.stderr('gitgate audit list: no request matches\n');
     return 0;

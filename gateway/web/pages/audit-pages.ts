@@ -47,7 +47,7 @@ ${error === undefined ? html`` : html`<p class="notice error" role="alert">${err
 <caption class="muted">${rows.length === limit ? `The newest ${limit} requests matching` : `${rows.length} request(s) matching`}, newest first</caption>
 <thead><tr><th scope="col">Time</th><th scope="col">Request</th><th scope="col">Kind</th><th scope="col">Identity</th><th scope="col">Repository</th><th scope="col">Decision</th><th scope="col">Landed</th><th scope="col">Events</th></tr></thead>
 <tbody>${rows.map(
-      (row) => html`<tr><td><time datetime="${row.time}">${row.time}</time></td><td><a href="/ui/audit/requests/${encodeURIComponent(row.request_id)}"><code>${row.request_id}</code></a></td><td>${row.kind}</td><td>${row.actor ?? html`<span class="muted">unauthenticated</span>`}</td><td>${row.repository ?? ''}</td><td>${row.decision ?? ''}</td><td>${row.landed === null ? '' : row.landed.join(', ') || 'nothing'}</td><td>${row.events}</td></tr>`,
+      (row) => html`<tr><td><time datetime="${row.time}">${row.time}</time></td><td><a href="/ui/audit/requests/${encodeURIComponent(row.request_id)}"><code>${row.request_id}</code></a></td><td>${row.kind}</td><td>${row.actor ?? html`<span class="muted">unauthenticated</span>`}</td><td>${row.repository ?? ''}</td><td>${row.decision ?? ''}</td><td>${row.outcome_unknown === true ? html`<span class="muted">unknown</span>` : row.landed === null ? '' : row.landed.join(', ') || 'nothing'}</td><td>${row.events}</td></tr>`,
     )}</tbody>
 </table>`,
   });
