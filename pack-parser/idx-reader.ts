@@ -1,7 +1,5 @@
 import { PackParserError } from './errors.js';
-
-const IDX_V2_MAGIC = 0xff744f63;
-const HEADER_BYTES = 8 + 256 * 4;
+import { IDX_V2_HEADER_BYTES, IDX_V2_MAGIC } from './idx-writer.js';
 
 /**
  * The object ids a version 2 pack index lists, in its (sorted) order, as hex: what
@@ -10,7 +8,7 @@ const HEADER_BYTES = 8 + 256 * 4;
  * shorter than its fan-out says.
  */
 export function idxV2ObjectIds(idx: Buffer, hashLength: 20 | 32): string[] {
-  if (idx.length < HEADER_BYTES || idx.readUInt32BE(0) !== IDX_V2_MAGIC || idx.readUInt32BE(4) !== 2) {
+  if (idx.length < IDX_V2_HEADER_BYTES || !idx.subarray(0, 4).equals(IDX_V2_MAGIC) || idx.readUInt32BE(4) !== 2) {
     throw new PackParserError('IDX_BAD_INPUT', 'not a version 2 pack index');
   }
   let previous = 0;
@@ -21,13 +19,13 @@ export function idxV2ObjectIds(idx: Buffer, hashLength: 20 | 32): string[] {
   }
   const count = previous;
   // ids, CRC-32s and 31-bit offsets, then the two checksums; large offsets may sit in between.
-  const minimum = HEADER_BYTES + count * (hashLength + 8) + 2 * hashLength;
+  const minimum = IDX_V2_HEADER_BYTES + count * (hashLength + 8) + 2 * hashLength;
   if (idx.length < minimum) {
     throw new PackParserError('IDX_BAD_INPUT', `the pack index lists ${count} objects but has ${idx.length} bytes, fewer than the ${minimum} that takes`);
   }
   const ids = new Array<string>(count);
   for (let i = 0; i < count; i++) {
-    const start = HEADER_BYTES + i * hashLength;
+    const start = IDX_V2_HEADER_BYTES + i * hashLength;
     ids[i] = idx.toString('hex', start, start + hashLength);
   }
   return ids;

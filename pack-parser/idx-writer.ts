@@ -2,7 +2,10 @@ import { createHash } from 'node:crypto';
 import { PackParserError } from './errors.js';
 import type { PackObjectTable } from './pack-object-table.js';
 
-const IDX_V2_MAGIC = Buffer.from([0xff, 0x74, 0x4f, 0x63]);
+/** A version 2 pack index starts with these bytes, then its version (2). */
+export const IDX_V2_MAGIC = Buffer.from([0xff, 0x74, 0x4f, 0x63]);
+/** The magic, the version and the 256 cumulative counts of the fan-out table. */
+export const IDX_V2_HEADER_BYTES = 8 + 256 * 4;
 const LARGE_OFFSET = 0x80000000;
 
 /**
@@ -56,7 +59,7 @@ export function* idxV2Pieces(
     return piece;
   };
 
-  const header = Buffer.alloc(8 + 256 * 4);
+  const header = Buffer.alloc(IDX_V2_HEADER_BYTES);
   IDX_V2_MAGIC.copy(header, 0);
   header.writeUInt32BE(2, 4);
   const fanout = new Uint32Array(256);
