@@ -1,4 +1,5 @@
 import type { AuditActor, AuditLog } from './audit-types.js';
+import { landedFields } from './outcome-check.js';
 import type { StoredPack } from './pack-store.js';
 import type { ReceivePackReport } from '../push/receive-pack-report.js';
 
@@ -63,11 +64,10 @@ export async function recordForwardOutcome(
       status: outcome.status,
       unpack: outcome.report?.unpack ?? null,
       refs,
-      landed: outcome.nothingApplied === false ? null : refs.filter((r) => r.ok).map((r) => r.ref),
+      ...landedFields(refs, outcome.nothingApplied),
       replay_pack: outcome.replayPack === undefined ? null : 'error' in outcome.replayPack ? { error: outcome.replayPack.error } : { sha256: outcome.replayPack.sha256, bytes: outcome.replayPack.bytes },
       ...(forward.approvalId === undefined ? {} : { approval_id: forward.approvalId }),
       ...(outcome.error === undefined ? {} : { error: outcome.error }),
-      ...(outcome.nothingApplied === undefined ? {} : { nothing_applied: outcome.nothingApplied }),
     },
   });
 }

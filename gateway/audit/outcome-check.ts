@@ -31,6 +31,18 @@ export function refOutcomes(commands: readonly RecordedCommand[], refs: Readonly
 }
 
 /**
+ * What an `upstream.result` says landed: the refs the upstream's report calls ok, or, when the
+ * forward failed with the upstream perhaps having applied it (`nothingApplied: false`), null and
+ * `nothing_applied: false` until OutcomeChecks asks it.
+ */
+export function landedFields(refs: readonly { ref: string; ok: boolean }[], nothingApplied: boolean | undefined): { landed: string[] | null; nothing_applied?: boolean } {
+  return {
+    landed: nothingApplied === false ? null : refs.filter((r) => r.ok).map((r) => r.ref),
+    ...(nothingApplied === undefined ? {} : { nothing_applied: nothingApplied }),
+  };
+}
+
+/**
  * When the upstream is asked where the refs of a forward with an unknown outcome are, counted
  * from its failure. The upstream may still be applying the push when its connection broke (its
  * hooks, a large index): a ref still at its old id is asked about again, and recorded as not

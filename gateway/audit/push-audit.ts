@@ -5,6 +5,7 @@ import type { ReceivedPush } from '../push/receive-pack-intake.js';
 import type { ResolvedRepository } from '../upstream/repository-resolver.js';
 import type { AuditPackStore, StoredPack } from './pack-store.js';
 import { parseReceivePackReport } from '../push/receive-pack-report.js';
+import { landedFields } from './outcome-check.js';
 import { buildReplayPack } from './replay-pack.js';
 import type { RequestAuditTrail } from './request-audit-trail.js';
 
@@ -113,10 +114,8 @@ export async function recordPushResult(
     bytes: outcome.bytes,
     unpack: report.unpack,
     refs: report.refs,
-    // Unknown when the upstream may have applied it without answering: checked later (OutcomeChecks).
-    landed: outcome.nothingApplied === false ? null : report.refs.filter((r) => r.ok).map((r) => r.ref),
+    ...landedFields(report.refs, outcome.nothingApplied),
     replay_pack: replay === undefined ? null : 'error' in replay ? { error: replay.error } : { sha256: replay.sha256, bytes: replay.bytes },
     ...(outcome.error === undefined ? {} : { error: outcome.error }),
-    ...(outcome.nothingApplied === undefined ? {} : { nothing_applied: outcome.nothingApplied }),
   });
 }
