@@ -52,8 +52,7 @@ async function commitsAmong(ids: readonly string[], gitDir: readonly string[]): 
 
 /**
  * A bare repository to build in, borrowing the upstream's objects: what `git init --bare` makes
- * that git needs (HEAD, objects, refs, the core settings), written here because every git run
- * forks the whole gateway process, which blocks it for milliseconds per run.
+ * that git needs (HEAD, objects, refs, the core settings), written here: one git run fewer per push.
  */
 async function scratchRepository(objectStoreGitDir: string): Promise<string> {
   const scratch = await mkdtemp(join(tmpdir(), 'gitgate-replay-'));

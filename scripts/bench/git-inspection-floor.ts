@@ -35,9 +35,9 @@ export function gitInspectionFloor(options: { client: string; branch: string; ba
   const commits = runGit(['rev-list', options.branch, `^${options.base}`], client, env);
   const indexPack: number[] = [];
   const diffTree: number[] = [];
+  mkdirSync(options.scratch, { recursive: true });
   for (let run = 0; run < options.runs; run++) {
     const repository = join(options.scratch, `floor-${run}.git`);
-    mkdirSync(options.scratch, { recursive: true });
     runGit(['init', '-q', '--bare', repository], options.scratch, env);
     writeFileSync(join(repository, 'objects', 'info', 'alternates'), `${join(options.upstreamGitDir, 'objects')}\n`);
     let started = performance.now();
